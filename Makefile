@@ -1,0 +1,42 @@
+# The two commands of the README's quick start: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SHARED := ../shared/data
+# Local copies to load instead of downloading (this repository's development layout has them beside it).
+SOURCES ?= $(if $(wildcard $(SHARED)/README.md),$(SHARED),)
+export JUSTICEGAP_HOME ?= $(CURDIR)/.justicegap
+
+.PHONY: demo test setup browser clean bench
+
+$(BIN)/justicegap: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(BIN)/justicegap
+
+# Debian's Chromium for the browser tests (never a browser download by Playwright).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
+
+demo: setup
+ifeq ($(SOURCES),)
+	$(BIN)/justicegap update
+else
+	$(BIN)/justicegap update --source-dir $(SOURCES)
+endif
+	$(BIN)/justicegap funnel --area Kent --period 2017/18 --offence rape
+
+test: setup browser
+	$(BIN)/pytest -q
+
+bench: setup
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) .justicegap .pytest_cache .hypothesis

@@ -1,0 +1,121 @@
+"""Fair comparison of areas: every area's value and interval, placed on a funnel plot.
+
+No league tables: areas come back in name order, each marked within, above or below the control
+limits around the pooled rate (Spiegelhalter 2005). When a sort is asked for, each area's rank
+comes with its rank interval, which for rates like these is usually wide.
+"""
+
+from __future__ import annotations
+
+from .. import areas as A
+from .. import metrics
+from ..errors import InvalidParameter, NotAvailable
+from ..periods import parse
+from ..store import Store
+
+LEVELS = ("pfa", "cps_area", "csp")
+SORTS = (None, "name", "value")
+
+
+def _members(level: str, period, metric: dict) -> list[A.Area]:
+    """The areas to compare. CPS Areas are those in being at the period's end; for police data,
+    which cannot split London North from London South, the two appear together as one area."""
+    out = A.all_areas(level)
+    if level == "cps_area":
+        out = [a for a in out if (not a.valid_from or a.valid_from <= period.end.isoformat())
+               and (not a.valid_to or a.valid_to >= period.end.isoformat())]
+        if metric["stage"] == "police" and any(a.code == "CPS-LN" for a in out):
+            out = [a for a in out if a.code not in ("CPS-LN", "CPS-LS")] + [A.get("E23000001+E23000034")]
+    return out
+
+
+def compare(metric_id: str, *, level: str = "pfa", period, offence: str = "rape", outcome: str | None = None,
+            edition: str | None = None, overdispersion: str | None = None, sort: str | None = None,
+            store: Store | None = None) -> dict:
+    """Every area at ``level``: value, numerator, denominator, interval and funnel position."""
+    from .. import stats
+
+    m = metrics.get(metric_id)
+    if level not in LEVELS:
+        raise InvalidParameter("--level", f"'{level}' cannot be compared; use one of {', '.join(LEVELS)}")
+    if overdispersion not in stats.OVERDISPERSION_METHODS:
+        raise InvalidParameter("--overdispersion", "use multiplicative or additive (or leave it out for exact binomial limits)")
+    if sort not in SORTS:
+        raise InvalidParameter("--sort", "use name or value")
+    if level not in m["levels"]:
+        raise NotAvailable(f"{m['name']} cannot be compared across {A.LEVEL_NAMES[level]}s: it is published for "
+                           + ", ".join(A.LEVEL_NAMES[x] for x in m["levels"]) + " only.")
+    p = parse(period)
+    own = store is None
+    store = store or Store(read_only=True)
+    try:
+        figures, excluded = [], []
+        for area in _members(level, p, m):
+            try:
+                fig = metrics.compute(metric_id, area=area, period=p, offence=offence, outcome=outcome,
+                                      edition=edition, store=store)
+            except NotAvailable as e:
+                excluded.append({"area": area.to_dict(), "reason": str(e)})
+                continue
+            if fig.value is None or "partial" in fig.flags:
+                excluded.append({"area": area.to_dict(), "reason": "no figure for the whole period"})
+                continue
+            figures.append(fig)
+    finally:
+        if own:
+            store.close()
+    if not figures:
+        raise NotAvailable(f"No area has {m['name'].lower()} for {p}.", available=[e["reason"] for e in excluded[:3]])
+    rows = [{**f.to_dict(), "sentence": f.sentence} for f in figures]
+    out = {
+        "metric": m["id"], "name": m["name"], "basis": m["basis"], "unit": m["unit"], "kind": m["kind"],
+        "level": level, "period": p.to_dict(), "offence": figures[0].to_dict()["offence"],
+        "outcome": figures[0].outcome, "editions": sorted({e.edition for f in figures for e in f.editions}),
+        "excluded": excluded, "events": [], "caveats": [], "method": None,
+    }
+    events = {ev["id"]: ev for f in figures for ev in f.events}
+    out["events"] = [{"id": k, "title": v["title"], "start": v["start"], "end": v["end"], "description": v["description"]} for k, v in events.items()]
+    if m["kind"] == "proportion":
+        r = [int(round(f.numerator)) for f in figures]
+        n = [int(round(f.denominator)) for f in figures]
+        fun = stats.funnel(r, n, overdispersion=overdispersion)
+        out.update(target=fun["target"], target_numerator=sum(r), target_denominator=sum(n), phi=fun["phi"],
+                   tau2=fun["tau2"], method=fun["method"], overdispersion=overdispersion)
+        for row, a in zip(rows, fun["areas"]):
+            row.update({k: a[k] for k in ("z", "lower95", "upper95", "lower998", "upper998", "position", "alert")})
+        out["caveats"].append(
+            f"Target: the pooled rate of the {len(figures)} areas with data ({sum(r):,} of {sum(n):,}, {100 * fun['target']:.2f}%)"
+            + (f"; {len(excluded)} area(s) without complete data are left out of the target and the plot: "
+               + ", ".join(e["area"]["name"] for e in excluded) if excluded else "") + ".")
+        out["caveats"].append("Limits: " + _limits_text(fun, overdispersion))
+        above = [x["area"]["name"] for x in rows if x["position"] == "above"]
+        below = [x["area"]["name"] for x in rows if x["position"] == "below"]
+        out["summary"] = (f"Of {len(rows)} areas, {len(above)} {'is' if len(above) == 1 else 'are'} above the 99.8% limit"
+                          + (f" ({', '.join(above)})" if above else "") + f" and {len(below)} below"
+                          + (f" ({', '.join(below)})" if below else "") + "; the rest are within what chance alone would give.")
+    else:
+        out["caveats"].append(f"{m['name']} is not a proportion of one group of cases, so no funnel limits are drawn: compare volumes and rates with care.")
+    if sort == "value" and m["kind"] == "proportion":
+        ranks = stats.rank_intervals([x["numerator"] for x in rows], [x["denominator"] for x in rows])
+        order = sorted(range(len(rows)), key=lambda i: -rows[i]["value"])
+        for pos, i in enumerate(order, 1):
+            rows[i]["rank"], rows[i]["rank_low"], rows[i]["rank_high"] = pos, *ranks[i]
+        rows = [rows[i] for i in order]
+        out["caveats"].append("Sorted by value at your request: each rank comes with its 95% rank interval; areas whose intervals overlap cannot be told apart.")
+    elif sort == "value":
+        rows.sort(key=lambda x: -(x["value"] or 0))
+    else:
+        rows.sort(key=lambda x: x["area"]["name"])
+    out["areas"] = rows
+    return out
+
+
+def _limits_text(fun: dict, asked: str | None) -> str:
+    if fun["method"] == "multiplicative":
+        return f"95% and 99.8% limits inflated for overdispersion (phi = {fun['phi']:.2f} from Winsorised z-scores)."
+    if fun["method"] == "additive":
+        return f"95% and 99.8% limits with an additive random effect (tau² = {fun['tau2']:.2e} from Winsorised z-scores)."
+    text = "exact binomial 95% and 99.8% limits for each area's denominator (Spiegelhalter 2005)."
+    if asked:
+        text += f" No overdispersion was found (phi = {fun['phi']:.2f}), so no {asked} adjustment was made."
+    return text

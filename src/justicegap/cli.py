@@ -1,0 +1,380 @@
+"""The ``justicegap`` command: a thin skin over the library (every command is a function call).
+
+Errors the user can act on (``JusticegapError``) print one message and exit non-zero; heavy
+libraries are imported inside the commands that need them so that ``justicegap get`` starts fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .errors import JusticegapError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="The justice gap for rape and other sexual offences in England and Wales: "
+                       "every rate with its numerator, denominator, basis, unit and edition.")
+
+AreaOpt = typer.Option(..., "--area", "-a", help="ONS code, name or alias: Kent, E23000032, 'England and Wales', Shepway, 'CPS South East'")
+PeriodOpt = typer.Option(..., "--period", "-p", help="2017/18, '2017/18 Q4', 2018, 'YE Jun 2025', 2018-03, 2017-04..2018-03")
+OffenceOpt = typer.Option("rape", "--offence", "-o", help="rape, rape_adult, rape_child, other_sexual, sexual_offences")
+JsonOpt = typer.Option(False, "--json", help="Print JSON instead of text")
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def _print_json(obj) -> None:
+    sys.stdout.write(json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def _pct(x) -> str:
+    return "n/a" if x is None else f"{100 * x:.1f}%"
+
+
+def _num(x) -> str:
+    return "n/a" if x is None else (f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}")
+
+
+def show_figure(d: dict, console=None) -> None:
+    """A figure as text: value, numerator/denominator, basis, unit, edition, flags, caveats, sentence."""
+    from rich.panel import Panel
+    from rich.table import Table
+
+    console = console or _console()
+    t = Table.grid(padding=(0, 2))
+    t.add_column(style="bold")
+    t.add_column()
+    if d["kind"] in ("proportion", "ratio"):
+        value = _pct(d["value"])
+        if d["ci_low"] is not None:
+            value += f"  (95% CI {_pct(d['ci_low'])}–{_pct(d['ci_high'])}, Wilson)"
+        t.add_row("Value", value)
+        t.add_row("Numerator", f"{_num(d['numerator'])}  {d['numerator_definition'] or ''}")
+        t.add_row("Denominator", f"{_num(d['denominator'])}  {d['denominator_definition'] or ''}")
+    elif d["kind"] == "per_100k":
+        t.add_row("Value", f"{d['value']:,.1f} per 100,000")
+        t.add_row("Offences", _num(d["numerator"]))
+        t.add_row("Population", f"{_num(d['denominator'])}  {(d['population'] or {}).get('note', '')}")
+    else:
+        t.add_row("Value", f"{_num(d['value'])} {d['unit']}")
+    t.add_row("Area", f"{d['area']['name']} ({d['area']['code']}, {d['area']['level']})")
+    t.add_row("Period", f"{d['period']['label']} ({d['period']['start']} to {d['period']['end']})")
+    t.add_row("Offence", d["offence"]["label"] + (f"; outcome: {d['outcome']['label']}" if d.get("outcome") else ""))
+    t.add_row("Basis", d["basis"])
+    t.add_row("Unit", d["unit"])
+    for s in d["sources"]:
+        t.add_row("Edition", f"{s['edition']}: {s['title']}, {s['file']} (SHA-256 {s['sha256'][:12]})")
+    if d["flags"]:
+        t.add_row("Flags", ", ".join(d["flags"]))
+    console.print(Panel(t, title=f"{d['name']} [{d['metric']}]", expand=False))
+    if d.get("sentence"):
+        console.print(d["sentence"])
+    for c in d["caveats"]:
+        console.print(f"  • {c}")
+
+
+def _store(read_only: bool = True):
+    from .store import Store
+
+    return Store(read_only=read_only)
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+@app.command()
+def update(source_dir: Optional[Path] = typer.Option(None, "--source-dir", help="Read local copies from DIR instead of downloading"),
+           source: list[str] = typer.Option([], "--source", help="Only these sources (ids from `justicegap sources --catalogue`)"),
+           published: Optional[str] = typer.Option(None, "--published", help="Publication date (YYYY-MM-DD) of local copies"),
+           as_json: bool = JsonOpt):
+    """Load the data: download the current files from the publishers, or read local copies."""
+    from datetime import date
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from . import update as up
+    from .errors import InvalidParameter
+
+    pub = None
+    if published:
+        try:
+            pub = date.fromisoformat(published)
+        except ValueError:
+            raise InvalidParameter("--published", f"'{published}' is not a date like 2024-07-18") from None
+    err = _console(stderr=True)
+    with _store(read_only=False) as store:
+        if source_dir:
+            with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err, transient=True) as bar:
+                task = bar.add_task("Loading", total=None)
+
+                def progress(done, total, name):
+                    bar.update(task, completed=done, total=total, description=f"Loading {name}")
+                results = up.load_dir(store, source_dir, progress=progress, published=pub)
+        else:
+            from .download import rich_progress
+
+            results = up.download_all(store, source or None, progress_factory=lambda d: rich_progress(d, console=err, transient=True))
+    if as_json:
+        _print_json([r.to_dict() for r in results])
+    else:
+        from rich.table import Table
+
+        t = Table("file", "status", "dataset", "edition", "rows", "message")
+        for r in results:
+            if r.status != "skipped":
+                t.add_row(r.file, r.status, r.dataset or "", r.edition or "", f"{r.rows:,}", r.message)
+        _console().print(t)
+        skipped = [r.file for r in results if r.status == "skipped"]
+        if skipped:
+            _console().print(f"{len(skipped)} file(s) skipped (not a publication justicegap reads): {', '.join(skipped)}")
+    failed = [r for r in results if r.status == "failed"]
+    if failed:
+        for r in failed:
+            err.print(f"[red]error:[/red] {r.message}")
+        raise typer.Exit(2)
+
+
+@app.command()
+def sources(catalogue: bool = typer.Option(False, "--catalogue", help="List the publications justicegap reads"),
+            lineage: Optional[str] = typer.Option(None, "--lineage", help="Show the lineage of one edition"),
+            as_json: bool = JsonOpt):
+    """What is loaded: dataset, edition, file, SHA-256, rows (or the catalogue of publications)."""
+    from rich.table import Table
+
+    from . import reference
+
+    if catalogue:
+        rows = list(reference.sources().values())
+        if as_json:
+            return _print_json(rows)
+        t = Table("id", "publisher", "title", "unit", "geography", "periods")
+        for r in rows:
+            t.add_row(r["id"], r["publisher"], r["title"], r["unit"], r["geography"], r["periods"])
+        return _console().print(t)
+    with _store() as store:
+        if lineage:
+            ed = store.edition(lineage)
+            steps = [{"step": s, "action": a, "detail": d, "at": str(at)} for s, a, d, at in store.lineage(ed.edition)]
+            if as_json:
+                return _print_json({**ed.to_dict(), "lineage": steps})
+            _console().print(ed.label())
+            for s in steps:
+                _console().print(f"  {s['step']}. {s['action']}: {s['detail']}")
+            return
+        eds = store.editions()
+    if as_json:
+        return _print_json([e.to_dict() for e in eds])
+    t = Table("dataset", "edition", "file", "published", "loaded", "sha256", "rows", "covers")
+    for e in eds:
+        t.add_row(e.dataset, e.edition, e.file_name, str(e.published or ""), f"{e.loaded_at:%Y-%m-%d %H:%M}", e.sha256[:16],
+                  f"{e.rows:,}", f"{e.period_start}..{e.period_end}")
+    _console().print(t)
+
+
+@app.command()
+def areas(level: Optional[str] = typer.Option(None, "--level", help="nation, pfa, btp, pfa_group, cps_area, csp, lad"),
+          search: Optional[str] = typer.Option(None, "--search", help="Part of a name or code"),
+          as_json: bool = JsonOpt):
+    """Areas justicegap knows, with their codes and levels."""
+    from rich.table import Table
+
+    from . import areas as A
+
+    found = A.all_areas(level, search)
+    if as_json:
+        return _print_json([{**a.to_dict(), "former_names": list(a.former_names), "note": a.note} for a in found])
+    t = Table("code", "name", "level", "within", "note")
+    for a in found:
+        t.add_row(a.code, a.name + (f" (formerly {', '.join(a.former_names)})" if a.former_names else ""), a.level,
+                  A.get(a.parent).name if a.parent else "", a.note or "")
+    _console().print(t)
+
+
+# --- figures ---------------------------------------------------------------------------------
+
+@app.command()
+def get(metric: str = typer.Argument(..., help="Metric id: see `justicegap metrics`"),
+        area: str = AreaOpt, period: str = PeriodOpt, offence: str = OffenceOpt,
+        outcome: Optional[str] = typer.Option(None, "--outcome", help="For outcome shares: a type (14) or group (victim_does_not_support)"),
+        edition: Optional[str] = typer.Option(None, "--edition", help="Edition id, SHA-256 prefix, file name or publication date (default: newest)"),
+        allow_partial: bool = typer.Option(False, "--allow-partial", help="Give a flagged partial figure when the data cover only part of the period"),
+        as_json: bool = JsonOpt):
+    """One figure, with its numerator, denominator, basis, unit, edition and caveats."""
+    from . import metrics
+
+    fig = metrics.compute(metric, area=area, period=period, offence=offence, outcome=outcome, edition=edition,
+                          allow_partial=allow_partial)
+    d = fig.to_dict()
+    if as_json:
+        return _print_json(d)
+    show_figure(d)
+
+
+@app.command(name="metrics")
+def metrics_cmd(metric: Optional[str] = typer.Argument(None, help="A metric id to explain"), as_json: bool = JsonOpt):
+    """The metric registry: every metric, or one explained."""
+    from rich.table import Table
+
+    from . import metrics
+
+    if metric:
+        d = metrics.explain(metric)
+        if as_json:
+            return _print_json(d)
+        c = _console()
+        c.print(f"[bold]{d['name']}[/bold] [{d['id']}]")
+        for k in ("official_name", "stage", "kind", "basis", "unit", "numerator", "denominator", "definition"):
+            if d.get(k):
+                c.print(f"  {k.replace('_', ' ')}: {d[k]}")
+        c.print(f"  sources: {', '.join(d['datasets'])}; levels: {', '.join(d['levels'])}")
+        for cav in d.get("caveats") or []:
+            c.print(f"  caveat: {cav}")
+        for cw in d.get("confused_with") or []:
+            c.print(f"  not to be confused with {cw['metric']}: {cw['how']}")
+        c.print(f"  how to say it: {d['sentence']}")
+        return
+    reg = metrics.registry()
+    if as_json:
+        return _print_json([metrics.explain(k) for k in reg])
+    t = Table("id", "name", "stage", "basis", "unit")
+    for k, m in reg.items():
+        t.add_row(k, m["name"], m["stage"], m["basis"], m["unit"])
+    _console().print(t)
+
+
+@app.command()
+def compare(metric: str = typer.Argument(..., help="A proportion metric, e.g. charge_rate_cohort"),
+            level: str = typer.Option("pfa", "--level", help="pfa, cps_area or csp"), period: str = PeriodOpt, offence: str = OffenceOpt,
+            outcome: Optional[str] = typer.Option(None, "--outcome", help="For outcome shares: a type or group"),
+            edition: Optional[str] = typer.Option(None, "--edition", help="Edition (default: newest)"),
+            overdispersion: Optional[str] = typer.Option(None, "--overdispersion", help="multiplicative or additive"),
+            sort: Optional[str] = typer.Option(None, "--sort", help="value: order by value, each with its rank interval"),
+            plot: Optional[Path] = typer.Option(None, "--plot", help="Write the funnel plot: .svg, .png or .html"),
+            as_json: bool = JsonOpt):
+    """Every area's value, interval and funnel-plot position: a fair comparison, not a league table."""
+    from rich.table import Table
+
+    from .answers import plots
+    from .answers.compare import compare as run
+
+    if plot:
+        plots.check_path(plot)
+    r = run(metric, level=level, period=period, offence=offence, outcome=outcome, edition=edition,
+            overdispersion=overdispersion, sort=sort)
+    if plot and r.get("target") is not None:
+        plots.write(plots.funnel_plot(r), plot)
+        r["plot"] = {"file": str(plot), "text": plots.funnel_plot_text(r)}
+    if as_json:
+        return _print_json(r)
+    c = _console()
+    c.print(f"[bold]{r['name']}[/bold] ({r['basis']}, unit: {r['unit']}), {r['offence']['label']}, {r['period']['label']}, by {level}")
+    t = Table("area", "numerator", "denominator", "value", "95% CI", "99.8% limits", "position", *(["rank (95% interval)"] if sort == "value" else []))
+    for a in r["areas"]:
+        ci = f"{_pct(a['ci_low'])}–{_pct(a['ci_high'])}" if a.get("ci_low") is not None else ""
+        lim = f"{_pct(a['lower998'])}–{_pct(a['upper998'])}" if "lower998" in a else ""
+        extra = [f"{a['rank']} ({a['rank_low']}–{a['rank_high']})"] if "rank" in a else []
+        t.add_row(a["area"]["name"], _num(a["numerator"]), _num(a["denominator"]), _pct(a["value"]) if a["kind"] != "count" else _num(a["value"]),
+                  ci, lim, a.get("position", ""), *extra)
+    c.print(t)
+    if r.get("summary"):
+        c.print(r["summary"])
+    for cav in r["caveats"]:
+        c.print(f"  • {cav}")
+    for e in r["excluded"]:
+        c.print(f"  • Left out: {e['area']['name']}: {e['reason']}")
+    for ev in r["events"]:
+        c.print(f"  • Data break: {ev['title']}: {ev['description']}")
+    if plot:
+        c.print(f"Funnel plot written to {plot}")
+
+
+@app.command()
+def funnel(area: str = AreaOpt, period: str = PeriodOpt, offence: str = OffenceOpt,
+           edition: Optional[str] = typer.Option(None, "--edition", help="Edition for the police outcomes stage (default: newest)"),
+           as_json: bool = JsonOpt):
+    """The attrition funnel: each stage that exists for the area and period, volumes beside rates."""
+    from rich.table import Table
+
+    from .answers.funnel import attrition
+
+    r = attrition(area=area, period=period, offence=offence, edition=edition)
+    if as_json:
+        return _print_json(r)
+    c = _console()
+    c.print(f"[bold]{r['offence']['label']}: {r['area']['name']}, {r['period']['label']}[/bold]")
+    t = Table("stage", "volume", "rate", "of", "unit", "basis", "period", "geography", "flags")
+    for s in r["stages"]:
+        if not s["available"]:
+            t.add_row(s["label"], "—", "", "", s["unit"], s["basis"], s["period"]["label"], "", "not available")
+            continue
+        rate = _pct(s["value"]) if s["kind"] in ("proportion", "ratio") else ""
+        if s.get("ci_low") is not None:
+            rate += f" ({_pct(s['ci_low'])}–{_pct(s['ci_high'])})"
+        t.add_row(s["label"], _num(s["volume"]), rate, _num(s["denominator"]) if s["denominator"] is not None else "",
+                  s["unit"], s["basis"], s["period"]["label"], s["geography"], ", ".join(f for f in s["flags"] if not f.startswith("event:")))
+    c.print(t)
+    if r["outcome_groups"]:
+        g = Table("police outcome (offences recorded in the period)", "offences", "share", "95% CI")
+        for row in r["outcome_groups"]:
+            g.add_row(row["label"], _num(row["count"]), _pct(row["share"]), f"{_pct(row['ci_low'])}–{_pct(row['ci_high'])}")
+        c.print(g)
+    for s in r["statements"]:
+        c.print(f"  • {s}")
+    for s in r["stages"]:
+        if s["available"]:
+            c.print(f"  • {s['sentence']}")
+        else:
+            c.print(f"  • {s['label']}: not available. {s['reason']}")
+
+
+@app.command()
+def maturation(metric: str = typer.Argument(..., help="A metric of the police outcomes, e.g. charge_rate_cohort"),
+               area: str = AreaOpt, period: str = PeriodOpt, offence: str = OffenceOpt,
+               outcome: Optional[str] = typer.Option(None, "--outcome", help="For outcome shares: a type or group"),
+               as_json: bool = JsonOpt):
+    """How the same cohort's figure changes from edition to edition, with the share still open."""
+    from rich.table import Table
+
+    from .answers.maturation import maturation as run
+
+    r = run(metric, area=area, period=period, offence=offence, outcome=outcome)
+    if as_json:
+        return _print_json(r)
+    t = Table("edition", "file", "published", "numerator", "denominator", "value", "95% CI", "not yet assigned")
+    for e in r["editions"]:
+        t.add_row(e["edition"], e["file"], e["published"] or f"loaded {e['loaded_at'][:10]}", _num(e["numerator"]), _num(e["denominator"]),
+                  _pct(e["value"]), f"{_pct(e['ci_low'])}–{_pct(e['ci_high'])}" if e["ci_low"] is not None else "",
+                  _pct(e["not_yet_assigned_share"]) if e["not_yet_assigned_share"] is not None else "")
+    c = _console()
+    c.print(f"[bold]{r['name']}[/bold]: {r['area']['name']}, {r['offence']['label']}, {r['period']['label']}")
+    c.print(t)
+    c.print(r["summary"])
+
+
+def main() -> None:
+    """Entry point: user errors are one message and an exit status, never a traceback."""
+    import click
+
+    try:
+        app(standalone_mode=False)
+    except JusticegapError as e:
+        _console(stderr=True).print(f"[red]error:[/red] {e}", markup=True, highlight=False)
+        sys.exit(e.exit_code)
+    except click.exceptions.Exit as e:
+        sys.exit(e.exit_code)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except click.exceptions.Abort:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""User-facing errors: each names the place (file, sheet, row, column or parameter) at fault.
+
+Anything raised as a ``JusticegapError`` is shown to the user as one clear message and a non-zero
+exit status (CLI) or a 4xx response (API); anything else is a bug.
+"""
+
+from __future__ import annotations
+
+
+class JusticegapError(Exception):
+    """Base class: a problem with what the user gave us, or with what the data can answer."""
+
+    exit_code = 1
+
+    def to_dict(self) -> dict:
+        return {"error": type(self).__name__, "message": str(self)}
+
+
+class InputError(JusticegapError):
+    """A file that cannot be read or does not hold what it should, with its location."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, file=None, sheet=None, row=None, column=None):
+        self.message, self.file, self.sheet, self.row, self.column = message, file, sheet, row, column
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = []
+        if self.file is not None:
+            where.append(f"file {self.file}")
+        if self.sheet is not None:
+            where.append(f"sheet '{self.sheet}'")
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column '{self.column}'")
+        return (", ".join(where) + ": " if where else "") + self.message
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "file": None if self.file is None else str(self.file),
+                "sheet": self.sheet, "row": self.row, "column": self.column}
+
+
+class NotFound(JusticegapError):
+    """A name (area, metric, offence family, outcome, edition...) that does not resolve."""
+
+    exit_code = 3
+
+    def __init__(self, kind: str, value: str, suggestions=(), hint: str = ""):
+        self.kind, self.value, self.suggestions, self.hint = kind, value, list(suggestions), hint
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        msg = f"unknown {self.kind} '{self.value}'"
+        if self.suggestions:
+            msg += "; closest matches: " + ", ".join(self.suggestions)
+        if self.hint:
+            msg += f". {self.hint}"
+        return msg
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "kind": self.kind, "value": self.value,
+                "suggestions": self.suggestions}
+
+
+class InvalidParameter(JusticegapError):
+    """A parameter whose form is wrong (a malformed period, an unwritable path...)."""
+
+    exit_code = 2
+
+    def __init__(self, parameter: str, message: str):
+        self.parameter, self.message = parameter, message
+        super().__init__(f"{parameter}: {message}")
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "parameter": self.parameter}
+
+
+class NotAvailable(JusticegapError):
+    """The data cannot answer this at the level or for the period asked: says why and who holds it."""
+
+    exit_code = 4
+
+    def __init__(self, message: str, *, available=(), holder: str = ""):
+        self.message, self.available, self.holder = message, list(available), holder
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        msg = self.message
+        if self.holder:
+            msg += f" Who holds it: {self.holder}."
+        if self.available:
+            msg += " Available instead: " + "; ".join(self.available) + "."
+        return msg
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "available": self.available, "holder": self.holder}
+
+
+class DownloadError(JusticegapError):
+    """A network failure or an unexpected answer from a publisher, naming the address."""
+
+    exit_code = 5

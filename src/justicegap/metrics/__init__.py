@@ -1,0 +1,411 @@
+"""Metrics that say what they measure.
+
+The registry (``registry.toml``) describes every metric as data; :func:`compute` turns one into
+a :class:`Figure`: the value with its numerator, denominator, basis, counting unit, the editions
+it came from, its interval, flags, caveats and a sentence that can be printed as it stands.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+
+from .. import areas as A
+from .. import reference
+from ..errors import InvalidParameter, NotAvailable, NotFound
+from ..periods import Period, parse
+from ..store import Edition, Store
+from .data import Gathered, Term, availability, dataset_levels, describe_spans, gather
+
+LOW_COUNT = 30
+PROPORTION_KINDS = ("proportion",)
+
+
+@functools.cache
+def registry() -> dict[str, dict]:
+    text = resources.files(__name__).joinpath("registry.toml").read_text(encoding="utf-8")
+    return {mid: {"id": mid, **spec} for mid, spec in tomllib.loads(text).items()}
+
+
+def get(metric_id: str) -> dict:
+    reg = registry()
+    if metric_id not in reg:
+        raise NotFound("metric", metric_id, difflib.get_close_matches(metric_id, list(reg), 4, 0.4),
+                       "See `justicegap metrics` for the list")
+    return reg[metric_id]
+
+
+def family(text: str) -> str:
+    fams = reference.families()
+    t = (text or "").strip().lower().replace(" ", "_").replace("-", "_")
+    if t in fams:
+        return t
+    raise NotFound("offence family", text, difflib.get_close_matches(t, list(fams), 4, 0.4) or list(fams))
+
+
+def outcome_types(text: str) -> tuple[tuple[str, ...], str]:
+    """--outcome: a type ('14', '1A') or a group ('victim_does_not_support') -> (types, label)."""
+    outs, groups = reference.outcomes(), reference.outcome_groups()
+    t = (text or "").strip()
+    if t.upper() in outs:
+        return (t.upper(),), outs[t.upper()]["label"]
+    g = t.lower().removeprefix("group:")
+    if g in groups:
+        types = tuple(k for k, v in outs.items() if v["group"] == g and not v["parent"])
+        return types, groups[g]["label"]
+    raise NotFound("outcome", text, difflib.get_close_matches(g, list(groups), 4, 0.4),
+                   "Give an outcome type (0 to 22, 1A) or a group: " + ", ".join(groups))
+
+
+def _term_outcomes(spec: str | list, outcome: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    outs = reference.outcomes()
+    if spec == "all":
+        return None
+    if spec == "assigned":
+        return tuple(k for k, v in outs.items() if k != "0" and not v["parent"])
+    if spec == "param":
+        return outcome
+    if isinstance(spec, str) and spec.startswith("group:"):
+        return tuple(k for k, v in outs.items() if v["group"] == spec[6:] and not v["parent"])
+    return tuple(spec)
+
+
+@dataclass
+class Figure:
+    metric: dict
+    area: A.Area
+    period: Period
+    offence: str
+    value: float | None
+    numerator: float | None = None
+    denominator: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    dataset: str | None = None
+    editions: list[Edition] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    caveats: list[str] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
+    outcome: dict | None = None
+    breakdown: dict = field(default_factory=dict)
+    missing: dict = field(default_factory=dict)
+    population: dict | None = None
+    sentence: str = ""
+    gathered: Gathered | None = None
+
+    @property
+    def edition(self) -> str:
+        return ", ".join(e.edition for e in self.editions)
+
+    def to_dict(self) -> dict:
+        m = self.metric
+        fam = reference.families()[self.offence]
+        return {
+            "metric": m["id"], "name": m["name"], "kind": m["kind"],
+            "area": self.area.to_dict(), "period": self.period.to_dict(),
+            "offence": {"family": self.offence, "label": fam["label"]},
+            "outcome": self.outcome,
+            "value": self.value, "numerator": self.numerator, "denominator": self.denominator,
+            "ci_low": self.ci_low, "ci_high": self.ci_high, "confidence": 0.95 if self.ci_low is not None else None,
+            "basis": m["basis"], "unit": m["unit"],
+            "numerator_definition": m.get("numerator"), "denominator_definition": m.get("denominator"),
+            "edition": self.edition,
+            "sources": [{**e.to_dict(), "publisher": reference.sources().get(e.dataset, {}).get("publisher")} for e in self.editions],
+            "population": self.population, "breakdown": self.breakdown or None,
+            "flags": self.flags, "caveats": self.caveats,
+            "events": [{"id": ev["id"], "title": ev["title"]} for ev in self.events],
+            "missing": self.missing or None,
+            "sentence": self.sentence, "definition": m.get("definition"),
+        }
+
+
+# --- caveats -------------------------------------------------------------------------------------
+
+def events_touching(period: Period, area: A.Area, dataset: str | None, offence: str | None) -> list[dict]:
+    """Data breaks whose dates, area, dataset and offence family touch this figure."""
+    from datetime import date
+
+    scope = {area.code, *area.members, *(c for m in area.members for c in m.split("+"))}
+    if area.parent:
+        scope.add(area.parent)
+    out = []
+    for ev in reference.table("events"):
+        start = date.fromisoformat(ev["start"])
+        end = date.fromisoformat(ev["end"]) if ev["end"] else None
+        if not period.overlaps(start, end):
+            continue
+        if dataset and ev["datasets"] and dataset not in ev["datasets"].split():
+            continue
+        if ev["areas"] and not scope & set(ev["areas"].split()):
+            continue
+        if offence and ev["families"] and offence not in ev["families"].split():
+            continue
+        out.append(ev)
+    return out
+
+
+def _area_names(codes) -> str:
+    return ", ".join(A.get(c).name for c in codes)
+
+
+def _police_name(area: A.Area) -> str:
+    if area.level in ("pfa", "btp", "pfa_group"):
+        return area.police_name or area.name
+    if area.level == "nation":
+        return "police forces in England and Wales"
+    if area.level == "cps_area":
+        return f"the police forces in {area.name} ({_area_names(area.members)})"
+    if area.parent:
+        return A.get(area.parent).police_name
+    return f"the police in {area.name}"
+
+
+def _fmt_int(x) -> str:
+    return f"{x:,.0f}" if x is not None else "n/a"
+
+
+def _fmt_pct(x, dp=1) -> str:
+    return f"{100 * x:.{dp}f}%" if x is not None else "n/a"
+
+
+def _sentence_fields(fig: Figure) -> dict:
+    fam = reference.families()[fig.offence]
+    police = _police_name(fig.area)
+    return {
+        "area": fig.area.name, "area_police": police, "area_police_cap": police[:1].upper() + police[1:],
+        "area_in": f" in {fig.area.name}" if fig.area.level in ("csp", "lad") else "",
+        "period": fig.period.long, "offence_plural": fam["noun_plural"], "offence_singular": fam["noun_singular"],
+        "value_int": _fmt_int(fig.value), "value_pct": _fmt_pct(fig.value), "value_1dp": f"{fig.value:,.1f}" if fig.value is not None else "n/a",
+        "numerator_int": _fmt_int(fig.numerator), "denominator_int": _fmt_int(fig.denominator),
+        "ci": f"{100 * fig.ci_low:.1f}–{100 * fig.ci_high:.1f}%" if fig.ci_low is not None else "n/a",
+        "outcome_label": (fig.outcome or {}).get("label", "").lower(),
+        "population_note": (fig.population or {}).get("note", ""),
+        "edition": fig.edition,
+    }
+
+
+def _finish(fig: Figure, allow_partial: bool) -> Figure:
+    """Flags, caveats and the sentence: everything that must travel with the number."""
+    m, g = fig.metric, fig.gathered
+    if g is not None:
+        if g.missing_spans:
+            fig.missing["periods"] = describe_spans(g.missing_spans)
+            fig.flags.append("partial")
+            fig.caveats.insert(0, f"PARTIAL: the data do not cover {fig.missing['periods']} of {fig.period}; this figure covers only the rest.")
+        excluded = {a: [h for h in holes if h not in g.missing_spans] for a, holes in g.missing_areas.items()}
+        excluded = {a: h for a, h in excluded.items() if h}
+        if excluded and len(g.areas_used) > 1:
+            fig.flags.append("excludes_areas")
+            fig.missing["areas"] = {A.get(a).name: describe_spans(h) for a, h in excluded.items()}
+            fig.caveats.append("Excludes " + "; ".join(f"{A.get(a).name} (no data for {describe_spans(h)})" for a, h in excluded.items())
+                               + ": no figures are imputed for missing forces.")
+    if m["kind"] in PROPORTION_KINDS and fig.denominator is not None and fig.denominator < LOW_COUNT:
+        fig.flags.append("low_count")
+        fig.caveats.append(f"Low count: the denominator is {_fmt_int(fig.denominator)} (under {LOW_COUNT}), so the rate is unreliable; see the interval.")
+    if fig.dataset == "ho_outcomes" and m["basis"] == "recorded_cohort" and g is not None:
+        pending = fig.breakdown.get("not_yet_assigned")
+        if pending:
+            fig.flags.append("maturing")
+            fig.caveats.append(f"{_fmt_pct(pending / fig.denominator)} of these offences ({_fmt_int(pending)}) had not yet been assigned an outcome in this edition; the rate will change as they are.")
+    provisional = [reference.sources()[e.dataset].get("provisional") for e in fig.editions]
+    if any(provisional):
+        fig.flags.append("provisional")
+        fig.caveats.append(next(p for p in provisional if p))
+    fig.events = events_touching(fig.period, fig.area, fig.dataset, fig.offence)
+    for ev in fig.events:
+        fig.flags.append(f"event:{ev['id']}")
+        fig.caveats.append(f"{ev['title']} ({ev['start']}{'–' + ev['end'] if ev['end'] and ev['end'] != ev['start'] else ''}): {ev['description']}")
+    fig.caveats.extend(m.get("caveats", []))
+    if fig.area.resolved_note:
+        fig.caveats.append(fig.area.resolved_note)
+    if fig.value is not None:
+        fig.sentence = m["sentence"].format(**_sentence_fields(fig))
+        if fig.editions:
+            fig.sentence += f" Source: {'; '.join(e.label() for e in fig.editions)}."
+    return fig
+
+
+# --- computing -----------------------------------------------------------------------------------
+
+def _resolve_edition(store: Store, text: str | None, datasets: list[str]) -> Edition | None:
+    if not text:
+        return None
+    hits = []
+    for ds in datasets:
+        try:
+            hits.append(store.edition(text, ds))
+        except NotFound:
+            pass
+    if not hits:
+        return store.edition(text)  # raises NotFound with the editions listed
+    return hits[0]
+
+
+def _choose_dataset(store, m, area, period, fam, edition, terms) -> Gathered:
+    """The first dataset in the metric's order that can answer fully; or say what is available."""
+    if area.level == "lad":
+        A.local_csp(area)  # a district without figures of its own says so, whatever the dataset
+    usable = [ds for ds in m["datasets"] if area.level in dataset_levels(ds)
+              and (edition is None or edition.dataset == ds)]
+    if not usable:
+        level_ok = sorted({lvl for ds in m["datasets"] for lvl in dataset_levels(ds)})
+        raise NotAvailable(_level_message(m, area), available=[A.LEVEL_NAMES[x] for x in level_ok], holder=_holder(m, area))
+    reasons, partial = [], None
+    for ds in usable:
+        try:
+            g = gather(store, ds, terms, area, period, fam, edition)
+        except NotAvailable as e:
+            reasons.append(e)
+            continue
+        if not g.editions:
+            continue
+        if not g.missing_spans:
+            return g
+        partial = partial or g
+    if partial is not None:
+        return partial
+    if reasons:
+        raise reasons[0]
+    avail = []
+    for ds in usable:
+        spans = availability(store, ds, terms[0].measure)
+        if spans:
+            avail.append(f"{reference.sources()[ds]['title']}: " + ", ".join(spans))
+    raise NotAvailable(f"No loaded data cover {period} for {m['name'][:1].lower() + m['name'][1:]} in {area.name}.",
+                       available=avail or ["nothing yet: run `justicegap update`"])
+
+
+def _level_message(m: dict, area: A.Area) -> str:
+    if m["stage"] == "police" and m["id"] != "recorded":
+        return (f"{m['name']} cannot be given for {area.name} ({area.level_name}): the Home Office publishes police "
+                "outcomes by police force area only.")
+    return f"{m['name']} is not published for a {area.level_name} such as {area.name}."
+
+
+def _holder(m: dict, area: A.Area) -> str:
+    if area.parent:
+        force = A.get(area.parent)
+        return f"{force.police_name} holds case-level outcomes and may release local figures on request (Freedom of Information Act 2000)"
+    return ""
+
+
+def compute(metric_id: str, *, area: str | A.Area, period: str | Period, offence: str = "rape",
+            outcome: str | None = None, edition: str | None = None, store: Store | None = None,
+            allow_partial: bool = False) -> Figure:
+    """One metric for one area, period and offence family, with everything that must travel with it."""
+    m = get(metric_id)
+    the_area = area if isinstance(area, A.Area) else A.resolve(area)
+    the_period = parse(period)
+    fam = family(offence)
+    own = store is None
+    store = store or Store(read_only=True)
+    try:
+        return _compute(m, the_area, the_period, fam, outcome, edition, store, allow_partial)
+    finally:
+        if own:
+            store.close()
+
+
+def _compute(m, area, period, fam, outcome, edition_text, store, allow_partial) -> Figure:
+    if area.level not in m["levels"]:
+        raise NotAvailable(_level_message(m, area), available=_level_alternatives(m, area), holder=_holder(m, area))
+    out_types, out_label = (None, None)
+    if m.get("needs_outcome"):
+        if not outcome:
+            raise InvalidParameter("--outcome", "this metric needs an outcome type (e.g. 14) or group (e.g. victim_does_not_support)")
+        out_types, out_label = outcome_types(outcome)
+    elif outcome:
+        raise InvalidParameter("--outcome", f"{m['id']} does not take an outcome; use outcome_share_cohort or outcome_share_closed")
+    edition = _resolve_edition(store, edition_text, m["datasets"])
+    kind = m["kind"]
+
+    def term(name, spec):
+        measures = spec["measure"] if isinstance(spec["measure"], list) else [spec["measure"]]
+        return Term(name, tuple(measures), _term_outcomes(spec.get("outcomes", "all"), out_types))
+
+    if kind in ("count", "per_100k", "average"):
+        groups = [(m, [term("value", m["value"])])]
+    else:
+        num, den = term("numerator", m["numerator_term"]), term("denominator", m["denominator_term"])
+        extra = []
+        if m["basis"] == "recorded_cohort":
+            extra.append(Term("not_yet_assigned", den.measures, ("0",)))
+        if "1" in (num.outcomes or ()):
+            extra.append(Term("alternate", num.measures, ("1A",)))
+        if "datasets" in m["denominator_term"]:
+            groups = [(m, [num, *extra]), ({**m, "datasets": m["denominator_term"]["datasets"]}, [den])]
+        else:
+            groups = [(m, [num, den, *extra])]
+    found = [_choose_dataset(store, spec, area, period, fam, edition, terms) for spec, terms in groups]
+    for g, (spec, terms) in zip(found, groups):
+        if g.partial and not allow_partial:
+            have = ", ".join(availability(store, g.dataset, terms[0].measure))
+            raise NotAvailable(
+                f"The data cover only part of {period} for {area.name}: {describe_spans(g.missing_spans)} "
+                f"{'is' if len(g.missing_spans) == 1 else 'are'} missing, so no figure is given for the whole period "
+                "(use --allow-partial for a flagged partial figure).", available=[f"{reference.sources()[g.dataset]['title']}: {have}"])
+    g = found[0]
+    v = dict(g.values)
+    editions = list(g.editions)
+    for other in found[1:]:
+        v.update(other.values)
+        editions += [e for e in other.editions if e not in editions]
+    fig = Figure(m, area, period, fam, None, dataset=g.dataset, editions=editions, gathered=g)
+    if len(found) > 1:
+        fig.flags.append("different_sources")
+        fig.caveats.append("The numerator and denominator come from different publications (" +
+                           " and ".join(reference.sources()[x.dataset]["title"] for x in found) +
+                           "), which count different things over different periods: this is a ratio, not a rate.")
+    if out_types:
+        fig.outcome = {"types": list(out_types), "label": out_label}
+    if kind == "count":
+        fig.value = v["value"]
+    elif kind == "average":
+        fig.value = v["value"]
+    elif kind == "per_100k":
+        from ..population import population_for
+
+        pop = population_for(store, area, period)
+        fig.population = pop.to_dict()
+        fig.numerator, fig.denominator = v["value"], pop.value
+        fig.value = 100_000 * v["value"] / pop.value if pop.value else None
+        fig.editions = [*editions, *pop.editions]
+    else:
+        fig.numerator, fig.denominator = v["numerator"], v["denominator"]
+        fig.value = fig.numerator / fig.denominator if fig.denominator else None
+        if kind in PROPORTION_KINDS and fig.denominator:
+            from ..stats import wilson
+
+            fig.ci_low, fig.ci_high = wilson(int(round(max(fig.numerator, 0))), int(round(fig.denominator)))
+        if "not_yet_assigned" in v:
+            fig.breakdown["not_yet_assigned"] = v["not_yet_assigned"]
+        if "alternate" in v and "1A" in g.outcome_types:
+            fig.breakdown["charged_same_offence"] = v["numerator"] - v["alternate"]
+            fig.breakdown["charged_alternate_offence"] = v["alternate"]
+            fig.caveats.append(f"Of the {_fmt_int(v['numerator'])} charges, {_fmt_int(v['alternate'])} were for an alternate offence (sub-code 1A), "
+                               f"leaving {_fmt_int(v['numerator'] - v['alternate'])} charged with the offence recorded.")
+        elif "alternate" in v:
+            fig.caveats.append("This edition does not separate alternate-offence charges (1A): the charged count may include charges for a different offence from the one recorded.")
+    if fig.denominator == 0 and kind != "count":
+        fig.flags.append("no_denominator")
+    return _finish(fig, allow_partial)
+
+
+def _level_alternatives(m: dict, area: A.Area) -> list[str]:
+    out = []
+    if area.parent:
+        out.append(f"{A.get(area.parent).name} (the whole force area)")
+    if "csp" in m["levels"]:
+        out.append("Community Safety Partnerships")
+    return out
+
+
+def explain(metric_id: str) -> dict:
+    """A metric's definition, basis, unit, caveats and how it differs from those it is confused with."""
+    m = get(metric_id)
+    return {k: m.get(k) for k in ("id", "name", "official_name", "stage", "kind", "basis", "unit", "numerator",
+                                   "denominator", "definition", "datasets", "levels", "caveats", "sentence", "confused_with")}
+

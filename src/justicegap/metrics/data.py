@@ -1,0 +1,213 @@
+"""Gathering the counts behind a figure: which dataset, which editions, which areas, and whether
+they fill the period asked exactly.
+
+A figure is answered from the first dataset (in the metric's order of preference) that holds the
+offence family for the area's level and tiles the whole period; otherwise the caller gets what is
+missing and what is available, never a silent partial sum. Each span of time is taken from the
+newest edition holding it, unless an edition is named.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from .. import areas as A
+from .. import reference
+from ..errors import NotAvailable
+from ..periods import Period, describe, gaps
+from ..store import Edition, Store
+
+
+@dataclass
+class Term:
+    """One sum of facts: e.g. charge outcomes for rape in Kent in 2017/18 from one edition."""
+
+    name: str
+    measures: tuple[str, ...]
+    outcomes: tuple[str, ...] | None = None
+
+    @property
+    def measure(self) -> str:
+        """The measure whose coverage decides whether the term fills the period."""
+        return self.measures[0]
+
+
+@dataclass
+class Gathered:
+    dataset: str
+    values: dict[str, float]
+    by_area: dict[str, dict[str, float]]
+    by_span: dict[tuple[date, date], dict[str, float]]
+    editions: list[Edition]
+    areas_used: list[str]
+    missing_areas: dict[str, list[tuple[date, date]]] = field(default_factory=dict)
+    missing_spans: list[tuple[date, date]] = field(default_factory=list)
+    outcome_types: set[str] = field(default_factory=set)
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.missing_spans)
+
+
+def offence_values(dataset: str, family: str) -> list[str]:
+    """The stored offence values that make up ``family`` in ``dataset``."""
+    vals = set(reference.family_codes().get(family, ())) | {family}
+    vals |= {r["category"] for r in reference.table("category_families") if r["dataset"] == dataset and r["family"] == family}
+    return sorted(vals)
+
+
+def dataset_levels(dataset: str) -> set[str]:
+    return set((reference.sources()[dataset].get("levels") or "").split())
+
+
+def _chosen_spans(store: Store, dataset: str, measure: str, period: Period, edition: Edition | None):
+    """(span start, span end) -> edition id: the newest edition per span inside the period."""
+    if edition is not None:
+        rows = store.con.execute(
+            "select distinct period_start, period_end, edition from coverage where dataset = ? and measure = ?"
+            " and edition = ? and period_start >= ? and period_end <= ?",
+            [dataset, measure, edition.edition, period.start, period.end]).fetchall()
+    else:
+        rows = store.con.execute(
+            """select period_start, period_end, edition from (
+                 select c.period_start, c.period_end, c.edition, row_number() over (
+                   partition by c.period_start, c.period_end
+                   order by coalesce(e.published, cast(e.loaded_at as date)) desc, e.loaded_at desc) as rn
+                 from (select distinct edition, period_start, period_end from coverage
+                       where dataset = ? and measure = ? and period_start >= ? and period_end <= ?) c
+                 join editions e using (edition)) where rn = 1""",
+            [dataset, measure, period.start, period.end]).fetchall()
+    return {(s, e): ed for s, e, ed in rows}
+
+
+def _tile(spans: list[tuple[date, date]], period: Period) -> list[tuple[date, date]]:
+    """Keep a non-overlapping set of spans (finest first); return them."""
+    chosen: list[tuple[date, date]] = []
+    for s, e in sorted(spans, key=lambda x: (x[1] - x[0], x[0])):
+        if all(e < cs or s > ce for cs, ce in chosen):
+            chosen.append((s, e))
+    return sorted(chosen)
+
+
+def base_areas(store: Store, dataset: str, measure: str, area: A.Area, spans) -> list[str]:
+    """The area codes whose facts add up to ``area`` in this dataset.
+
+    The area's own rows if the dataset publishes it directly (a national row, a CPS Area row),
+    otherwise its member forces, using a published group (the Metropolitan and City row) where
+    the dataset only has the group.
+    """
+    if area.level in ("csp", "lad"):
+        return [A.local_csp(area).code]
+    present = {r[0] for r in store.con.execute(
+        "select distinct area from coverage where dataset = ? and measure = ?", [dataset, measure]).fetchall()}
+    if area.code in present:
+        return [area.code]
+    members = list(A.forces(area))
+    out = [m for m in members if m in present]
+    missing = set(members) - set(out)
+    for code in sorted(present):
+        if "+" in code:
+            group = set(code.split("+"))
+            if group <= set(members) and group & missing:
+                out.append(code)
+                missing -= group
+    out += sorted(missing)
+    return out
+
+
+def gather(store: Store, dataset: str, terms: list[Term], area: A.Area, period: Period, family: str,
+           edition: Edition | None = None) -> Gathered:
+    """Sum each term's facts for ``area`` over ``period`` from ``dataset``; check coverage."""
+    measure = terms[0].measure
+    chosen = _chosen_spans(store, dataset, measure, period, edition)
+    spans = _tile(list(chosen), period)
+    codes = base_areas(store, dataset, measure, area, spans)
+    offences = offence_values(dataset, family)
+    if not spans:
+        return Gathered(dataset, {t.name: 0.0 for t in terms}, {}, {}, [], codes, missing_spans=[(period.start, period.end)])
+    pairs = [(chosen[s], s[0], s[1]) for s in spans]
+    con = store.con
+    con.execute("create or replace temp table _spans (edition varchar, period_start date, period_end date)")
+    con.executemany("insert into _spans values (?, ?, ?)", pairs)
+    held = con.execute(
+        f"select count(*) from facts f join _spans s using (edition, period_start, period_end)"
+        f" where f.dataset = ? and f.offence in ({','.join('?' * len(offences))})", [dataset, *offences]).fetchall()[0][0]
+    if not held:
+        raise NotAvailable(
+            f"{reference.sources()[dataset]['title']} does not publish {reference.families()[family]['label'].lower()} "
+            f"separately at this level.", available=_families_held(store, dataset))
+    sums = []
+    params: list = []
+    for t in terms:
+        cond = f"measure in ({','.join('?' * len(t.measures))})"
+        params += list(t.measures)
+        if t.outcomes is not None:
+            cond += f" and outcome in ({','.join('?' * len(t.outcomes))})"
+            params += list(t.outcomes)
+        sums.append(f"sum(value) filter (where {cond})")
+    measures = sorted({m for t in terms for m in t.measures})
+    rows = con.execute(
+        f"select area, period_start, period_end, {', '.join(sums)} from facts f"
+        f" join _spans s using (edition, period_start, period_end)"
+        f" where f.dataset = ? and f.measure in ({','.join('?' * len(measures))})"
+        f" and f.offence in ({','.join('?' * len(offences))}) and f.area in ({','.join('?' * len(codes))})"
+        f" group by all",
+        [*params, dataset, *measures, *offences, *codes]).fetchall()
+    cover = con.execute(
+        f"select distinct c.area, c.period_start, c.period_end from coverage c join _spans s using (edition, period_start, period_end)"
+        f" where c.dataset = ? and c.measure = ? and c.area in ({','.join('?' * len(codes))})",
+        [dataset, measure, *codes]).fetchall()
+    outcome_types = {r[0] for r in con.execute(
+        f"select distinct outcome from facts f join _spans s using (edition, period_start, period_end)"
+        f" where f.dataset = ? and f.outcome is not null and f.area in ({','.join('?' * len(codes))})",
+        [dataset, *codes]).fetchall()} if any(t.outcomes for t in terms) else set()
+    g = Gathered(dataset, {t.name: 0.0 for t in terms}, {}, {}, [], codes, outcome_types=outcome_types)
+    for area_code, s, e, *vals in rows:
+        for t, v in zip(terms, vals):
+            v = v or 0.0
+            g.values[t.name] += v
+            g.by_area.setdefault(area_code, {}).setdefault(t.name, 0.0)
+            g.by_area[area_code][t.name] += v
+            g.by_span.setdefault((s, e), {}).setdefault(t.name, 0.0)
+            g.by_span[(s, e)][t.name] += v
+    covered: dict[str, list] = {}
+    for a, s, e in cover:
+        covered.setdefault(a, []).append((s, e))
+    for code in codes:
+        holes = gaps(period, covered.get(code, []))
+        if holes:
+            g.missing_areas[code] = holes
+    all_holes = gaps(period, spans)
+    if len(g.missing_areas) == len(codes):
+        g.missing_spans = sorted(set(all_holes) | {h for v in g.missing_areas.values() for h in v})
+    else:
+        g.missing_spans = all_holes
+    used = sorted({chosen[s] for s in spans})
+    g.editions = [store.edition(e) for e in used]
+    return g
+
+
+def _families_held(store: Store, dataset: str) -> list[str]:
+    vals = {r[0] for r in store.con.execute("select distinct offence from facts where dataset = ?", [dataset]).fetchall()}
+    return [f["label"] for fid, f in reference.families().items() if vals & set(offence_values(dataset, fid))]
+
+
+def availability(store: Store, dataset: str, measure: str) -> list[str]:
+    """What periods a dataset holds, as readable spans (for 'available instead' messages)."""
+    rows = store.con.execute(
+        "select distinct period_start, period_end from coverage where dataset = ? and measure = ? order by 1",
+        [dataset, measure]).fetchall()
+    if not rows:
+        return []
+    merged: list[list[date]] = []
+    for s, e in rows:
+        if merged and (s - merged[-1][1]).days <= 1:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    return [describe(s, e) for s, e in merged]
+
+
+def describe_spans(spans) -> str:
+    return ", ".join(describe(s, e) for s, e in spans)

@@ -1,0 +1,132 @@
+"""The publications justicegap reads, one module per publication, described by the catalogue
+``reference/sources.csv``.
+
+Every source module is small and alike: ``DATASET``, ``HEADER`` (canonical column -> accepted
+header texts), optional ``OPTIONAL`` and ``FORBID`` (headers that mean another publication), and
+``normalise(frame, ctx) -> facts``. This module finds which source a file is (by its header row),
+reads it into a frame of text cells and hands it to the source's ``normalise``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import reference
+from ..errors import InputError
+from ..readers import HEADER_SCAN_ROWS, Sheet, header_key, kind, sheets
+from .fields import Context
+
+
+def modules() -> dict:
+    """Source id -> its module, in catalogue order (rows whose module is not written yet are left out;
+    tests/test_sources.py checks that there are none)."""
+    out = {}
+    for sid, row in reference.sources().items():
+        if importlib.util.find_spec(f"{__name__}.{row['module']}") is not None:
+            out[sid] = importlib.import_module(f"{__name__}.{row['module']}")
+    return out
+
+
+@dataclass
+class Match:
+    source: str
+    sheet: Sheet
+    header_row: int
+    columns: dict[str, int]
+    headers: dict[str, str]
+
+
+@dataclass
+class Near:
+    source: str
+    sheet: Sheet
+    header_row: int
+    missing: list[str] = field(default_factory=list)
+
+
+def _match_row(values: list, module) -> tuple[dict[str, int], dict[str, str], list[str]]:
+    keys = [header_key(v) for v in values]
+    columns, headers, missing = {}, {}, []
+    for canon, accepted in {**module.HEADER, **getattr(module, "OPTIONAL", {})}.items():
+        for i, k in enumerate(keys):
+            if k in accepted:
+                columns[canon], headers[canon] = i, str(values[i]).strip()
+                break
+        else:
+            if canon in module.HEADER:
+                missing.append(accepted[0])
+    return columns, headers, missing
+
+
+def identify(path: Path) -> tuple[list[Match], list[Near]]:
+    """Which sources a file holds, by header row; near misses say which columns are missing."""
+    found, near = [], []
+    mods = modules()
+    for sheet in sheets(path):
+        best_near = None
+        for number, values in sheet.head(HEADER_SCAN_ROWS):
+            keys = {header_key(v) for v in values if v is not None}
+            for sid, mod in mods.items():
+                if any(k in keys for k in getattr(mod, "FORBID", ())):
+                    continue
+                columns, headers, missing = _match_row(values, mod)
+                if not missing:
+                    found.append(Match(sid, sheet, number, columns, headers))
+                    break
+                hit = len(mod.HEADER) - len(missing)
+                if hit >= max(2, len(mod.HEADER) // 2) and (best_near is None or len(missing) < len(best_near.missing)):
+                    best_near = Near(sid, sheet, number, missing)
+            else:
+                continue
+            break
+        else:
+            if best_near:
+                near.append(best_near)
+    return found, near
+
+
+def read_frame(match: Match):
+    """The rows under the header as a Polars frame of text, one column per canonical name, plus _row."""
+    return match.sheet.frame(match.columns, match.header_row)
+
+
+def parse(match: Match):
+    """Facts and notes from one matched sheet."""
+    mod = modules()[match.source]
+    preamble = tuple(" ".join(str(v) for v in values if v not in (None, "")) for number, values in match.sheet.head()
+                     if number < match.header_row)
+    ctx = Context(match.sheet.file, match.sheet.name, match.headers, preamble)
+    frame = read_frame(match)
+    if frame.height == 0:
+        raise ctx.error("the table has a header row but no data rows", match.header_row)
+    return mod.normalise(frame, ctx)
+
+
+def expand(path: Path, workdir: Path) -> list[Path]:
+    """A zip archive of data files (as the MoJ publishes) -> its members; anything else -> itself."""
+    if kind(path) != "zip":
+        return [path]
+    out = []
+    try:
+        with zipfile.ZipFile(path) as z:
+            for info in z.infolist():
+                name = Path(info.filename).name
+                if info.is_dir() or not name.lower().endswith((".csv", ".xlsx", ".ods")):
+                    continue
+                target = workdir / f"{path.stem}__{name}"
+                with z.open(info) as src, open(target, "wb") as dst:
+                    while chunk := src.read(1 << 20):
+                        dst.write(chunk)
+                out.append(target)
+    except (zipfile.BadZipFile, OSError, EOFError) as e:
+        raise InputError(f"the zip archive is truncated or corrupt: {e}", file=path) from None
+    return out
+
+
+def tempdir() -> tempfile.TemporaryDirectory:
+    return tempfile.TemporaryDirectory(prefix="justicegap-")

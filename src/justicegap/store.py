@@ -1,0 +1,256 @@
+"""The embedded DuckDB store: a tidy fact table, its dimensions, editions and lineage.
+
+One file, no server. Every load is one transaction: a file that fails leaves the store exactly as
+it was. Every file loaded is an edition, archived by SHA-256 and never overwritten, because the
+same year's outcomes mature from edition to edition and users need both.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from . import paths, reference
+from .errors import JusticegapError, NotFound
+
+SCHEMA = """
+create table if not exists editions (
+    edition varchar primary key,
+    dataset varchar not null,
+    title varchar,
+    file_name varchar not null,
+    sha256 varchar not null,
+    size bigint,
+    url varchar,
+    page_url varchar,
+    retrieved_at timestamp,
+    published date,
+    loaded_at timestamp not null,
+    rows bigint not null,
+    period_start date,
+    period_end date,
+    archive_path varchar,
+    sheets varchar,
+    unique (dataset, sha256)
+);
+create table if not exists facts (
+    dataset varchar not null,
+    edition varchar not null,
+    measure varchar not null,
+    offence varchar,
+    outcome varchar,
+    area varchar not null,
+    period_start date not null,
+    period_end date not null,
+    sex varchar,
+    age varchar,
+    ethnicity varchar,
+    value double,
+    flags varchar
+);
+create table if not exists coverage (
+    dataset varchar not null,
+    edition varchar not null,
+    measure varchar not null,
+    area varchar not null,
+    period_start date not null,
+    period_end date not null,
+    rows bigint not null
+);
+create table if not exists lineage (
+    edition varchar not null,
+    step integer not null,
+    action varchar not null,
+    detail varchar,
+    recorded_at timestamp not null
+);
+create table if not exists areas (code varchar primary key, name varchar, level varchar, parent varchar);
+create table if not exists offences (code varchar primary key, label varchar, ho_group varchar, ho_subgroup varchar);
+create table if not exists offence_families (family varchar, code varchar);
+create table if not exists outcome_types (type varchar primary key, parent varchar, label varchar, grp varchar);
+create table if not exists boundaries (edition varchar not null, code varchar not null, name varchar, level varchar not null, geometry varchar not null);
+create table if not exists geo_lookup (edition varchar not null, lad_code varchar, lad_name varchar, csp_code varchar, csp_name varchar, pfa_code varchar, pfa_name varchar);
+create table if not exists meta (key varchar primary key, value varchar);
+"""
+EXTRA_TABLES = {
+    "boundaries": ("code", "name", "level", "geometry"),
+    "geo_lookup": ("lad_code", "lad_name", "csp_code", "csp_name", "pfa_code", "pfa_name"),
+}
+SCHEMA_VERSION = "1"
+
+
+@dataclass
+class Edition:
+    edition: str
+    dataset: str
+    title: str | None
+    file_name: str
+    sha256: str
+    published: date | None
+    loaded_at: datetime
+    rows: int
+    period_start: date | None
+    period_end: date | None
+    url: str | None = None
+    retrieved_at: datetime | None = None
+    archive_path: str | None = None
+    size: int | None = None
+    page_url: str | None = None
+    sheets: str | None = None
+
+    def label(self) -> str:
+        when = f"published {self.published.isoformat()}" if self.published else f"loaded {self.loaded_at:%Y-%m-%d}"
+        return f"{self.title or self.dataset}, {self.file_name} ({when}, SHA-256 {self.sha256[:12]})"
+
+    def to_dict(self) -> dict:
+        return {"dataset": self.dataset, "edition": self.edition, "title": self.title, "file": self.file_name,
+                "sha256": self.sha256, "published": self.published.isoformat() if self.published else None,
+                "loaded_at": self.loaded_at.isoformat(timespec="seconds"), "url": self.url,
+                "period_start": self.period_start.isoformat() if self.period_start else None,
+                "period_end": self.period_end.isoformat() if self.period_end else None, "rows": self.rows}
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class Store:
+    """A connection to the store file. Open read-only to serve or answer; read-write to load."""
+
+    def __init__(self, path: Path | None = None, *, read_only: bool = False):
+        import duckdb
+
+        self.path = Path(path) if path else paths.store_path()
+        if read_only and not self.path.exists():
+            raise JusticegapError(f"no data loaded yet (no store at {self.path}): run `justicegap update` first")
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as e:
+            raise JusticegapError(f"cannot open the store {self.path}: {e}. Another justicegap process may be loading data.") from None
+        self.read_only = read_only
+        if not read_only:
+            self.con.execute(SCHEMA)
+            self._dimensions()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        self.con.close()
+
+    def _dimensions(self):
+        from . import areas
+
+        self.con.begin()
+        for table in ("areas", "offences", "offence_families", "outcome_types"):
+            self.con.execute(f"delete from {table}")
+        self.con.executemany("insert into areas values (?, ?, ?, ?)",
+                             [(a.code, a.name, a.level, a.parent) for a in areas.all_areas()])
+        self.con.executemany("insert into offences values (?, ?, ?, ?)",
+                             [(r["code"], r["label"], r["ho_group"], r["ho_subgroup"]) for r in reference.table("offences")])
+        self.con.executemany("insert into offence_families values (?, ?)",
+                             [(f, c) for f, codes in reference.family_codes().items() for c in sorted(codes)])
+        self.con.executemany("insert into outcome_types values (?, ?, ?, ?)",
+                             [(r["type"], r["parent"], r["label"], r["group"]) for r in reference.table("outcomes")])
+        self.con.execute("insert or replace into meta values ('schema_version', ?)", [SCHEMA_VERSION])
+        self.con.commit()
+
+    # editions -----------------------------------------------------------------------------
+
+    def find_file(self, dataset: str, sha256: str) -> Edition | None:
+        rows = self._editions("where dataset = ? and sha256 = ?", [dataset, sha256])
+        return rows[0] if rows else None
+
+    def _editions(self, where: str = "", params=()) -> list[Edition]:
+        cur = self.con.execute(
+            "select edition, dataset, title, file_name, sha256, published, loaded_at, rows, period_start, period_end,"
+            " url, retrieved_at, archive_path, size, page_url, sheets from editions " + where +
+            " order by dataset, coalesce(published, cast(loaded_at as date)), loaded_at", list(params))
+        return [Edition(*row) for row in cur.fetchall()]
+
+    def editions(self, dataset: str | None = None) -> list[Edition]:
+        return self._editions("where dataset = ?", [dataset]) if dataset else self._editions()
+
+    def edition(self, text: str, dataset: str | None = None) -> Edition:
+        """An edition by id, SHA-256 prefix, file name or publication date."""
+        eds = self.editions(dataset)
+        t = text.strip()
+        hits = [e for e in eds if t in (e.edition, e.file_name) or (len(t) >= 6 and e.sha256.startswith(t.lower()))
+                or (e.published and e.published.isoformat() == t)]
+        if len(hits) == 1:
+            return hits[0]
+        options = [f"{e.edition} ({e.file_name})" for e in eds]
+        if hits:
+            raise NotFound("edition", text, [f"{e.edition} ({e.file_name})" for e in hits], "Several editions match: give its id")
+        raise NotFound("edition", text, options[:8], "See `justicegap sources` for the editions loaded")
+
+    def lineage(self, edition: str) -> list[tuple]:
+        return self.con.execute("select step, action, detail, recorded_at from lineage where edition = ? order by step",
+                                [edition]).fetchall()
+
+    # loading ------------------------------------------------------------------------------
+
+    def load(self, *, dataset: str, title: str, facts, source_file: Path, sha256: str, file_name: str,
+             lineage: list[tuple[str, str]], published: date | None = None, url: str | None = None,
+             page_url: str | None = None, retrieved_at: datetime | None = None, sheets: str | None = None,
+             extras: dict | None = None) -> Edition:
+        """Add one file's facts as a new edition, in one transaction, and archive the file.
+
+        ``extras`` holds non-fact tables a source provides (``boundaries``, ``geo_lookup``): frames
+        with the columns of ``EXTRA_TABLES``, stored against the same edition.
+        """
+        if self.read_only:
+            raise JusticegapError("the store is open read-only")
+        existing = self.find_file(dataset, sha256)
+        if existing:
+            return existing
+        edition = f"{dataset}-{sha256[:12]}"
+        archive = paths.archive_dir() / dataset / sha256 / file_name
+        new_archive = not archive.exists()
+        if new_archive:
+            archive.parent.mkdir(parents=True, exist_ok=True)
+            tmp = archive.with_name(archive.name + ".part")
+            shutil.copyfile(source_file, tmp)
+            os.replace(tmp, archive)
+        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        try:
+            self.con.begin()
+            self.con.register("incoming", facts)
+            self.con.execute(
+                "insert into facts select ?, ?, measure, offence, outcome, area, period_start, period_end,"
+                " sex, age, ethnicity, value, flags from incoming", [dataset, edition])
+            self.con.execute(
+                "insert into coverage select ?, ?, measure, area, period_start, period_end, count(*)"
+                " from incoming group by all", [dataset, edition])
+            span = self.con.execute("select min(period_start), max(period_end) from incoming").fetchall()[0]
+            self.con.unregister("incoming")
+            for table, frame in (extras or {}).items():
+                cols = EXTRA_TABLES[table]
+                self.con.register("extra", frame)
+                self.con.execute(f"insert into {table} select ?, {', '.join(cols)} from extra", [edition])
+                self.con.unregister("extra")
+            self.con.execute(
+                "insert into editions values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [edition, dataset, title, file_name, sha256, source_file.stat().st_size, url, page_url, retrieved_at,
+                 published, now, facts.height, span[0], span[1], str(archive), sheets])
+            self.con.executemany("insert into lineage values (?, ?, ?, ?, ?)",
+                                 [(edition, i, action, detail, now) for i, (action, detail) in enumerate(
+                                     [*lineage, ("loaded", f"{facts.height} facts into the store as edition {edition}")], 1)])
+            self.con.commit()
+        except BaseException:
+            self.con.rollback()
+            if new_archive:
+                shutil.rmtree(archive.parent, ignore_errors=True)
+            raise
+        return self.edition(edition)

@@ -1,0 +1,153 @@
+"""Loading publications into the store: from the publishers (discover, download) or from local
+copies (``--source-dir``), each file identified by its content and loaded in its own transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from . import sources
+from .errors import InputError, JusticegapError
+from .readers import kind
+from .store import Store, sha256_of
+
+DATA_SUFFIXES = (".csv", ".gz", ".xlsx", ".ods", ".zip", ".json", ".geojson")
+
+
+@dataclass
+class FileResult:
+    file: str
+    status: str  # loaded | already loaded | skipped | failed
+    dataset: str | None = None
+    edition: str | None = None
+    rows: int = 0
+    message: str = ""
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def _describe_near(path: Path, near) -> str:
+    n = near[0]
+    where = f"sheet '{n.sheet.name}', " if n.sheet.name else ""
+    return (f"looks like {sources.modules()[n.source].TITLE} ({where}header row {n.header_row}) but the column(s) "
+            + ", ".join(f"'{m}'" for m in n.missing) + " are missing or renamed")
+
+
+def _parse_file(path: Path):
+    """(dataset -> (facts, notes, sheets)) for every source found in one data file."""
+    import polars as pl
+
+    if kind(path) == "json":
+        for sid, mod in sources.modules().items():
+            sniff = getattr(mod, "sniff_json", None)
+            if sniff and sniff(path):
+                return {sid: (*mod.read_json(path), [])}
+        return {}
+    matches, near = sources.identify(path)
+    if not matches:
+        if near:
+            raise InputError(_describe_near(path, near), file=path.name)
+        return {}
+    out: dict[str, list] = {}
+    for m in matches:
+        facts, notes, *extras = sources.parse(m)
+        where = f"sheet '{m.sheet.name}' " if m.sheet.name else ""
+        entry = out.setdefault(m.source, [[], [], {}, []])
+        entry[0].append(facts)
+        entry[1].extend([f"{where}header at row {m.header_row}: {facts.height} facts", *notes])
+        for table, frame in (extras[0] if extras else {}).items():
+            entry[2].setdefault(table, []).append(frame)
+        entry[3].append(m.sheet.name)
+    return {sid: (pl.concat(f), n, {t: pl.concat(v) for t, v in x.items()}, [s for s in sh if s])
+            for sid, (f, n, x, sh) in out.items()}
+
+
+def load_file(store: Store, path: Path, *, published: date | None = None, url: str | None = None,
+              page_url: str | None = None, retrieved_at: datetime | None = None,
+              file_name: str | None = None) -> list[FileResult]:
+    """Identify, parse and load one file (or each data file inside a zip). Raises on bad input."""
+    path = Path(path)
+    original = file_name or path.name
+    results = []
+    with sources.tempdir() as tmp:
+        for member in sources.expand(path, Path(tmp)):
+            name = original if member == path else f"{original}!{member.name.split('__', 1)[-1]}"
+            sha = sha256_of(member)
+            parsed = _parse_file(member)
+            if not parsed:
+                results.append(FileResult(name, "skipped", message="not a publication justicegap reads"))
+                continue
+            for dataset, (facts, notes, extras, sheet_names) in parsed.items():
+                existing = store.find_file(dataset, sha)
+                if existing:
+                    results.append(FileResult(name, "already loaded", dataset, existing.edition, existing.rows))
+                    continue
+                lineage = [("retrieved", url or f"local file {path.resolve()}"),
+                           ("identified", f"{sources.modules()[dataset].TITLE} by its header row"
+                            + (f" (from zip archive {path.name})" if member != path else "")),
+                           *[("normalised", n) for n in notes]]
+                ed = store.load(dataset=dataset, title=sources.modules()[dataset].TITLE, facts=facts, source_file=member,
+                                sha256=sha, file_name=original if member == path else member.name.split("__", 1)[-1],
+                                lineage=lineage, published=published,
+                                url=url, page_url=page_url, retrieved_at=retrieved_at, sheets=", ".join(sheet_names) or None,
+                                extras=extras)
+                results.append(FileResult(name, "loaded", dataset, ed.edition, ed.rows))
+    return results
+
+
+def data_files(directory: Path) -> list[Path]:
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise InputError("not a directory", file=directory)
+    return sorted(p for p in directory.rglob("*")
+                  if p.is_file() and not any(part.startswith(".") for part in p.relative_to(directory).parts)
+                  and p.name.lower().endswith(DATA_SUFFIXES))
+
+
+def load_dir(store: Store, directory: Path, *, progress=None, published: date | None = None) -> list[FileResult]:
+    """Load every data file under ``directory``; a bad file is reported and the others still load."""
+    results = []
+    files = data_files(directory)
+    for i, path in enumerate(files):
+        if progress:
+            progress(i, len(files), path.name)
+        try:
+            results.extend(load_file(store, path, published=published))
+        except JusticegapError as e:
+            results.append(FileResult(path.name, "failed", message=str(e)))
+    if progress:
+        progress(len(files), len(files), "")
+    return results
+
+
+def download_all(store: Store, source_ids: list[str] | None = None, *, progress_factory=None, log=print) -> list[FileResult]:
+    """Discover the current files of each source on the publisher's site, download and load them.
+
+    ``progress_factory(description)`` returns a context manager yielding a byte-progress callable
+    (the CLI passes ``download.rich_progress``). One source or file failing does not stop the rest.
+    """
+    import contextlib
+
+    from .discover import discover
+    from .download import fetch
+
+    results = []
+    for sid in source_ids or list(sources.modules()):
+        try:
+            remotes = discover(sid)
+        except JusticegapError as e:
+            results.append(FileResult(sid, "failed", sid, message=str(e)))
+            continue
+        for remote in remotes:
+            bar = progress_factory(remote.filename or remote.url) if progress_factory else contextlib.nullcontext(None)
+            try:
+                with bar as progress:
+                    got = fetch(remote, progress=progress)
+                results.extend(load_file(store, got.path, published=got.published, url=got.url, page_url=remote.page_url,
+                                         retrieved_at=got.retrieved_at, file_name=got.filename))
+            except JusticegapError as e:
+                results.append(FileResult(remote.filename or remote.url, "failed", sid, message=str(e)))
+    return results
