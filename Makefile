@@ -17,8 +17,16 @@ $(BIN)/justicegap: pyproject.toml
 
 setup: $(BIN)/justicegap
 
-# Debian's Chromium for the browser tests (never a browser download by Playwright).
-browser:
+# axe-core (the accessibility checker the report's browser test injects), from the npm registry
+# into the virtual environment: pinned, offline once fetched, removed by `make clean`.
+AXE_VERSION := 4.14.1
+AXE := $(VENV)/node_modules/axe-core/axe.min.js
+
+$(AXE):
+	npm install --silent --no-save --no-package-lock --no-audit --no-fund --prefix $(VENV) axe-core@$(AXE_VERSION)
+
+# Debian's Chromium for the browser tests (never a browser download by Playwright), and axe-core.
+browser: $(AXE)
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \

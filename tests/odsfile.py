@@ -28,6 +28,9 @@ _NS = (
     'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
     'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
     'xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0" '
+    'xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" '
+    'xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" '
+    'xmlns:dc="http://purl.org/dc/elements/1.1/" '
     'xmlns:calcext="urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0" '
     'office:version="1.2"'
 )
@@ -148,7 +151,7 @@ def _table_xml(name: str, rows: list[list], *, repeat: bool, pad: bool) -> Itera
         yield row_xml(rows[i], repeat=repeat, times=j - i, pad=3 if pad else 0)
         i = j
     if pad:  # LibreOffice writes the sheet out to its last row as one huge repeated empty row
-        yield row_xml([], times=1048576 - len(rows), pad=ncols)
+        yield row_xml([], times=max(2, 1048576 - len(rows)), pad=ncols)
     elif not rows:
         yield row_xml([])
     yield "</table:table>"
@@ -177,6 +180,24 @@ def write_ods(path, sheets: dict[str, list[list]], *, repeat: bool = False,
     body.append(_TAIL)
     with _start_zip(path) as zf:
         zf.writestr("content.xml", "".join(body))
+    return path
+
+
+def content_xml(body: str) -> str:
+    """A whole content.xml around ``body`` (the ``table:table`` elements), with the usual
+    namespace prefixes declared: for tests that need XML ``write_ods`` would not produce."""
+    return _HEAD + body + _TAIL
+
+
+def write_ods_xml(path, content: str | bytes, *, mimetype: str | None = MIMETYPE) -> Path:
+    """Write an .ods whose content.xml is exactly ``content`` (see ``content_xml``); ``mimetype``
+    None leaves the mimetype member out."""
+    path = Path(path)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        if mimetype is not None:
+            zf.writestr(zipfile.ZipInfo("mimetype"), mimetype, compress_type=zipfile.ZIP_STORED)
+        zf.writestr("META-INF/manifest.xml", _MANIFEST)
+        zf.writestr("content.xml", content)
     return path
 
 

@@ -363,7 +363,7 @@ def main() -> None:
     import click
 
     try:
-        app(standalone_mode=False)
+        status = app(standalone_mode=False)  # without standalone mode, click returns typer.Exit's code
     except JusticegapError as e:
         _console(stderr=True).print(f"[red]error:[/red] {e}", markup=True, highlight=False)
         sys.exit(e.exit_code)
@@ -374,6 +374,8 @@ def main() -> None:
         sys.exit(e.exit_code)
     except click.exceptions.Abort:
         sys.exit(130)
+    if isinstance(status, int):
+        sys.exit(status)
 
 
 if __name__ == "__main__":

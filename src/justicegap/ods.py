@@ -63,6 +63,9 @@ def iter_rows(path, sheets: Collection[str] | str | None = None) -> Iterator[tup
                     out.clear()
         except _Stop:
             pass
+        except InputError:  # rows finished before the damage are still delivered, then the error
+            yield from _expand(out)
+            raise
         if out:
             yield from _expand(out)
             out.clear()
@@ -261,7 +264,7 @@ def _install_handlers(p, path, wanted, st: _State, office: str, table: str, text
     cv = None  # the cell's value (from its attributes)
     crep = 1  # the cell's number-columns-repeated
     collect = False  # the cell's value is its text: gather text:p content
-    txt: list = []
+    txt = ""  # that text so far (str +=: one piece per cell is the rule, so no list and join)
     npara = 0
     inp = False  # inside a text:p of a collected cell
     depth = 0  # nesting depth while skipping a subtree or a sheet
@@ -275,13 +278,13 @@ def _install_handlers(p, path, wanted, st: _State, office: str, table: str, text
         col = _column_letter(len(vals) + pending + 1) if column else None
         return InputError(message, file=path, sheet=sheet, row=rownum, column=col)
 
-    def count(value, what, limit=_MAX_REPEAT):
+    def count(value, what, limit=_MAX_REPEAT, column=True):
         try:
             n = int(value)
         except ValueError:
             n = 0
         if not 0 < n <= limit:
-            raise bad(f"invalid {what} '{value}'")
+            raise bad(f"invalid {what} '{value}'", column)
         return n
 
     # -- between sheets ---------------------------------------------------------------------
@@ -352,7 +355,9 @@ def _install_handlers(p, path, wanted, st: _State, office: str, table: str, text
             if vt == "string":
                 cv = a.get(STRV)
                 if cv is None:
-                    cv, collect, txt, npara = "", True, [], 0
+                    cv = txt = ""
+                    collect = True
+                    npara = 0
             elif vt in NUMERIC:
                 v = a.get(VALUE)
                 try:
@@ -360,7 +365,10 @@ def _install_handlers(p, path, wanted, st: _State, office: str, table: str, text
                 except (TypeError, ValueError):
                     raise bad(f"a {vt} cell with an invalid office:value '{v}'") from None
             elif vt is None:
-                cv, collect, txt, npara = None, True, [], 0
+                cv = None
+                txt = ""
+                collect = True
+                npara = 0
             elif vt == "boolean":
                 v = a.get(BOOLV)
                 if v not in ("true", "false", "1", "0"):
@@ -371,30 +379,33 @@ def _install_handlers(p, path, wanted, st: _State, office: str, table: str, text
                 if not cv:
                     raise bad(f"a {vt} cell without its office:{vt}-value")
             else:  # an unknown type: keep the text a person would see
-                cv, collect, txt, npara = None, True, [], 0
+                cv = None
+                txt = ""
+                collect = True
+                npara = 0
         elif name == P:
             if collect:
                 if npara:
-                    txt.append("\n")
+                    txt += "\n"
                 npara += 1
                 inp = True
         elif name == ROW:
             r = a.get(RREP)
-            rrep = 1 if r is None else count(r, "table:number-rows-repeated")
+            rrep = 1 if r is None else count(r, "table:number-rows-repeated", column=False)
             vals, pending = [], 0
         elif inp:
             if name == S:
                 c = a.get(C)
-                txt.append(" " if c is None else " " * count(c, "text:c", _MAX_SPACES))
+                txt += " " if c is None else " " * count(c, "text:c", _MAX_SPACES)
             elif name == TAB:
-                txt.append("\t")
+                txt += "\t"
             elif name == LB:
-                txt.append("\n")
+                txt += "\n"
             elif not name.startswith(X):  # text:span, text:a... carry text; anything else does not
                 skip()
         elif name == H and collect:
             if npara:
-                txt.append("\n")
+                txt += "\n"
             npara += 1
             inp = True
         elif name == COVERED:
@@ -409,14 +420,9 @@ def _install_handlers(p, path, wanted, st: _State, office: str, table: str, text
     def end(name):
         nonlocal collect, inp, pending, rownum
         if name == CELL:
-            if collect:
+            if collect:  # a string ("" if no text) or an untyped cell (None if no text)
                 collect = False
-                if npara:
-                    v = "".join(txt)
-                    if cv is None and not v:
-                        v = None
-                else:
-                    v = cv
+                v = txt or cv
             else:
                 v = cv
             if v is None:
@@ -440,8 +446,9 @@ def _install_handlers(p, path, wanted, st: _State, office: str, table: str, text
             end_sheet()
 
     def data(d):
+        nonlocal txt
         if inp:
-            txt.append(d)
+            txt += d
 
     p.StartElementHandler, p.EndElementHandler = doc_start, doc_end
 
@@ -562,9 +569,8 @@ class _Feeder:
             nonlocal buf, base
             nxt = next(self.more, None)
             if nxt is None:
-                sheet, row = self.st.where()
                 raise InputError("malformed XML in content.xml: it ends inside a sheet", file=self.path,
-                                 sheet=sheet)
+                                 sheet=self.st.where()[0])
             base += cut
             buf = buf[cut:] + nxt
 

@@ -122,16 +122,17 @@ _PATTERNS = [
     (re.compile(r"(\d{4})/(\d{2}|\d{4})\s*q([1-4])"), lambda m: financial_quarter(_fy_start(f"{m[1]}/{m[2]}"), int(m[3]))),
     (re.compile(r"(?:fy\s*)?(\d{4})/(\d{2}|\d{4})"), lambda m: financial_year(_fy_start(f"{m[1]}/{m[2]}"))),
     (re.compile(r"(\d{4})\s*q([1-4])"), lambda m: calendar_quarter(int(m[1]), int(m[2]))),
-    (re.compile(r"(\d{4})-(\d{1,2})"), lambda m: month(int(m[1]), _check_month(int(m[2])))),
+    (re.compile(r"(\d{4})-(\d{1,2})"), lambda m: month(int(m[1]), _check_month(int(m[1]), int(m[2])))),
     (re.compile(r"(?:ye|year\s+ending|year\s+to|12\s+months\s+(?:ending|to))\s+([a-z]+)\.?\s+(\d{4})"),
      lambda m: year_ending(int(m[2]), _month_name(m[1]))),
     (re.compile(r"(\d{4})"), lambda m: calendar_year(int(m[1]))),
 ]
 
 
-def _check_month(m: int) -> int:
+def _check_month(y: int, m: int) -> int:
     if not 1 <= m <= 12:
-        raise InvalidParameter("period", f"month must be 01 to 12, not {m:02d}")
+        hint = f"; for the financial year write {y}/{m:02d}" if m == (y + 1) % 100 else ""
+        raise InvalidParameter("period", f"'{y}-{m:02d}' is not a month (months are 01 to 12){hint}. Accepted forms: " + ", ".join(FORMS))
     return m
 
 

@@ -74,6 +74,25 @@ def _term_outcomes(spec: str | list, outcome: tuple[str, ...] | None) -> tuple[s
 
 
 @dataclass
+class _Term(Term):
+    """A term whose measures may differ by dataset (``by_dataset`` in the registry): the CPS monthly
+    files give convictions and unsuccessful outcomes where the quarterly summaries give completed
+    prosecutions."""
+
+    by_dataset: dict = field(default_factory=dict)
+
+    def for_dataset(self, ds: str) -> Term:
+        if ds not in self.by_dataset:
+            return self
+        alt = self.by_dataset[ds]
+        return Term(self.name, tuple(alt if isinstance(alt, list) else [alt]), self.outcomes)
+
+
+def _for(terms, ds: str) -> list[Term]:
+    return [t.for_dataset(ds) if isinstance(t, _Term) else t for t in terms]
+
+
+@dataclass
 class Figure:
     metric: dict
     area: A.Area
@@ -240,7 +259,8 @@ def _resolve_edition(store: Store, text: str | None, datasets: list[str]) -> Edi
         except NotFound:
             pass
     if not hits:
-        return store.edition(text)  # raises NotFound with the editions listed
+        options = [f"{e.edition} ({e.file_name})" for ds in datasets for e in store.editions(ds)]
+        raise NotFound("edition", text, options[:8], "See `justicegap sources` for the editions loaded")
     return hits[0]
 
 
@@ -256,7 +276,7 @@ def _choose_dataset(store, m, area, period, fam, edition, terms) -> Gathered:
     reasons, partial = [], None
     for ds in usable:
         try:
-            g = gather(store, ds, terms, area, period, fam, edition)
+            g = gather(store, ds, _for(terms, ds), area, period, fam, edition)
         except NotAvailable as e:
             reasons.append(e)
             continue
@@ -271,7 +291,7 @@ def _choose_dataset(store, m, area, period, fam, edition, terms) -> Gathered:
         raise reasons[0]
     avail = []
     for ds in usable:
-        spans = availability(store, ds, terms[0].measure)
+        spans = availability(store, ds, _for(terms, ds)[0].measure)
         if spans:
             avail.append(f"{reference.sources()[ds]['title']}: " + ", ".join(spans))
     raise NotAvailable(f"No loaded data cover {period} for {m['name'][:1].lower() + m['name'][1:]} in {area.name}.",
@@ -324,7 +344,8 @@ def _compute(m, area, period, fam, outcome, edition_text, store, allow_partial) 
 
     def term(name, spec):
         measures = spec["measure"] if isinstance(spec["measure"], list) else [spec["measure"]]
-        return Term(name, tuple(measures), _term_outcomes(spec.get("outcomes", "all"), out_types))
+        return _Term(name, tuple(measures), _term_outcomes(spec.get("outcomes", "all"), out_types),
+                     by_dataset=dict(spec.get("by_dataset", {})))
 
     if kind in ("count", "per_100k", "average"):
         groups = [(m, [term("value", m["value"])])]
@@ -342,11 +363,13 @@ def _compute(m, area, period, fam, outcome, edition_text, store, allow_partial) 
     found = [_choose_dataset(store, spec, area, period, fam, edition, terms) for spec, terms in groups]
     for g, (spec, terms) in zip(found, groups):
         if g.partial and not allow_partial:
-            have = ", ".join(availability(store, g.dataset, terms[0].measure))
+            have = ", ".join(availability(store, g.dataset, _for(terms, g.dataset)[0].measure))
             raise NotAvailable(
                 f"The data cover only part of {period} for {area.name}: {describe_spans(g.missing_spans)} "
                 f"{'is' if len(g.missing_spans) == 1 else 'are'} missing, so no figure is given for the whole period "
                 "(use --allow-partial for a flagged partial figure).", available=[f"{reference.sources()[g.dataset]['title']}: {have}"])
+    if kind == "average":
+        _check_average(found[0], area, period)
     g = found[0]
     v = dict(g.values)
     editions = list(g.editions)
@@ -392,6 +415,19 @@ def _compute(m, area, period, fam, outcome, edition_text, store, allow_partial) 
     if fig.denominator == 0 and kind != "count":
         fig.flags.append("no_denominator")
     return _finish(fig, allow_partial)
+
+
+def _check_average(g: Gathered, area: A.Area, period: Period) -> None:
+    """An average (mean or median days) is never added up: only the area's own published row for
+    exactly the period asked can answer."""
+    title = reference.sources()[g.dataset]["title"]
+    if g.areas_used != [area.code]:
+        raise NotAvailable(f"{title} does not publish this average for {area.name} itself, and averages for its "
+                           "parts cannot be added up.")
+    spans = sorted(g.by_span)
+    if spans and spans != [(period.start, period.end)]:
+        raise NotAvailable(f"This average is published for {describe_spans(spans)}, not for {period} as a whole: "
+                           "averages for shorter periods cannot be combined.")
 
 
 def _level_alternatives(m: dict, area: A.Area) -> list[str]:

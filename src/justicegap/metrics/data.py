@@ -61,8 +61,30 @@ def dataset_levels(dataset: str) -> set[str]:
     return set((reference.sources()[dataset].get("levels") or "").split())
 
 
-def _chosen_spans(store: Store, dataset: str, measure: str, period: Period, edition: Edition | None):
-    """(span start, span end) -> edition id: the newest edition per span inside the period."""
+def _chosen_spans(store: Store, dataset: str, measure: str, period: Period, edition: Edition | None,
+                  offences: list[str] | None = None):
+    """(span start, span end) -> edition id: the newest edition per span inside the period.
+
+    With ``offences``, only editions holding at least one of them count, when any edition does
+    (two files of one dataset can cover the same year for different offences, as the MoJ's rape
+    and offence-group timeliness files do); a span no such edition covers is then a gap."""
+    if offences and edition is None:
+        holding = store.con.execute(
+            f"select distinct edition from facts where dataset = ? and measure = ? and offence in ({','.join('?' * len(offences))})"
+            " and period_start >= ? and period_end <= ?", [dataset, measure, *offences, period.start, period.end]).fetchall()
+        if holding:
+            held = {r[0] for r in holding}
+            rows = store.con.execute(
+                """select period_start, period_end, edition from (
+                     select c.period_start, c.period_end, c.edition, row_number() over (
+                       partition by c.period_start, c.period_end
+                       order by coalesce(e.published, cast(e.loaded_at as date)) desc, e.loaded_at desc) as rn
+                     from (select distinct edition, period_start, period_end from coverage
+                           where dataset = ? and measure = ? and period_start >= ? and period_end <= ?
+                           and edition in (select unnest(?))) c
+                     join editions e using (edition)) where rn = 1""",
+                [dataset, measure, period.start, period.end, sorted(held)]).fetchall()
+            return {(s, e): ed for s, e, ed in rows}
     if edition is not None:
         rows = store.con.execute(
             "select distinct period_start, period_end, edition from coverage where dataset = ? and measure = ?"
@@ -120,10 +142,10 @@ def gather(store: Store, dataset: str, terms: list[Term], area: A.Area, period: 
            edition: Edition | None = None) -> Gathered:
     """Sum each term's facts for ``area`` over ``period`` from ``dataset``; check coverage."""
     measure = terms[0].measure
-    chosen = _chosen_spans(store, dataset, measure, period, edition)
+    offences = offence_values(dataset, family)
+    chosen = _chosen_spans(store, dataset, measure, period, edition, offences)
     spans = _tile(list(chosen), period)
     codes = base_areas(store, dataset, measure, area, spans)
-    offences = offence_values(dataset, family)
     if not spans:
         return Gathered(dataset, {t.name: 0.0 for t in terms}, {}, {}, [], codes, missing_spans=[(period.start, period.end)])
     pairs = [(chosen[s], s[0], s[1]) for s in spans]

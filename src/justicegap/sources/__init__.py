@@ -32,6 +32,11 @@ def modules() -> dict:
     return out
 
 
+# A header row that has this many of a source's columns, and lacks no more than this many, is
+# that source with columns renamed or missing (an error); fewer in common is another publication.
+NEAR_MIN_MATCHED, NEAR_MAX_MISSING = 4, 2
+
+
 @dataclass
 class Match:
     source: str
@@ -79,7 +84,8 @@ def identify(path: Path) -> tuple[list[Match], list[Near]]:
                     found.append(Match(sid, sheet, number, columns, headers))
                     break
                 hit = len(mod.HEADER) - len(missing)
-                if hit >= max(2, len(mod.HEADER) // 2) and (best_near is None or len(missing) < len(best_near.missing)):
+                if hit >= NEAR_MIN_MATCHED and len(missing) <= NEAR_MAX_MISSING and (
+                        best_near is None or len(missing) < len(best_near.missing)):
                     best_near = Near(sid, sheet, number, missing)
             else:
                 continue

@@ -13,7 +13,7 @@ from pathlib import Path
 from .. import areas, reference
 from ..errors import InputError
 
-MISSING_MARKERS = ("", "..", "-", "--", ":", "[x]", "[z]", "[c]", "x", "*", "n/a", "na")
+MISSING_MARKERS = ("", "..", "-", "--", ":", "[x]", "[z]", "[c]", "[u]", "n/a")
 
 
 @dataclass

@@ -1,0 +1,35 @@
+"""Shared helpers for the benchmarks: time a fresh Python process and read its peak memory."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+PYTHON = sys.executable
+
+
+def median(xs):
+    return statistics.median(xs)
+
+
+def timed_child(code: str, env: dict | None = None) -> tuple[float, float, str]:
+    """Run Python ``code`` in a fresh process: (wall seconds, peak RSS in MiB, stdout).
+
+    The child reports its own high-water mark (VmHWM from /proc) as it exits, so runs never
+    contaminate each other's memory figures.
+    """
+    wrapped = code + ("\nimport sys\nprint('VMHWM', [l for l in open('/proc/self/status') "
+                      "if l.startswith('VmHWM')][0].split()[1], file=sys.stderr)\n")
+    start = time.perf_counter()
+    proc = subprocess.run([PYTHON, "-c", wrapped], capture_output=True, text=True, env={**os.environ, **(env or {})})
+    wall = time.perf_counter() - start
+    if proc.returncode:
+        raise SystemExit(f"benchmark child failed:\n{proc.stderr}")
+    kib = next(int(line.split()[1]) for line in proc.stderr.splitlines() if line.startswith("VMHWM"))
+    return wall, kib / 1024, proc.stdout

@@ -1,0 +1,411 @@
+"""The HTTP API (read-only, versioned under ``/api/v1``) and the dashboard, in one FastAPI app.
+
+* Every answer is the library's own (``/figure`` is the JSON of ``justicegap get --json``),
+  described by a pydantic model in the OpenAPI document, with every error response declared:
+  404 for an unknown area, metric, offence family or edition (with the closest matches), 422 for a
+  malformed parameter (a period names the accepted forms), 409 when the data cannot answer at
+  that level or for that period (with the reason and what is available instead).
+* CSV on request: ``?format=csv`` or ``Accept: text/csv``.
+* Nothing from a request is formatted into SQL: the library binds every value as a parameter,
+  and the server itself runs no SQL built from request text.
+* Errors never show a stack trace: tracebacks go to the server log only.
+* Answers are cached in-process (keyed by every parameter and the store's editions).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import threading
+from contextlib import asynccontextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Callable, Literal, Optional
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import Path as PathParam
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import TypeAdapter
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .. import __version__, reference
+from .. import areas as A
+from .. import metrics as M
+from ..errors import InvalidParameter, JusticegapError, NotAvailable, NotFound
+from . import models, tables
+from .service import _MISSING, DEFAULT_METRIC, Service
+
+log = logging.getLogger("justicegap.server")
+
+API = "/api/v1"
+
+# --- parameters ------------------------------------------------------------------------------
+
+Offence = Enum("Offence", {k: k for k in reference.families()}, type=str)
+Offence.__doc__ = "Offence family"
+AreaLevel = Literal["nation", "pfa", "btp", "pfa_group", "cps_area", "csp", "lad", "reporting_body"]
+CompareLevel = Literal["pfa", "cps_area", "csp"]
+Format = Literal["json", "csv"]
+_TEXT = r"^[^\x00-\x1f\x7f]*$"
+
+MetricQ = Annotated[str, Query(min_length=1, max_length=64, pattern=_TEXT, description="Metric id (see /metrics)",
+                               examples=["charge_rate_cohort"])]
+AreaQ = Annotated[str, Query(min_length=1, max_length=120, pattern=_TEXT,
+                             description="ONS code, name or alias: Kent, E23000032, England and Wales, CPS South East, Ashford",
+                             examples=["Kent"])]
+PeriodQ = Annotated[Optional[str], Query(max_length=40, pattern=_TEXT,
+                                         description="2017/18, 2017/18 Q4, 2018, 2018 Q1, YE Jun 2025, 2018-03, 2017-04..2018-03 "
+                                                     "(default: the latest financial year with data)", examples=["2017/18"])]
+OffenceQ = Annotated[Offence, Query(description="Offence family")]
+OutcomeQ = Annotated[Optional[str], Query(max_length=60, pattern=r"^[A-Za-z0-9_:]+$",
+                                          description="For outcome shares: an outcome type (14, 1A) or group (victim_does_not_support)")]
+EditionQ = Annotated[Optional[str], Query(max_length=200, pattern=_TEXT,
+                                          description="Edition id, SHA-256 prefix, file name or publication date (default: newest)")]
+FormatQ = Annotated[Optional[Format], Query(description="json (default) or csv; Accept: text/csv also gives CSV")]
+
+
+def _errors(*codes: int) -> dict:
+    table = {
+        404: (models.NotFoundError, "Unknown area, metric, offence family, outcome or edition, with the closest matches"),
+        409: (models.NotAvailableError, "The data cannot answer this at that level or for that period: the reason, and what is available instead"),
+        422: (models.InvalidParameterError, "A malformed parameter (a period that is not one of the accepted forms, a value out of range)"),
+        500: (models.ErrorBody, "Internal error (no details: see the server log)"),
+    }
+    return {c: {"model": table[c][0], "description": table[c][1]} for c in (*codes, 500)}
+
+
+def _csv_too(model_desc: str = "The answer") -> dict:
+    return {200: {"description": model_desc, "content": {"text/csv": {"schema": {"type": "string"}}}}}
+
+
+# --- serialising -----------------------------------------------------------------------------
+
+def _clean(x):
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    if isinstance(x, dict):
+        return {k: _clean(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_clean(v) for v in x]
+    return x
+
+
+def dumps(obj) -> bytes:
+    try:
+        text = json.dumps(obj, ensure_ascii=False, default=str, allow_nan=False)
+    except ValueError:
+        text = json.dumps(_clean(obj), ensure_ascii=False, default=str, allow_nan=False)
+    return text.encode("utf-8")
+
+
+def wants_csv(request: Request, fmt: Optional[str]) -> bool:
+    if fmt:
+        return fmt == "csv"
+    accept = request.headers.get("accept", "")
+    if "text/csv" not in accept:
+        return False
+    # the first of the types listed wins (no q-value arithmetic: browsers ask for html or */*)
+    for part in accept.split(","):
+        t = part.split(";")[0].strip().lower()
+        if t in ("text/csv", "application/json"):
+            return t == "text/csv"
+    return False
+
+
+def error_response(e: JusticegapError) -> JSONResponse:
+    status = 404 if isinstance(e, NotFound) else 409 if isinstance(e, NotAvailable) else 422
+    return JSONResponse(e.to_dict(), status_code=status)
+
+
+_ADAPTERS: dict[Any, TypeAdapter] = {}
+
+
+def _adapter(model) -> TypeAdapter:
+    if model not in _ADAPTERS:
+        _ADAPTERS[model] = TypeAdapter(model)
+    return _ADAPTERS[model]
+
+
+async def answer(request: Request, name: str, params: tuple, compute: Callable[[], Any], model,
+                 table: Callable[[Any], tables.Table] | None, fmt: Optional[str]) -> Response:
+    """Compute (or take from the cache) an answer and serve it as JSON or CSV, checked against its model."""
+    svc: Service = request.app.state.service
+    csv_out = wants_csv(request, fmt)
+    key = ("response", name, params, csv_out, svc.fingerprint)
+
+    def render():
+        data = compute()
+        if csv_out:
+            return tables.to_csv(table(data) if table else tables.records(data)).encode("utf-8")
+        _adapter(model).validate_python(data)  # the OpenAPI description must be true of every answer
+        return dumps(data)
+
+    try:
+        body = svc.cache.peek(key)
+        if body is _MISSING:
+            body = await run_in_threadpool(svc.cache.get, key, render)
+    except JusticegapError as e:
+        return error_response(e)
+    if csv_out:
+        return Response(body, media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'inline; filename="{name}.csv"'})
+    return Response(body, media_type="application/json")
+
+
+# --- the API ---------------------------------------------------------------------------------
+
+def _area_dict(a: A.Area) -> dict:
+    return {"code": a.code, "name": a.name, "level": a.level, "level_name": a.level_name, "parent": a.parent,
+            "note": a.note, "former_names": list(a.former_names)}
+
+
+def _ref(code: str) -> dict:
+    try:
+        return A.get(code).to_dict()
+    except NotFound:
+        return {"code": code, "name": code, "level": "unknown"}
+
+
+def area_detail(svc: Service, text: str) -> dict:
+    try:
+        a = A.get(text)
+    except NotFound:
+        a = A.resolve(text)
+    d = _area_dict(a)
+    if a.resolved_note:
+        d["note"] = a.resolved_note
+    d["parent_area"] = _ref(a.parent) if a.parent else None
+    d["members"] = [_ref(c) for m in a.members if m != a.code for c in [m]]
+    d["csps"] = [_ref(c) for c in a.csps]
+    d["lads"] = [_ref(c) for c in a.lads]
+    d["children"] = [x.to_dict() for x in A.all_areas() if x.parent == a.code]
+    reg = M.registry()
+    d["metrics"] = [k for k, m in reg.items() if a.level in m["levels"]]
+    notes = []
+    with svc.cursor() as s:
+        for k, m in reg.items():
+            if a.level in m["levels"]:
+                continue
+            try:  # the level check comes before any query: this is the library's own reason
+                M.compute(k, area=a, period="2017/18", outcome="14" if m.get("needs_outcome") else None, store=s)
+            except NotAvailable as e:
+                notes.append({"metric": k, "name": m["name"], "reason": str(e)})
+            except JusticegapError:
+                pass
+    d["not_published"] = notes
+    return d
+
+
+def events_list() -> list[dict]:
+    out = []
+    for ev in reference.table("events"):
+        out.append({**ev, "datasets": (ev["datasets"] or "").split(), "areas": (ev["areas"] or "").split(),
+                    "families": (ev["families"] or "").split()})
+    return out
+
+
+def sources_list() -> list[dict]:
+    return [{**s, "levels": (s.get("levels") or "").split()} for s in reference.sources().values()]
+
+
+def build_api() -> APIRouter:
+    r = APIRouter(prefix=API)
+
+    @r.get("/areas", response_model=list[models.Area], tags=["areas"], summary="Areas, by level or search",
+           responses={**_csv_too("Areas justicegap knows, with codes and levels"), **_errors(404, 422)})
+    async def list_areas(request: Request,
+                         level: Annotated[Optional[AreaLevel], Query(description="Only this level")] = None,
+                         search: Annotated[Optional[str], Query(max_length=100, pattern=_TEXT, description="Part of a name or code")] = None,
+                         format: FormatQ = None):
+        return await answer(request, "areas", (level, search),
+                            lambda: [_area_dict(a) for a in A.all_areas(level, search)], list[models.Area], None, format)
+
+    @r.get("/areas/{code}", response_model=models.AreaDetail, tags=["areas"], summary="One area: what it is made of and what is published for it",
+           responses={**_csv_too(), **_errors(404, 422)})
+    async def get_area(request: Request,
+                       code: Annotated[str, PathParam(min_length=1, max_length=120, pattern=_TEXT,
+                                                      description="ONS code (E23000032) or a name", examples=["E23000032"])],
+                       format: FormatQ = None):
+        svc = request.app.state.service
+        return await answer(request, "area", (code,), lambda: area_detail(svc, code), models.AreaDetail,
+                            lambda d: tables.records([d], ["code", "name", "level", "level_name", "parent", "note", "metrics"]), format)
+
+    @r.get("/metrics", response_model=list[models.Metric], tags=["metrics"], summary="The metric registry",
+           responses={**_csv_too(), **_errors(422)})
+    async def list_metrics(request: Request, format: FormatQ = None):
+        return await answer(request, "metrics", (), lambda: [M.explain(k) for k in M.registry()], list[models.Metric],
+                            lambda xs: tables.records(xs, ["id", "name", "stage", "kind", "basis", "unit", "levels", "definition"]), format)
+
+    @r.get("/metrics/{metric_id}", response_model=models.Metric, tags=["metrics"],
+           summary="One metric: definition, basis, unit, caveats and how it differs from those it is confused with",
+           responses={**_csv_too(), **_errors(404, 422)})
+    async def get_metric(request: Request,
+                         metric_id: Annotated[str, PathParam(min_length=1, max_length=64, pattern=_TEXT, examples=["charge_rate_cohort"])],
+                         format: FormatQ = None):
+        return await answer(request, "metric", (metric_id,), lambda: M.explain(metric_id), models.Metric,
+                            lambda d: tables.records([d], ["id", "name", "stage", "kind", "basis", "unit", "definition", "caveats"]), format)
+
+    @r.get("/figure", response_model=models.Figure, tags=["figures"],
+           summary="One figure (the JSON of `justicegap get --json`)",
+           responses={**_csv_too(), **_errors(404, 409, 422)})
+    async def figure(request: Request, metric: MetricQ, area: AreaQ, period: PeriodQ = None,
+                     offence: OffenceQ = Offence("rape"), outcome: OutcomeQ = None, edition: EditionQ = None,
+                     format: FormatQ = None):
+        svc: Service = request.app.state.service
+        p = period or await run_in_threadpool(svc.default_period, metric if metric in M.registry() else DEFAULT_METRIC, offence.value)
+        return await answer(request, "figure", (metric, area, p, offence.value, outcome, edition),
+                            lambda: svc.figure(metric, area, p, offence.value, outcome, edition), models.Figure, tables.figure, format)
+
+    @r.get("/funnel", response_model=models.Funnel, tags=["figures"],
+           summary="The attrition funnel: each stage available for the area and period, volumes beside rates",
+           responses={**_csv_too(), **_errors(404, 409, 422)})
+    async def funnel(request: Request, area: AreaQ, period: PeriodQ = None, offence: OffenceQ = Offence("rape"),
+                     edition: EditionQ = None, format: FormatQ = None):
+        svc: Service = request.app.state.service
+        p = period or await run_in_threadpool(svc.default_period, DEFAULT_METRIC, offence.value)
+        return await answer(request, "funnel", (area, p, offence.value, edition),
+                            lambda: svc.funnel(area, p, offence.value, edition), models.Funnel, tables.funnel, format)
+
+    @r.get("/compare", response_model=models.Compare, tags=["figures"],
+           summary="Every area's value, interval and funnel-plot position (a fair comparison, not a league table)",
+           responses={**_csv_too(), **_errors(404, 409, 422)})
+    async def compare(request: Request, metric: MetricQ, period: PeriodQ = None,
+                      level: Annotated[CompareLevel, Query(description="pfa, cps_area or csp")] = "pfa",
+                      offence: OffenceQ = Offence("rape"), outcome: OutcomeQ = None, edition: EditionQ = None,
+                      overdispersion: Annotated[Optional[Literal["multiplicative", "additive"]], Query(
+                          description="Widen the limits for overdispersion (default: exact binomial limits)")] = None,
+                      sort: Annotated[Optional[Literal["name", "value"]], Query(
+                          description="name (default) or value: sorted by value, each rank has its 95% interval")] = None,
+                      format: FormatQ = None):
+        svc: Service = request.app.state.service
+        p = period or await run_in_threadpool(svc.default_period, metric if metric in M.registry() else DEFAULT_METRIC, offence.value)
+        return await answer(request, "compare", (metric, level, p, offence.value, outcome, edition, overdispersion, sort),
+                            lambda: svc.compare(metric, level, p, offence.value, outcome, edition, overdispersion, sort),
+                            models.Compare, tables.compare, format)
+
+    @r.get("/editions", response_model=list[models.Edition], tags=["catalogue"], summary="Every edition loaded in the store",
+           responses={**_csv_too(), **_errors(422)})
+    async def editions(request: Request, format: FormatQ = None):
+        svc: Service = request.app.state.service
+        return await answer(request, "editions", (), lambda: [e.to_dict() for e in svc.editions], list[models.Edition], None, format)
+
+    @r.get("/sources", response_model=list[models.Source], tags=["catalogue"], summary="The catalogue of publications justicegap reads",
+           responses={**_csv_too(), **_errors(422)})
+    async def sources(request: Request, format: FormatQ = None):
+        return await answer(request, "sources", (), sources_list, list[models.Source], None, format)
+
+    @r.get("/events", response_model=list[models.Event], tags=["catalogue"],
+           summary="Data breaks: changes in recording, outcomes, geography and missing data",
+           responses={**_csv_too(), **_errors(422)})
+    async def events(request: Request, format: FormatQ = None):
+        return await answer(request, "events", (), events_list, list[models.Event], None, format)
+
+    @r.get("/boundaries", response_model=models.Boundaries, tags=["catalogue"],
+           summary="Boundaries as GeoJSON (properties code and name), for maps",
+           responses=_errors(409, 422))
+    async def boundaries(request: Request, level: Annotated[Literal["pfa"], Query(description="pfa")] = "pfa"):
+        svc: Service = request.app.state.service
+        return await answer(request, "boundaries", (level,), lambda: svc.boundaries(level), models.Boundaries, None, "json")
+
+    return r
+
+
+# --- the app ---------------------------------------------------------------------------------
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith(API) or request.url.path in ("/openapi.json",)
+
+
+def create_app(store_path: str | Path | None = None, *, warm: bool = True) -> FastAPI:
+    """The API and the dashboard over the store at ``store_path`` (default: JUSTICEGAP_HOME's), read-only."""
+    svc = Service(store_path)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if warm:
+            threading.Thread(target=_warm, args=(app,), name="justicegap-warm", daemon=True).start()
+        yield
+        svc.close()
+
+    app = FastAPI(
+        title="justicegap", version=__version__, lifespan=lifespan,
+        description="The justice gap for rape and other sexual offences in England and Wales, from the published data: "
+                    "every rate with its numerator, denominator, basis, counting unit and edition. Read-only. "
+                    "Add `format=csv` (or send `Accept: text/csv`) for CSV.",
+        openapi_url="/openapi.json", docs_url="/api/docs", redoc_url=None,
+    )
+    app.state.service = svc
+
+    @app.middleware("http")
+    async def catch_all(request: Request, call_next):
+        try:
+            response = await call_next(request)
+        except Exception:  # a bug: the traceback goes to the log, never to the client
+            log.exception("unhandled error serving %s %s", request.method, request.url.path)
+            if _is_api(request):
+                return JSONResponse({"error": "InternalError", "message": "Something went wrong on the server; it has been logged."},
+                                    status_code=500)
+            from ..web.views import error_page
+
+            return error_page(request, 500, "Something went wrong", "Something went wrong on the server; it has been logged.")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+
+    @app.exception_handler(JusticegapError)
+    async def on_user_error(request: Request, e: JusticegapError):
+        if _is_api(request):
+            return error_response(e)
+        from ..web.views import error_page_for
+
+        return error_page_for(request, e)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(request: Request, e: RequestValidationError):
+        errs = e.errors()
+        first = errs[0] if errs else {}
+        loc = [str(x) for x in first.get("loc", ()) if x not in ("query", "path", "header", "body")]
+        param = loc[0] if loc else None
+        msg = first.get("msg", "invalid parameter")
+        if first.get("type") in ("enum", "literal_error"):
+            msg = f"must be one of: {first.get('ctx', {}).get('expected', '')}"
+        message = f"{param}: {msg}" if param else msg
+        if _is_api(request):
+            return JSONResponse({"error": "InvalidParameter", "message": message, "parameter": param}, status_code=422)
+        from ..web.views import error_page
+
+        return error_page(request, 422, "That request could not be understood", message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, e: StarletteHTTPException):
+        if _is_api(request) or request.url.path.startswith("/api/"):
+            kind = {404: "NotFound", 405: "MethodNotAllowed"}.get(e.status_code, "HTTPError")
+            return JSONResponse({"error": kind, "message": str(e.detail)}, status_code=e.status_code, headers=getattr(e, "headers", None))
+        from ..web.views import error_page
+
+        return error_page(request, e.status_code, "Page not found" if e.status_code == 404 else "Error", str(e.detail))
+
+    app.include_router(build_api())
+    from ..web.views import install
+
+    install(app)
+    return app
+
+
+def _warm(app: FastAPI) -> None:
+    """Compute what the home page and the default views need before anyone asks (in the background)."""
+    svc: Service = app.state.service
+    try:
+        from ..web import assets
+
+        assets.vega_bundle()
+        period = svc.default_period()
+        svc.funnel("K04000001", period)
+        svc.compare(DEFAULT_METRIC, "pfa", period)
+        svc.boundaries("pfa")
+    except JusticegapError:
+        pass
+    except Exception:  # pragma: no cover - warming is best effort
+        log.exception("warming the cache failed")

@@ -1,0 +1,163 @@
+"""Vega-Lite specifications for the dashboard's charts, each with its text alternative.
+
+Specs are built on the server from the library's answers and rendered in the browser by the
+locally served vega-embed. ARIA output inside the SVG is turned off: each chart's container is
+an image with the text alternative as its label, and the same figures are in a table beside it.
+"""
+
+from __future__ import annotations
+
+from ..answers import plots
+
+BLUE, GREY, DARK, HIGHLIGHT = "#1d70b8", "#505a5f", "#0b0c0c", "#d4351c"
+CONFIG = {"aria": False, "font": "system-ui, sans-serif", "view": {"stroke": None},
+          "axis": {"labelColor": DARK, "titleColor": DARK, "labelFontSize": 12, "titleFontSize": 12},
+          "legend": {"labelColor": DARK, "titleColor": DARK, "labelFontSize": 12, "titleFontSize": 12, "labelLimit": 400,
+                     "titleLimit": 600},
+          "title": {"color": DARK, "subtitleColor": DARK, "anchor": "start"}}
+SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
+
+
+def _pct(x) -> str:
+    return "n/a" if x is None else f"{100 * x:.1f}%"
+
+
+def _num(x) -> str:
+    return "n/a" if x is None else f"{x:,.0f}"
+
+
+def _spec(**kw) -> dict:
+    return {"$schema": SCHEMA, "config": CONFIG, **kw}
+
+
+def funnel_chart(r: dict) -> tuple[dict, str]:
+    """Bars of each available stage's volume, labelled with its rate; stages count different things."""
+    rows = []
+    for i, s in enumerate(s for s in r["stages"] if s["available"] and s.get("volume") is not None):
+        rate = f" ({_pct(s['value'])} of {_num(s['denominator'])})" if s["kind"] in ("proportion", "ratio") and s.get("value") is not None else ""
+        rows.append({"order": i, "stage": s["label"], "volume": s["volume"], "unit": s["unit"],
+                     "label": f"{_num(s['volume'])} {s['unit']}{rate}", "period": s["period"]["label"]})
+    spec = _spec(
+        width="container", height=max(60, 44 * len(rows)),
+        data={"values": rows},
+        encoding={"y": {"field": "stage", "type": "nominal", "sort": {"field": "order"}, "title": None,
+                        "axis": {"labelLimit": 320}},
+                  "x": {"field": "volume", "type": "quantitative", "title": "Volume (each stage in its own unit)",
+                        "axis": {"format": ","}}},
+        layer=[{"mark": {"type": "bar", "color": BLUE},
+                "encoding": {"tooltip": [{"field": "stage"}, {"field": "label", "title": "volume"}, {"field": "period"}]}},
+               {"mark": {"type": "text", "align": "left", "dx": 4, "color": DARK}, "encoding": {"text": {"field": "label"}}}],
+    )
+    alt = (f"Bar chart of the attrition funnel for {r['offence']['label'].lower()} in {r['area']['name']}, {r['period']['label']}: "
+           + "; ".join(f"{x['stage']}: {x['label']}" for x in rows) + "." if rows else
+           f"No stage of the funnel is available for {r['area']['name']} in {r['period']['label']}.")
+    return spec, alt
+
+
+def outcomes_chart(r: dict) -> tuple[dict, str]:
+    rows = [{"order": i, "group": g["label"], "share": g["share"], "lo": g["ci_low"], "hi": g["ci_high"], "count": g["count"]}
+            for i, g in enumerate(r["outcome_groups"])]
+    spec = _spec(
+        width="container", height=max(60, 30 * len(rows)), data={"values": rows},
+        encoding={"y": {"field": "group", "type": "nominal", "sort": {"field": "order"}, "title": None, "axis": {"labelLimit": 420}}},
+        layer=[{"mark": {"type": "bar", "color": BLUE},
+                "encoding": {"x": {"field": "share", "type": "quantitative", "axis": {"format": ".0%"},
+                                   "title": "Share of offences recorded in the period"},
+                             "tooltip": [{"field": "group"}, {"field": "count", "format": ","}, {"field": "share", "format": ".1%"}]}},
+               {"mark": {"type": "rule", "color": DARK}, "encoding": {"x": {"field": "lo", "type": "quantitative"}, "x2": {"field": "hi"}}}],
+    )
+    alt = (f"Bar chart of police outcomes for {r['offence']['label'].lower()} recorded in {r['area']['name']} in {r['period']['label']}, "
+           "as shares of the offences recorded, with 95% intervals: "
+           + "; ".join(f"{x['group']}: {_num(x['count'])} ({_pct(x['share'])})" for x in rows) + ".")
+    return spec, alt
+
+
+def trend_chart(t: dict) -> tuple[dict, str]:
+    pts = t["points"]
+    prop = t["kind"] == "proportion"
+    yfmt = ".1%" if prop else ","
+    layers = []
+    if prop:
+        layers.append({"mark": {"type": "area", "opacity": 0.25, "color": BLUE},
+                       "encoding": {"x": {"field": "start", "type": "temporal"}, "y": {"field": "ci_low", "type": "quantitative"},
+                                    "y2": {"field": "ci_high"}}})
+    layers.append({"mark": {"type": "line", "point": {"filled": True, "size": 50, "color": BLUE}, "color": BLUE},
+                   "encoding": {"x": {"field": "start", "type": "temporal", "title": "Financial quarter (start)",
+                                      "axis": {"format": "%b %Y"}},
+                                "y": {"field": "value", "type": "quantitative", "axis": {"format": yfmt},
+                                      "title": f"{t['name']} ({t['unit']})", "scale": {"zero": True}},
+                                "tooltip": [{"field": "period"}, {"field": "value", "format": yfmt},
+                                            {"field": "numerator", "format": ","}, {"field": "denominator", "format": ","}]}})
+    marks = []
+    for ev in t["events"]:
+        for when, what in ((ev["start"], "from"), (ev.get("end"), "to")):
+            if when and t["start"] <= when <= t["end"] and not (what == "to" and when == ev["start"]):
+                marks.append({"date": when, "label": f"{ev['title']} ({what} {when})"})
+    if marks:
+        layers.append({"data": {"values": marks}, "mark": {"type": "rule", "strokeDash": [4, 3], "color": HIGHLIGHT},
+                       "encoding": {"x": {"field": "date", "type": "temporal"}, "tooltip": [{"field": "label"}]}})
+        layers.append({"data": {"values": marks}, "mark": {"type": "text", "angle": 270, "align": "right", "baseline": "bottom",
+                                                           "dx": -4, "dy": -2, "fontSize": 10, "color": DARK},
+                       "encoding": {"x": {"field": "date", "type": "temporal"}, "y": {"value": 0}, "text": {"field": "label"}}})
+    spec = _spec(width="container", height=260, data={"values": pts}, layer=layers)
+    fmt = _pct if prop else _num
+    alt = (f"Line chart of {t['name'].lower()} for {t['offence']['label'].lower()} in {t['area']['name']} by financial quarter, "
+           f"{pts[0]['period']} to {pts[-1]['period']}: " + "; ".join(f"{p['period']} {fmt(p['value'])}" for p in pts) + "."
+           + (" Data breaks marked: " + "; ".join(m["label"] for m in marks) + "." if marks else ""))
+    return spec, alt
+
+
+def map_chart(c: dict, boundaries_url: str) -> tuple[dict, str]:
+    prop = c["kind"] == "proportion"
+    values = [{"code": a["area"]["code"], "name": a["area"]["name"], "value": a["value"], "numerator": a["numerator"],
+               "denominator": a["denominator"]} for a in c["areas"]]
+    title = f"{c['name']} (basis: {c['basis'].replace('_', ' ')}; unit: {c['unit']})"
+    spec = _spec(
+        width="container", height=520,
+        data={"url": boundaries_url, "format": {"type": "json", "property": "features"}},
+        projection={"type": "mercator"},
+        transform=[{"lookup": "properties.code", "from": {"data": {"values": values}, "key": "code",
+                                                           "fields": ["value", "numerator", "denominator", "name"]}}],
+        layer=[{"mark": {"type": "geoshape", "stroke": "#ffffff", "strokeWidth": 0.5, "color": "#b1b4b6"}},
+               {"transform": [{"filter": "isValid(datum.value)"}],
+                "mark": {"type": "geoshape", "stroke": "#ffffff", "strokeWidth": 0.5},
+                "encoding": {"color": {"field": "value", "type": "quantitative", "title": title,
+                                       "scale": {"scheme": "blues"},
+                                       "legend": {"format": ".1%" if prop else ",", "orient": "bottom", "direction": "horizontal",
+                                                  "gradientLength": 320}},
+                             "tooltip": [{"field": "name", "title": "Force area"},
+                                         {"field": "value", "format": ".1%" if prop else ",", "title": c["name"]},
+                                         {"field": "numerator", "format": ","}, {"field": "denominator", "format": ","}]}}],
+    )
+    known = [v for v in values if v["value"] is not None]
+    lo = min(known, key=lambda v: v["value"]) if known else None
+    hi = max(known, key=lambda v: v["value"]) if known else None
+    fmt = _pct if prop else _num
+    alt = (f"Map of police force areas in England and Wales coloured by {c['name'].lower()} ({c['basis'].replace('_', ' ')}, "
+           f"unit: {c['unit']}) for {c['offence']['label'].lower()}, {c['period']['label']}"
+           + (f": from {fmt(lo['value'])} in {lo['name']} to {fmt(hi['value'])} in {hi['name']}. " if known else ". ")
+           + "Areas with no figure are grey. The table below lists every force.")
+    return spec, alt
+
+
+def funnel_plot(c: dict, highlight: str | None = None) -> tuple[dict, str]:
+    """The library's funnel plot, with one area picked out (bigger, red, labelled in bold)."""
+    spec = plots.funnel_plot(c)
+    spec["config"] = CONFIG
+    spec["width"] = "container"
+    spec["height"] = 440
+    hl = next((a for a in c["areas"] if a["area"]["code"] == highlight), None)
+    if hl is not None:
+        pt = {"area": hl["area"]["name"], "n": hl["denominator"], "rate": hl["value"]}
+        spec["layer"].append({"data": {"values": [pt]}, "mark": {"type": "point", "filled": True, "size": 180, "color": HIGHLIGHT,
+                                                                  "shape": "diamond"},
+                              "encoding": {"x": {"field": "n", "type": "quantitative"}, "y": {"field": "rate", "type": "quantitative"}}})
+        spec["layer"].append({"data": {"values": [pt]}, "mark": {"type": "text", "align": "left", "dx": 9, "dy": 10, "fontSize": 13,
+                                                                  "fontWeight": "bold", "color": HIGHLIGHT},
+                              "encoding": {"x": {"field": "n", "type": "quantitative"}, "y": {"field": "rate", "type": "quantitative"},
+                                           "text": {"field": "area"}}})
+    alt = plots.funnel_plot_text(c)
+    if hl is not None:
+        alt += (f" {hl['area']['name']} is marked with a red diamond: {_pct(hl['value'])} of {_num(hl['denominator'])}, "
+                f"{hl.get('position', 'within')} the 99.8% limits.")
+    return spec, alt

@@ -1,0 +1,431 @@
+"""The dashboard: server-rendered pages over the same cached answers as the API.
+
+Pages: ``/`` (England and Wales: the funnel, a map of force areas, the headlines), ``/area/{code}``
+(a force, CPS Area, partnership or district: funnel, trends with data breaks, the area on the
+funnel plot, outcome groups, timeliness, and what is not published at its level and why),
+``/compare`` (the funnel plot beside its table), ``/metric/{id}`` and ``/metrics``.
+Every chart has a table and a text alternative, a link that reproduces the view and downloads of
+its figures (``/download/{chart}.csv`` and ``.xlsx``). Scripts and styles are served from the
+package: nothing is fetched from anywhere else.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Optional
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from .. import areas as A
+from .. import metrics as M
+from .. import reference
+from ..errors import InvalidParameter, JusticegapError, NotAvailable, NotFound
+from ..periods import parse, year_ending
+from ..api import tables
+from ..api.service import DEFAULT_METRIC, DEFAULT_OFFENCE, Service, compare_level
+from . import assets, charts
+
+log = logging.getLogger("justicegap.server")
+HERE = Path(__file__).parent
+NATION = "K04000001"
+CSP_DATASETS = ("ho_csp", "ons_csp_tables")
+CSP = ("default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+       "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
+
+# --- formatting ------------------------------------------------------------------------------
+
+def pct(x, dp: int = 1) -> str:
+    return "n/a" if x is None else f"{100 * x:.{dp}f}%"
+
+
+def num(x) -> str:
+    if x is None:
+        return "n/a"
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
+
+
+def value_text(kind: str, x) -> str:
+    if kind in ("proportion", "ratio"):
+        return pct(x)
+    if kind == "per_100k":
+        return "n/a" if x is None else f"{x:,.1f} per 100,000"
+    return num(x)
+
+
+def words(s: str | None) -> str:
+    return (s or "").replace("_", " ")
+
+
+_env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(["html"]),
+                   trim_blocks=True, lstrip_blocks=True)
+_env.filters.update(pct=pct, num=num, words=words, value_text=value_text)
+_env.globals.update(VEGA_PATH=assets.VEGA_PATH, LEVEL_NAMES=A.LEVEL_NAMES)
+
+
+def render(request: Request, template: str, status: int = 200, **ctx) -> HTMLResponse:
+    html = _env.get_template(template).render(request=request, **ctx)
+    return HTMLResponse(html, status_code=status, headers={"Content-Security-Policy": CSP})
+
+
+def error_page(request: Request, status: int, title: str, message: str, suggestions: list[dict] | None = None) -> HTMLResponse:
+    return render(request, "error.html", status=status, title=title, message=message, suggestions=suggestions or [],
+                  nav=None)
+
+
+def error_page_for(request: Request, e: JusticegapError) -> HTMLResponse:
+    if isinstance(e, NotFound):
+        sugg = []
+        for s in e.suggestions:
+            name = s.split(" (")[0]
+            if e.kind == "area":
+                try:
+                    sugg.append({"text": s, "href": f"/area/{A.resolve(name).code}"})
+                    continue
+                except JusticegapError:
+                    pass
+            elif e.kind == "metric":
+                sugg.append({"text": s, "href": f"/metric/{s}"})
+                continue
+            sugg.append({"text": s, "href": None})
+        return error_page(request, 404, f"Unknown {e.kind}", str(e), sugg)
+    if isinstance(e, NotAvailable):
+        return error_page(request, 409, "Not available", str(e))
+    return error_page(request, 422, "That request could not be understood", str(e))
+
+
+# --- shared state of a view ------------------------------------------------------------------
+
+def link(path: str, **params) -> str:
+    q = {k: v for k, v in params.items() if v not in (None, "")}
+    return path + ("?" + urlencode(q) if q else "")
+
+
+def _opt(request: Request, name: str, max_len: int = 120) -> Optional[str]:
+    v = request.query_params.get(name)
+    if v is None or not v.strip():
+        return None
+    v = v.strip()
+    if len(v) > max_len or any(ord(c) < 32 for c in v):
+        raise InvalidParameter(name, f"at most {max_len} printable characters")
+    return v
+
+
+class View:
+    """The parameters of a page, checked, with the options of its form."""
+
+    def __init__(self, request: Request, *, default_metric: str = DEFAULT_METRIC):
+        self.request = request
+        self.svc: Service = request.app.state.service
+        self.metric = _opt(request, "metric", 64) or default_metric
+        M.get(self.metric)  # unknown metric: 404 with the closest matches
+        off = _opt(request, "offence", 40)
+        self.offence_given = off is not None
+        self.offence = M.family(off or DEFAULT_OFFENCE)
+        per = _opt(request, "period", 40)
+        self.period_given = per is not None
+        self.period = parse(per).label if per else self.svc.default_period(self.metric, self.offence)
+        self.edition = _opt(request, "edition", 200)
+        if self.edition:
+            with self.svc.cursor() as s:
+                s.edition(self.edition)  # unknown edition: 404 listing those loaded
+        self.outcome = _opt(request, "outcome", 60)
+
+    def metric_edition(self, metric: str | None = None) -> str | None:
+        return self.svc.edition_for(metric or self.metric, self.edition)
+
+    def form(self, *, metrics_: bool = True, extra: dict | None = None) -> dict:
+        periods = list(self.svc.periods())
+        if self.period not in periods:
+            periods.insert(0, self.period)
+        reg = M.registry()
+        m = reg[self.metric]
+        eds = [e for e in self.svc.editions if e.dataset in m["datasets"]]
+        return {"periods": periods, "period": self.period,
+                "offences": [(k, v["label"]) for k, v in reference.families().items()], "offence": self.offence,
+                "metrics": [(k, v["name"]) for k, v in reg.items() if not v.get("needs_outcome")] if metrics_ else None,
+                "metric": self.metric,
+                "editions": [(e.edition, f"{e.file_name} ({e.dataset})") for e in eds], "edition": self.edition,
+                **(extra or {})}
+
+
+def _try(fn, *args, **kw):
+    """(answer, None) or (None, reason) for answers the data may not be able to give."""
+    try:
+        return fn(*args, **kw), None
+    except NotAvailable as e:
+        return None, str(e)
+
+
+def _figure_ctx(svc: Service, metric: str, area: str, period: str, offence: str, edition: str | None):
+    return _try(svc.figure, metric, area, period, offence, None, edition)
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+def home(request: Request) -> HTMLResponse:
+    v = View(request)
+    svc = v.svc
+    funnel = svc.funnel(NATION, v.period, v.offence, v.edition)
+    fchart = charts.funnel_chart(funnel)
+    cmp, cmp_reason = _try(svc.compare, v.metric, "pfa", v.period, v.offence, None, v.metric_edition())
+    mapchart = bounds_reason = None
+    if cmp is not None:
+        _, bounds_reason = _try(svc.boundaries, "pfa")
+        if bounds_reason is None:
+            mapchart = charts.map_chart(cmp, "/api/v1/boundaries?level=pfa")
+    headlines = [s["sentence"] for s in funnel["stages"] if s["available"] and s.get("sentence")]
+    pinned = _pinned(cmp["editions"] if cmp else None, v)
+    q = dict(period=v.period, offence=v.offence, metric=v.metric, edition=pinned)
+    return render(request, "home.html", nav="home", v=v, form=v.form(), funnel=funnel, funnel_chart=fchart,
+                  cmp=cmp, cmp_reason=cmp_reason, map_chart=mapchart, bounds_reason=bounds_reason, headlines=headlines,
+                  permalink=link("/", **q), q=q, metric_info=M.get(v.metric),
+                  downloads={"funnel": link("/download/funnel", area=NATION, period=v.period, offence=v.offence, edition=v.edition),
+                             "map": link("/download/compare", metric=v.metric, level="pfa", period=v.period, offence=v.offence,
+                                         edition=pinned)},
+                  compare_link=link("/compare", metric=v.metric, level="pfa", period=v.period, offence=v.offence, edition=pinned))
+
+
+def _pinned(editions: list[str] | None, v: View) -> str | None:
+    """The edition to put in a link so that it reproduces this view even after newer editions load."""
+    if v.edition:
+        return v.edition
+    if editions and len(editions) == 1:
+        return editions[0]
+    return None
+
+
+def _local_defaults(v: View, area: A.Area) -> tuple[str, str, str | None]:
+    """For partnerships and districts: the latest period and offence family with local figures."""
+    svc = v.svc
+    if v.period_given and v.offence_given:
+        return v.period, v.offence, None
+
+    def run(s):
+        end = s.con.execute("select max(period_end) from coverage where dataset in (select unnest(?))", [list(CSP_DATASETS)]).fetchall()[0][0]
+        periods = [v.period] if v.period_given else ([year_ending(end.year, end.month).label] if end else []) + list(svc.periods())
+        offences = [v.offence] if v.offence_given else [v.offence, "sexual_offences"]
+        for off in offences:
+            for p in periods:
+                try:
+                    M.compute("recorded", area=area, period=p, offence=off, store=s)
+                    return p, off
+                except JusticegapError:
+                    continue
+        return v.period, v.offence
+    p, off = svc.cached("local_defaults", (area.code, v.period if v.period_given else None, v.offence if v.offence_given else None), run)
+    note = None
+    if (p, off) != (v.period, v.offence):
+        fam = reference.families()[off]["label"].lower()
+        note = (f"Showing {fam} in {p}: the latest local figures loaded for {area.name}. "
+                + ("" if off == v.offence else f"{reference.families()[v.offence]['label']} is not published separately for "
+                   f"{A.LEVEL_NAMES[area.level]}s in the loaded data."))
+    return p, off, note
+
+
+def area_page(request: Request, code: str) -> Response:
+    try:
+        area = A.get(code)
+    except NotFound:
+        area = A.resolve(code)
+        return RedirectResponse(link(f"/area/{area.code}", **dict(request.query_params)), status_code=302)
+    v = View(request)
+    svc = v.svc
+    local_note = None
+    if area.level in ("csp", "lad"):
+        v.period, v.offence, local_note = _local_defaults(v, area)
+    funnel = svc.funnel(area.code, v.period, v.offence, v.edition)
+    fchart = charts.funnel_chart(funnel)
+    ochart = charts.outcomes_chart(funnel) if funnel["outcome_groups"] else None
+    fig, fig_reason = _figure_ctx(svc, v.metric, area.code, v.period, v.offence, v.metric_edition())
+    trends = []
+    for mid in dict.fromkeys([v.metric, "recorded"]):
+        t, reason = _try(svc.trend, mid, area.code, v.offence, v.metric_edition(mid))
+        trends.append({"metric": mid, "name": M.get(mid)["name"], "trend": t, "reason": reason,
+                       "chart": charts.trend_chart(t) if t else None,
+                       "download": link("/download/trend", metric=mid, area=area.code, offence=v.offence, edition=v.metric_edition(mid))})
+    level = compare_level(area)
+    cmp = cmp_reason = plot = None
+    highlight = area.code
+    if area.level == "lad":
+        try:
+            highlight = A.local_csp(area).code
+        except NotAvailable as e:
+            cmp_reason = str(e)
+    if level and cmp_reason is None:
+        cmp, cmp_reason = _try(svc.compare, v.metric, level, v.period, v.offence, None, v.metric_edition())
+        if cmp is not None and cmp.get("target") is not None:
+            plot = charts.funnel_plot(cmp, highlight)
+    elif not level:
+        cmp_reason = (f"{area.name} is the total of every force: compare the forces on the comparison page." if area.level == "nation"
+                      else f"A {A.LEVEL_NAMES[area.level]} is not compared with others on a funnel plot.")
+    timely = svc.timeliness(area.code, v.period, v.offence)
+    notes = svc.level_notes(area.code, v.period, v.offence)
+    stage_reasons = {s["metric"]: s["reason"] for s in funnel["stages"] if not s["available"]}
+    not_level = [n for n in notes if n["why"] == "level"]
+    not_data = [n for n in notes if n["why"] != "level"]
+    for mid, reason in stage_reasons.items():
+        if not any(n["metric"] == mid for n in notes):
+            not_data.append({"metric": mid, "name": M.get(mid)["name"], "reason": reason, "stage": M.get(mid)["stage"], "why": "data"})
+    pinned = _pinned([fig["edition"]] if fig and "," not in fig["edition"] else None, v)
+    q = dict(period=v.period, offence=v.offence, metric=v.metric, edition=pinned)
+    children = [x for x in A.all_areas() if x.parent == area.code]
+    parent = A.get(area.parent) if area.parent else None
+    return render(request, "area.html", nav="area", v=v, area=area, parent=parent, children=children,
+                  members=[A.get(m) for m in area.members if m != area.code and "+" not in m] if area.level != "pfa" else [],
+                  form=v.form(), funnel=funnel, funnel_chart=fchart, outcomes_chart=ochart, fig=fig, fig_reason=fig_reason,
+                  trends=trends, cmp=cmp, cmp_reason=cmp_reason, plot=plot, highlight=highlight, level=level,
+                  timeliness=timely, not_level=not_level, not_data=not_data, local_note=local_note,
+                  permalink=link(f"/area/{area.code}", **q), q=q, metric_info=M.get(v.metric),
+                  downloads={"funnel": link("/download/funnel", area=area.code, period=v.period, offence=v.offence, edition=v.edition),
+                             "outcomes": link("/download/outcomes", area=area.code, period=v.period, offence=v.offence, edition=v.edition),
+                             "compare": link("/download/compare", metric=v.metric, level=level, period=v.period, offence=v.offence,
+                                             edition=v.metric_edition()),
+                             "timeliness": link("/download/timeliness", area=area.code, period=v.period, offence=v.offence)},
+                  compare_link=link("/compare", metric=v.metric, level=level, period=v.period, offence=v.offence, edition=pinned))
+
+
+def compare_page(request: Request) -> HTMLResponse:
+    v = View(request)
+    svc = v.svc
+    level = _opt(request, "level", 20) or "pfa"
+    if level not in ("pfa", "cps_area", "csp"):
+        raise InvalidParameter("level", "use pfa, cps_area or csp")
+    od = _opt(request, "overdispersion", 20)
+    if od not in (None, "multiplicative", "additive"):
+        raise InvalidParameter("overdispersion", "use multiplicative or additive (or leave it out)")
+    sort = _opt(request, "sort", 10)
+    if sort not in (None, "name", "value"):
+        raise InvalidParameter("sort", "use name or value")
+    hl = _opt(request, "highlight", 40)
+    cmp, reason = _try(svc.compare, v.metric, level, v.period, v.offence, v.outcome, v.metric_edition(), od, sort)
+    plot = charts.funnel_plot(cmp, hl) if cmp is not None and cmp.get("target") is not None else None
+    pinned = _pinned(cmp["editions"] if cmp else None, v)
+    q = dict(metric=v.metric, level=level, period=v.period, offence=v.offence, outcome=v.outcome, edition=pinned,
+             overdispersion=od, sort=sort, highlight=hl)
+    return render(request, "compare.html", nav="compare", v=v, cmp=cmp, reason=reason, plot=plot, level=level,
+                  form=v.form(extra={"level": level, "overdispersion": od, "sort": sort,
+                                     "levels": [("pfa", "Police force areas"), ("cps_area", "CPS Areas"), ("csp", "Community Safety Partnerships")]}),
+                  permalink=link("/compare", **q), q=q, metric_info=M.get(v.metric), hl=hl,
+                  download=link("/download/compare", metric=v.metric, level=level, period=v.period, offence=v.offence,
+                                outcome=v.outcome, edition=v.metric_edition(), overdispersion=od, sort=sort))
+
+
+def metric_page(request: Request, metric_id: str) -> HTMLResponse:
+    d = M.explain(metric_id)
+    reg = M.registry()
+    confused = [{**c, "name": reg[c["metric"]]["name"] if c["metric"] in reg else c["metric"], "known": c["metric"] in reg}
+                for c in d.get("confused_with") or []]
+    confused_by = [{"metric": k, "name": m["name"], "how": c["how"]} for k, m in reg.items()
+                   for c in m.get("confused_with") or [] if c["metric"] == metric_id]
+    sources = [reference.sources().get(ds, {"id": ds, "title": ds, "publisher": ""}) for ds in d["datasets"]]
+    return render(request, "metric.html", nav="metrics", m=d, confused=confused, confused_by=confused_by, sources=sources,
+                  permalink=f"/metric/{metric_id}",
+                  compare_link=link("/compare", metric=metric_id) if d["kind"] == "proportion" and not reg[metric_id].get("needs_outcome") else None)
+
+
+def metrics_page(request: Request) -> HTMLResponse:
+    reg = M.registry()
+    stages: dict[str, list] = {}
+    for k, m in reg.items():
+        stages.setdefault(m["stage"], []).append(M.explain(k))
+    return render(request, "metrics.html", nav="metrics", stages=stages, permalink="/metrics")
+
+
+def areas_page(request: Request) -> Response:
+    q = _opt(request, "q", 100)
+    level = _opt(request, "level", 20)
+    if q and not level:
+        try:
+            a = A.resolve(q)
+            return RedirectResponse(f"/area/{a.code}", status_code=302)
+        except NotFound as e:
+            found = A.all_areas(None, q)
+            return render(request, "areas.html", nav="area", q=q, found=found, message=str(e), levels=_area_levels(),
+                          permalink=link("/areas", q=q), level=None)
+    found = A.all_areas(level if level in A.LEVELS else None, q)
+    return render(request, "areas.html", nav="area", q=q, found=found, message=None, levels=_area_levels(),
+                  permalink=link("/areas", q=q, level=level), level=level)
+
+
+def _area_levels():
+    return [(lvl, A.LEVEL_NAMES[lvl]) for lvl in ("nation", "pfa", "cps_area", "csp", "lad")]
+
+
+# --- downloads -------------------------------------------------------------------------------
+
+CHARTS = ("funnel", "outcomes", "trend", "compare", "timeliness", "figure")
+
+
+def download(request: Request, chart: str, ext: str) -> Response:
+    if chart not in CHARTS:
+        raise NotFound("chart", chart, [c for c in CHARTS if c[:2] == chart[:2]], "Charts: " + ", ".join(CHARTS))
+    if ext not in ("csv", "xlsx"):
+        raise InvalidParameter("format", "download .csv or .xlsx")
+    v = View(request)
+    svc = v.svc
+    area = _opt(request, "area") or NATION
+    if chart == "funnel":
+        r = svc.funnel(area, v.period, v.offence, v.edition)
+        t, notes = tables.funnel(r), r["statements"]
+    elif chart == "outcomes":
+        r = svc.funnel(area, v.period, v.offence, v.edition)
+        t, notes = tables.outcome_groups(r), ["Police outcomes of the offences recorded in the period, as assigned by the edition's extract date."]
+    elif chart == "trend":
+        r = svc.trend(v.metric, area, v.offence, v.metric_edition())
+        t, notes = tables.trend(r), [f"{e['title']} ({e['start']}): {e['description']}" for e in r["events"]]
+    elif chart == "compare":
+        level = _opt(request, "level", 20) or "pfa"
+        od, sort = _opt(request, "overdispersion", 20), _opt(request, "sort", 10)
+        if level not in ("pfa", "cps_area", "csp"):
+            raise InvalidParameter("level", "use pfa, cps_area or csp")
+        r = svc.compare(v.metric, level, v.period, v.offence, v.outcome, v.metric_edition(), od, sort)
+        t, notes = tables.compare(r), r["caveats"] + ([r["summary"]] if r.get("summary") else [])
+    elif chart == "timeliness":
+        r = svc.timeliness(area, v.period, v.offence)
+        t, notes = tables.timeliness(r), [f"{x['name']}: {x['reason']}" for x in r["missing"]]
+    else:
+        r = svc.figure(v.metric, area, v.period, v.offence, v.outcome, v.metric_edition())
+        t, notes = tables.figure(r), r["caveats"]
+    name = f"justicegap-{chart}"
+    notes = ["justicegap: figures from the published data (Open Government Licence v3.0).", *notes]
+    if ext == "csv":
+        return Response(tables.to_csv(t), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    return Response(tables.to_xlsx(t, title=chart, notes=notes),
+                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+
+
+def vega_asset(request: Request) -> Response:
+    a = assets.vega_bundle()
+    headers = {"Cache-Control": "public, max-age=31536000, immutable", "ETag": a.etag, "Vary": "Accept-Encoding"}
+    if request.headers.get("if-none-match") == a.etag:
+        return Response(status_code=304, headers=headers)
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        return Response(a.gzipped, media_type=a.media_type, headers={**headers, "Content-Encoding": "gzip"})
+    return Response(a.body, media_type=a.media_type, headers=headers)
+
+
+def build_web() -> APIRouter:
+    r = APIRouter(include_in_schema=False)
+    r.add_api_route("/", home, methods=["GET"], response_class=HTMLResponse)
+    r.add_api_route("/area/{code}", area_page, methods=["GET"], response_class=HTMLResponse)
+    r.add_api_route("/areas", areas_page, methods=["GET"], response_class=HTMLResponse)
+    r.add_api_route("/compare", compare_page, methods=["GET"], response_class=HTMLResponse)
+    r.add_api_route("/metric/{metric_id}", metric_page, methods=["GET"], response_class=HTMLResponse)
+    r.add_api_route("/metrics", metrics_page, methods=["GET"], response_class=HTMLResponse)
+    r.add_api_route("/download/{chart}.{ext}", download, methods=["GET"])
+    r.add_api_route(assets.VEGA_PATH, vega_asset, methods=["GET"])
+    return r
+
+
+def install(app: FastAPI) -> None:
+    app.include_router(build_web())
+    app.mount("/static", StaticFiles(directory=str(HERE / "static"), packages=None), name="static")
+

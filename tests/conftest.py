@@ -1,0 +1,71 @@
+"""Shared fixtures: the real published data beside the project, and stores loaded from it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """../shared/data: real slices of the Home Office, ONS, CPS and MoJ publications."""
+    assert (SHARED / "README.md").exists(), f"the shared data folder is missing: {SHARED}"
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def loaded_home(tmp_path_factory, shared_data) -> Path:
+    """A justicegap home whose store holds everything in ../shared/data (loaded once per session).
+
+    Read-only for tests: a test that writes uses ``loaded_copy``.
+    """
+    from justicegap import update
+    from justicegap.store import Store
+
+    home = tmp_path_factory.mktemp("loaded-home")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("JUSTICEGAP_HOME", str(home))
+        with Store(home / "justicegap.duckdb") as store:
+            results = update.load_dir(store, shared_data)
+    failed = [r for r in results if r.status == "failed"]
+    assert not failed, failed
+    return home
+
+
+@pytest.fixture
+def loaded(loaded_home, monkeypatch) -> Path:
+    """Point justicegap at the shared loaded store (JUSTICEGAP_HOME)."""
+    monkeypatch.setenv("JUSTICEGAP_HOME", str(loaded_home))
+    return loaded_home
+
+
+@pytest.fixture
+def loaded_copy(loaded_home, tmp_path, monkeypatch) -> Path:
+    """A private copy of the loaded store, for tests that load more or change it."""
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(loaded_home / "justicegap.duckdb", home / "justicegap.duckdb")
+    monkeypatch.setenv("JUSTICEGAP_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    """An empty justicegap home."""
+    h = tmp_path / "empty-home"
+    h.mkdir()
+    monkeypatch.setenv("JUSTICEGAP_HOME", str(h))
+    return h
+
+
+@pytest.fixture
+def store(loaded):
+    """A read-only connection to the shared loaded store."""
+    from justicegap.store import Store
+
+    with Store(read_only=True) as s:
+        yield s

@@ -1,0 +1,98 @@
+"""The command line: JSON shapes, messages and exit statuses, run as a user would run it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXE = Path(sys.executable).parent / "justicegap"
+
+
+def run(*args, home=None, check=True):
+    env = {**os.environ, "COLUMNS": "200"}
+    if home:
+        env["JUSTICEGAP_HOME"] = str(home)
+    p = subprocess.run([str(EXE), *map(str, args)], capture_output=True, text=True, env=env)
+    if check:
+        assert p.returncode == 0, p.stderr
+    return p
+
+
+def test_get_json(loaded_home):
+    d = json.loads(run("get", "recorded", "--area", "Kent", "--period", "2017/18", "--offence", "rape", "--json", home=loaded_home).stdout)
+    assert d["value"] == 2529 and d["area"] == {"code": "E23000032", "name": "Kent", "level": "pfa"}
+    assert d["unit"] == "offences" and d["sources"][0]["sha256"] and d["flags"] is not None
+    d = json.loads(run("get", "recorded", "--area", "Ashford", "--period", "YE Jun 2025", "--offence", "sexual_offences", "--json", home=loaded_home).stdout)
+    assert d["value"] == 413
+    d = json.loads(run("get", "charge_rate_cohort", "--area", "e23000032", "--period", "2017/18", "--json", home=loaded_home).stdout)
+    assert (d["numerator"], d["denominator"], d["basis"]) == (42, 2529, "recorded_cohort")
+
+
+def test_get_text_shows_everything_that_travels(loaded_home):
+    out = run("get", "charge_rate_cohort", "--area", "Kent", "--period", "2017/18", home=loaded_home).stdout
+    for needle in ("1.7%", "Numerator", "Denominator", "recorded_cohort", "offences", "ho_outcomes-", "Of the 2,529 rapes"):
+        assert needle in out
+
+
+@pytest.mark.parametrize("args,code,needle", [
+    (["get", "recorded", "--area", "Kentt", "--period", "2017/18"], 3, "closest matches: Kent"),
+    (["get", "recorded", "--area", "Kent", "--period", "2017-18"], 2, "2017/18"),
+    (["get", "nonsense", "--area", "Kent", "--period", "2017/18"], 3, "unknown metric"),
+    (["get", "charge_rate_cohort", "--area", "Ashford", "--period", "2017/18"], 4, "police force area only"),
+    (["get", "recorded", "--area", "Kent", "--period", "2017/18", "--offence", "burglary"], 3, "unknown offence family"),
+])
+def test_errors_are_one_message_and_an_exit_status(loaded_home, args, code, needle):
+    p = run(*args, home=loaded_home, check=False)
+    assert p.returncode == code and needle in " ".join(p.stderr.split())
+    assert "Traceback" not in p.stderr
+
+
+def test_no_store_yet(home):
+    p = run("get", "recorded", "--area", "Kent", "--period", "2017/18", home=home, check=False)
+    assert p.returncode != 0 and "justicegap update" in p.stderr
+
+
+def test_update_bad_file_exits_non_zero(home, tmp_path):
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "pfa.csv").write_text("Financial Year,Financial Quarter,Force Name,Offence Description,Offence Group,"
+                               "Offence Subgroup,Offence Code,Number of Offences\n2017/18,1,Kent,x,y,z,19C,lots\n")
+    p = run("update", "--source-dir", d, home=home, check=False)
+    assert p.returncode == 2 and "pfa.csv" in p.stderr and "'lots' is not a number" in " ".join(p.stderr.split())
+
+
+def test_sources_areas_metrics(loaded_home):
+    eds = json.loads(run("sources", "--json", home=loaded_home).stdout)
+    assert {"ho_pfa", "ho_outcomes", "ons_csp_tables"} <= {e["dataset"] for e in eds}
+    assert all(len(e["sha256"]) == 64 for e in eds)
+    assert all(e["rows"] > 0 for e in eds if e["dataset"].startswith("ho_"))
+    lineage = json.loads(run("sources", "--lineage", eds[0]["edition"], "--json", home=loaded_home).stdout)
+    assert lineage["lineage"][0]["action"] == "retrieved"
+    pfa = json.loads(run("areas", "--level", "pfa", "--json", home=loaded_home).stdout)
+    assert len(pfa) == 43
+    found = json.loads(run("areas", "--search", "shepway", "--json", home=loaded_home).stdout)
+    assert {a["code"] for a in found} >= {"E07000112", "E22000145"}
+    listed = json.loads(run("metrics", "--json").stdout)
+    assert {"recorded", "charge_rate_cohort", "charge_rate_closed", "charge_ratio_period"} <= {m["id"] for m in listed}
+    one = run("metrics", "charge_rate_cohort").stdout
+    assert "recorded_cohort" in one and "not to be confused with charge_rate_closed" in one
+
+
+def test_compare_funnel_maturation(loaded_home, tmp_path):
+    svg = tmp_path / "f.svg"
+    d = json.loads(run("compare", "charge_rate_cohort", "--level", "pfa", "--period", "2018/19", "--offence", "rape",
+                       "--plot", svg, "--json", home=loaded_home).stdout)
+    assert len(d["areas"]) == 43 and svg.read_text().startswith("<svg") and d["plot"]["text"]
+    p = run("compare", "charge_rate_cohort", "--period", "2018/19", "--plot", tmp_path / "no" / "f.svg", home=loaded_home, check=False)
+    assert p.returncode == 2 and "does not exist" in p.stderr
+    f = json.loads(run("funnel", "--area", "Kent", "--period", "2017/18", "--offence", "rape", "--json", home=loaded_home).stdout)
+    assert f["stages"][0]["volume"] == 2529
+    text = run("funnel", "--area", "Kent", "--period", "2017/18", "--offence", "rape", home=loaded_home).stdout
+    assert "2,529" in text and "recorded_cohort" in text
+    m = json.loads(run("maturation", "charge_rate_cohort", "--area", "Kent", "--period", "2017/18", "--json", home=loaded_home).stdout)
+    assert m["editions"][0]["numerator"] == 42

@@ -1,0 +1,111 @@
+"""Fair comparison: every force with its interval and funnel position, checked independently."""
+
+from __future__ import annotations
+
+import pytest
+from scipy.stats import binom
+
+from justicegap.answers import plots
+from justicegap.answers.compare import compare
+from justicegap.errors import InvalidParameter, NotAvailable
+from officialfiles import real_rows
+
+RAPE = {"19C", "19D", "19E", "19F", "19G", "19H"}
+COHORT = "Force outcomes for offences recorded in quarter"
+
+
+@pytest.fixture(scope="module")
+def by_force(shared_data):
+    """Per-force charged and recorded rapes in 2018/19, straight from the CSV."""
+    header, rows = real_rows(shared_data / "homeoffice" / "prc-outcomes-2018-19.csv.gz", lambda r: r["Offence Code"] in RAPE)
+    f, t, c = header.index("Force Name"), header.index("Outcome Type"), header.index(COHORT)
+    out: dict[str, list[float]] = {}
+    for r in rows:
+        if r[c]:
+            entry = out.setdefault(r[f], [0.0, 0.0])
+            entry[1] += float(r[c])
+            if r[t] == "1":
+                entry[0] += float(r[c])
+    return out
+
+
+def test_every_force_with_limits_and_position(loaded, by_force):
+    r = compare("charge_rate_cohort", level="pfa", period="2018/19", offence="rape")
+    names = [a["area"]["name"] for a in r["areas"]]
+    assert len(names) == 43 and names == sorted(names), "in name order: no league table"
+    forces = {k: v for k, v in by_force.items() if k != "British Transport Police"}
+    assert r["target_numerator"] == sum(v[0] for v in forces.values())
+    assert r["target_denominator"] == sum(v[1] for v in forces.values())
+    p0 = r["target"]
+    for a in r["areas"]:
+        key = {"London, City of": "London, City of", "Devon and Cornwall": "Devon and Cornwall"}.get(a["area"]["name"], a["area"]["name"])
+        k, n = forces[key]
+        assert (a["numerator"], a["denominator"]) == (k, n)
+        # exact binomial quantiles bracket the interpolated limits (Spiegelhalter 2005, appendix A.1.1)
+        lo_q, hi_q = binom.ppf(0.001, int(n), p0) / n, binom.ppf(0.999, int(n), p0) / n
+        assert lo_q - 1 / n - 1e-12 <= a["lower998"] <= lo_q + 1e-12
+        assert hi_q - 1 / n - 1e-12 <= a["upper998"] <= hi_q + 1e-12
+        expected = "above" if a["value"] > a["upper998"] else "below" if a["value"] < a["lower998"] else "within"
+        assert a["position"] == expected
+        for key in ("ci_low", "ci_high", "basis", "unit", "edition", "sentence"):
+            assert a[key] is not None
+    assert "rank" not in r["areas"][0]
+    assert "Of 43 areas" in r["summary"]
+
+
+def test_sorting_gives_rank_intervals(loaded):
+    r = compare("charge_rate_cohort", level="pfa", period="2018/19", offence="rape", sort="value")
+    values = [a["value"] for a in r["areas"]]
+    assert values == sorted(values, reverse=True)
+    for a in r["areas"]:
+        assert a["rank_low"] <= a["rank"] <= a["rank_high"]
+    assert any(a["rank_high"] - a["rank_low"] >= 5 for a in r["areas"])
+
+
+def test_overdispersion_widens_limits(loaded):
+    plain = compare("charge_rate_cohort", level="pfa", period="2018/19", offence="rape")
+    adj = compare("charge_rate_cohort", level="pfa", period="2018/19", offence="rape", overdispersion="multiplicative")
+    assert adj["phi"] > 1 and adj["method"] == "multiplicative"
+    for a, b in zip(plain["areas"], adj["areas"]):
+        if a["denominator"] > 500:
+            assert b["upper998"] - b["lower998"] > a["upper998"] - a["lower998"]
+    add = compare("charge_rate_cohort", level="pfa", period="2018/19", offence="rape", overdispersion="additive")
+    assert add["tau2"] > 0
+    assert sum(a["position"] != "within" for a in adj["areas"]) <= sum(a["position"] != "within" for a in plain["areas"])
+
+
+def test_cps_areas_keep_london_together(loaded):
+    r = compare("charge_rate_cohort", level="cps_area", period="2018/19", offence="rape")
+    names = {a["area"]["name"] for a in r["areas"]}
+    assert "Metropolitan Police and City of London" in names and "CPS London North" not in names
+    assert len(r["areas"]) == 13
+
+
+def test_bad_comparisons(loaded):
+    with pytest.raises(InvalidParameter):
+        compare("charge_rate_cohort", level="county", period="2018/19")
+    with pytest.raises(InvalidParameter):
+        compare("charge_rate_cohort", level="pfa", period="2018/19", overdispersion="huge")
+    with pytest.raises(NotAvailable, match="police force area"):
+        compare("charge_rate_cohort", level="csp", period="2018/19")
+
+
+@pytest.mark.parametrize("suffix,check", [
+    (".svg", lambda b: b.startswith(b"<svg") and b"Kent" in b and b"Durham" in b),
+    (".png", lambda b: b[:8] == b"\x89PNG\r\n\x1a\n" and len(b) > 20_000),
+    (".html", lambda b: b"vega" in b.lower() and b"Kent" in b and b"cdn.jsdelivr" not in b),
+])
+def test_plot_files(loaded, tmp_path, suffix, check):
+    r = compare("charge_rate_cohort", level="pfa", period="2017/18", offence="rape")
+    path = plots.write(plots.funnel_plot(r), tmp_path / f"funnel{suffix}")
+    assert check(path.read_bytes())
+    spec = plots.funnel_plot(r)
+    assert "Crime recording improvements" in " ".join(spec["title"]["subtitle"]), "the data breaks are noted"
+    assert "Funnel plot" in plots.funnel_plot_text(r)
+
+
+def test_plot_path_checked_first(tmp_path):
+    with pytest.raises(InvalidParameter, match="svg, .png or .html"):
+        plots.check_path(tmp_path / "x.gif")
+    with pytest.raises(InvalidParameter, match="does not exist"):
+        plots.check_path(tmp_path / "missing" / "x.svg")

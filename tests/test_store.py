@@ -1,0 +1,54 @@
+"""The store: editions kept side by side, archived by SHA-256, never overwritten; lineage recorded."""
+
+import hashlib
+from datetime import date
+
+from justicegap import update
+from justicegap.store import Store
+from officialfiles import real_rows, write_csv
+
+
+def _pfa_file(shared_data, path, bump=0):
+    header, rows = real_rows(shared_data / "homeoffice" / "prc-pfa-2017-18.csv.gz", lambda r: r["Force Name"] == "Kent")
+    rows = [[*r[:7], str(int(r[7]) + bump)] for r in rows]
+    return write_csv(path, [header, *rows])
+
+
+def test_editions_are_kept_and_archived(home, tmp_path, shared_data):
+    first = _pfa_file(shared_data, tmp_path / "pfa.csv")
+    with Store() as s:
+        [a] = update.load_file(s, first, published=date(2018, 7, 19))
+        again = update.load_file(s, first)
+        assert again[0].status == "already loaded" and again[0].edition == a.edition
+        second = _pfa_file(shared_data, tmp_path / "pfa-revised.csv", bump=1)
+        [b] = update.load_file(s, second, published=date(2019, 7, 18))
+        eds = s.editions("ho_pfa")
+        assert [e.edition for e in eds] == [a.edition, b.edition]
+        for e, f in zip(eds, (first, second)):
+            archived = home / "archive" / "ho_pfa" / e.sha256 / e.file_name
+            assert archived.read_bytes() == f.read_bytes()
+            assert e.sha256 == hashlib.sha256(f.read_bytes()).hexdigest()
+        steps = [step[1] for step in s.lineage(a.edition)]
+        assert steps[0] == "retrieved" and steps[-1] == "loaded" and "identified" in steps
+        assert s.edition(eds[0].sha256[:10]).edition == a.edition
+        assert s.edition("2019-07-18").edition == b.edition
+        assert s.edition("pfa-revised.csv").edition == b.edition
+
+
+def test_newest_edition_answers_by_default(home, tmp_path, shared_data):
+    from justicegap import metrics
+
+    with Store() as s:
+        update.load_file(s, _pfa_file(shared_data, tmp_path / "old.csv"), published=date(2018, 7, 19))
+        update.load_file(s, _pfa_file(shared_data, tmp_path / "new.csv", bump=1), published=date(2019, 7, 18))
+    newest = metrics.compute("recorded", area="Kent", period="2017/18", offence="rape")
+    older = metrics.compute("recorded", area="Kent", period="2017/18", offence="rape", edition="old.csv")
+    assert newest.value - older.value == 24  # 6 rape codes x 4 quarters, one more each
+    assert newest.editions[0].file_name == "new.csv"
+
+
+def test_schema_has_dimensions(store):
+    tables = {r[0] for r in store.con.execute("select table_name from information_schema.tables").fetchall()}
+    assert {"facts", "editions", "coverage", "lineage", "areas", "offences", "offence_families", "outcome_types"} <= tables
+    n = store.con.execute("select count(*) from areas where level = 'pfa'").fetchall()[0][0]
+    assert n == 43
