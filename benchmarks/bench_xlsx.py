@@ -1,4 +1,4 @@
-"""Reading an official-layout XLSX of a full outcomes year: justicegap's reader (python-calamine)
+"""Reading an official-layout XLSX of a full outcomes year: justicegap's reader (fastexcel, the calamine engine)
 against pandas.read_excel with its default engine (openpyxl). Target: 10x or better.
 
 The workbook is generated from the real 2017/18 outcomes CSV (450,912 rows, 13 columns) with a

@@ -281,8 +281,8 @@ def test_truncated_workbook(tmp_path, store):
     cut = tmp_path / "cut.xlsx"
     cut.write_bytes(good[: len(good) // 2])
     err = _fails(store, cut)
-    assert "truncated or corrupt" in str(err) and err.file.name == "cut.xlsx"
+    assert ("truncated" in str(err) or "corrupt" in str(err)) and Path(str(err.file)).name == "cut.xlsx"
     ods = release2(tmp_path / "q2.ods").read_bytes()
     (tmp_path / "cut.ods").write_bytes(ods[: len(ods) - 200])
     err = _fails(store, tmp_path / "cut.ods")
-    assert "corrupt" in str(err)
+    assert ("truncated" in str(err) or "corrupt" in str(err)) and Path(str(err.file)).name == "cut.ods"

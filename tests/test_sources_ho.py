@@ -243,3 +243,16 @@ class _Failing:
 
     def __getattr__(self, name):
         return getattr(self.inner, name)
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "ods"])
+def test_row_numbers_are_the_files_own(loaded_copy, tmp_path, small_pfa, fmt):
+    """Readers that start at the first used cell must still name the right row."""
+    header, rows = small_pfa
+    rows = [list(r) for r in typed(rows, [1, 7])]
+    rows[4][7] = "about 12"
+    sheet = [[None], [None], [None], ["Police recorded crime by force"], [None], header, *rows]
+    path = (write_xlsx(tmp_path / "lead.xlsx", {"Data": sheet}) if fmt == "xlsx"
+            else write_ods(tmp_path / "lead.ods", {"Data": sheet}, repeat=True))
+    e = _fails(loaded_copy, path, "'about 12' is not a number", "sheet 'Data'")
+    assert (e.row, e.column) == (11, "Number of Offences")

@@ -358,6 +358,177 @@ def maturation(metric: str = typer.Argument(..., help="A metric of the police ou
     c.print(r["summary"])
 
 
+@app.command()
+def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (default: loopback only)"),
+          port: int = typer.Option(8000, "--port", help="Port to listen on"),
+          store: Optional[Path] = typer.Option(None, "--store", help="Store file to serve (default: the one in JUSTICEGAP_HOME)"),
+          log_level: str = typer.Option("info", "--log-level", help="critical, error, warning, info or debug")):
+    """Serve the dashboard and the read-only HTTP API (/api/v1, OpenAPI at /openapi.json)."""
+    import uvicorn
+
+    from .api import create_app
+
+    application = create_app(store)
+    _console(stderr=True).print(f"justicegap: dashboard at http://{host}:{port}/ , API at http://{host}:{port}/api/v1 "
+                                f"(docs /api/docs), store {application.state.service.path}")
+    uvicorn.run(application, host=host, port=port, log_level=log_level, access_log=log_level == "debug")
+
+
+# --- answers: reports, sentences, exports, claims ---------------------------------------------
+
+REPORT_SUFFIXES = (".xlsx", ".html", ".pdf")
+
+
+@app.command()
+def report(area: str = AreaOpt,
+           start: Optional[str] = typer.Option(None, "--from", help="First period, e.g. 2013/14 (default: ten financial years before --to)"),
+           end: Optional[str] = typer.Option(None, "--to", help="Last period, e.g. 2022/23 (default: the latest financial year loaded)"),
+           offence: str = typer.Option("sexual_offences", "--offence", "-o", help="rape, rape_adult, rape_child, other_sexual, sexual_offences"),
+           local: Optional[str] = typer.Option(None, "--local", help="Local areas for the borough table, comma-separated: "
+                                               "'Ashford,Canterbury,Shepway' (default: every CSP of the force)"),
+           suppress_small: bool = typer.Option(False, "--suppress-small", help="Suppress counts of 1 to 4 (with complementary cells) "
+                                               "in tables justicegap derives; published counts are shown as published"),
+           out: Path = typer.Option(..., "--out", help="The report file: .xlsx (workbook), .html (page) or .pdf (printed page)")):
+    """Everything the data hold for an area, years and offence: tables, sentences, definitions, caveats, what is not available."""
+    from .answers.writable import check_writable
+    from .errors import InvalidParameter
+
+    if out.suffix.lower() not in REPORT_SUFFIXES:
+        raise InvalidParameter("--out", f"'{out.name}': write .xlsx, .html or .pdf")
+    check_writable(out, "--out")
+    if out.suffix.lower() == ".pdf":
+        from .answers.html import chromium_path
+
+        chromium_path()
+    from .answers.report import build_report
+
+    r = build_report(area, start=start, end=end, offence=offence, local_areas=local, suppress_small=suppress_small)
+    suffix = out.suffix.lower()
+    if suffix == ".xlsx":
+        from .answers.workbook import write_xlsx
+
+        write_xlsx(r, out)
+    elif suffix == ".html":
+        from .answers.html import write_html
+
+        write_html(r, out)
+    else:
+        from .answers.html import write_pdf
+
+        write_pdf(r, out)
+    c = _console()
+    q = r.question
+    c.print(f"Report written to {out}: {q['offence']['label']}, {q['area']['name']}, {q['years'][0]} to {q['years'][-1]}", markup=False)
+    c.print(f"  {len(r.tables)} tables: " + ", ".join(t.title for t in r.tables), markup=False)
+    if r.missing.get("years"):
+        c.print(f"  Years missing from the loaded police data (listed, not filled): {', '.join(r.missing['years'])}", markup=False)
+    c.print(f"  {len(r.not_available)} parts of the question not available (see the report's 'Not available' section)", markup=False)
+
+
+@app.command()
+def say(metric: str = typer.Argument(..., help="Metric id: see `justicegap metrics`"),
+        area: str = AreaOpt, period: str = PeriodOpt, offence: str = OffenceOpt,
+        outcome: Optional[str] = typer.Option(None, "--outcome", help="For outcome shares: a type (14) or group (victim_does_not_support)"),
+        as_json: bool = JsonOpt):
+    """One correctly worded sentence for a figure, with the caveats that must travel with it."""
+    from .answers.sentences import as_text
+    from .answers.sentences import say as run
+
+    out = run(metric, area=area, period=period, offence=offence, outcome=outcome)
+    if as_json:
+        return _print_json(out)
+    for s in out:
+        _console().print(as_text(s), markup=False)
+
+
+EXPORT_HELP = """Write a query result as csv, parquet or xlsx into a folder, with a Frictionless datapackage.json beside it.
+
+\b
+Three kinds of query:
+  one figure:     justicegap export METRIC --area AREA --period P [--offence F] [--outcome O] --format csv --out DIR
+  every area:     justicegap export --compare METRIC --level pfa --period P [--offence F] --format parquet --out DIR
+  attrition:      justicegap export --funnel --area AREA --period P [--offence F] --format xlsx --out DIR
+\b
+The folder is created if needed; exporting several results into one folder adds each to the same datapackage.json
+(fields typed and described with units, sources with editions and SHA-256, licence OGL-UK-3.0, metric definitions)."""
+
+
+@app.command(help=EXPORT_HELP)
+def export(metric: Optional[str] = typer.Argument(None, help="Metric id (for one figure, or with --compare)"),
+           compare_: bool = typer.Option(False, "--compare", help="Every area at --level (a funnel-plot comparison) instead of one figure"),
+           funnel_: bool = typer.Option(False, "--funnel", help="The attrition funnel for --area and --period"),
+           area: Optional[str] = typer.Option(None, "--area", "-a", help="Area (one figure, or --funnel)"),
+           level: str = typer.Option("pfa", "--level", help="With --compare: pfa, cps_area or csp"),
+           period: str = PeriodOpt, offence: str = OffenceOpt,
+           outcome: Optional[str] = typer.Option(None, "--outcome", help="For outcome shares: a type or group"),
+           fmt: str = typer.Option("csv", "--format", "-f", help="csv, parquet or xlsx"),
+           out: Path = typer.Option(..., "--out", help="Folder to write into (created if needed)")):
+    import os
+
+    from .answers.exports import FORMATS
+    from .answers.exports import export as run
+    from .errors import InvalidParameter
+
+    if fmt.lower() not in FORMATS:
+        raise InvalidParameter("--format", f"'{fmt}': use one of {', '.join(FORMATS)}")
+    if compare_ and funnel_:
+        raise InvalidParameter("--compare", "choose --compare or --funnel, not both")
+    if out.exists() and not out.is_dir():
+        raise InvalidParameter("--out", f"'{out}' is a file; give a folder")
+    probe = out if out.exists() else out.parent
+    if not probe.is_dir() or not os.access(probe, os.W_OK):
+        raise InvalidParameter("--out", f"'{out}' cannot be created or written (check the folder above it exists and is writable)")
+    if funnel_:
+        if not area:
+            raise InvalidParameter("--area", "--funnel needs --area")
+        from .answers.funnel import attrition
+
+        result = attrition(area=area, period=period, offence=offence)
+    elif compare_:
+        if not metric:
+            raise InvalidParameter("METRIC", "--compare needs a metric, e.g. --compare charge_rate_cohort")
+        from .answers.compare import compare as run_compare
+
+        result = run_compare(metric, level=level, period=period, offence=offence, outcome=outcome)
+    else:
+        if not metric or not area:
+            raise InvalidParameter("METRIC", "give a metric and --area for one figure (or use --compare / --funnel)")
+        from . import metrics
+
+        result = metrics.compute(metric, area=area, period=period, offence=offence, outcome=outcome).to_dict()
+    written = run(result, out, fmt)
+    _console().print(f"Wrote {written['data']} and {written['descriptor']}", markup=False)
+
+
+@app.command()
+def check(claim: str = typer.Argument(..., help="The claim as published, e.g. 'Only 1.3% of rapes were charged'"),
+          metric: str = typer.Option(..., "--metric", "-m", help="The metric the claim is about, e.g. charge_rate_cohort"),
+          area: str = AreaOpt, period: str = PeriodOpt,
+          value: str = typer.Option(..., "--value", help="The figure as published: 1.3%, 0.013 or '1 in 24'"),
+          offence: str = OffenceOpt, as_json: bool = JsonOpt):
+    """Check a published figure against the data on every related basis: which, if any, it matches."""
+    from rich.table import Table
+
+    from .answers.claims import check_claim
+
+    r = check_claim(claim, metric, area, period, value, offence=offence)
+    if as_json:
+        return _print_json(r)
+    c = _console()
+    c.print(f"Claim: {claim} ({r['value']['precision']})", markup=False)
+    t = Table("metric", "basis", "value", "95% CI", "numerator", "denominator", "verdict")
+    for x in r["candidates"]:
+        if not x.get("available"):
+            t.add_row(x["metric"], x["basis"], "", "", "", "", "not available")
+            continue
+        pct = x["kind"] in ("proportion", "ratio")
+        t.add_row(x["metric"], x["basis"], _pct(x["value"]) if pct else _num(x["value"]),
+                  f"{_pct(x['ci_low'])}–{_pct(x['ci_high'])}" if x.get("ci_low") is not None else "",
+                  _num(x.get("numerator")), _num(x.get("denominator")), x["verdict"])
+    c.print(t)
+    c.print(r["summary"], markup=False)
+
+
 def main() -> None:
     """Entry point: user errors are one message and an exit status, never a traceback."""
     import click

@@ -191,35 +191,33 @@ def financial_years(period: Period) -> list[Period]:
         y += 1
 
 
-def quarter_of(start: date) -> Period:
-    """The financial quarter that starts on ``start``."""
-    fy = start.year if start.month >= 4 else start.year - 1
-    return financial_quarter(fy, (start.month - 4) % 12 // 3 + 1)
-
-
 def describe(start: date, end: date) -> str:
     """A readable label for an arbitrary span: a quarter, a month, a year, or a range of them."""
     for p in _candidates(start):
         if p.start == start and p.end == end:
             return p.label
     last = date(end.year, end.month, 1)
-    for first, final in ((lambda d: financial_year(d.year if d.month >= 4 else d.year - 1), lambda d: financial_year(d.year if d.month >= 4 else d.year - 1)),
-                         (quarter_of, quarter_of),
-                         (lambda d: month(d.year, d.month), lambda d: month(d.year, d.month))):
-        try:
-            a, b = first(start), final(last if final is not quarter_of else _add_months(last, -((last.month - 1) % 3)))
-        except InvalidParameter:
-            continue
+    for unit in (_financial_year_of, quarter_of, lambda d: month(d.year, d.month)):
+        a, b = unit(start), unit(last)
         if a.start == start and b.end == end:
             return f"{a.label}..{b.label}"
     return f"{start.isoformat()}..{end.isoformat()}"
 
 
+def _financial_year_of(d: date) -> Period:
+    return financial_year(d.year if d.month >= 4 else d.year - 1)
+
+
+def quarter_of(d: date) -> Period:
+    """The financial quarter containing ``d``."""
+    fy = d.year if d.month >= 4 else d.year - 1
+    return financial_quarter(fy, (d.month - 4) % 12 // 3 + 1)
+
+
 def _candidates(start: date):
-    fy = start.year if start.month >= 4 else start.year - 1
     yield month(start.year, start.month)
-    yield quarter_of(start) if start.month in (1, 4, 7, 10) else month(start.year, start.month)
-    yield financial_year(fy)
+    yield quarter_of(start)
+    yield _financial_year_of(start)
     yield calendar_year(start.year)
     end_month = _add_months(start, 11)
     yield year_ending(end_month.year, end_month.month)

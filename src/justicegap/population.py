@@ -76,6 +76,11 @@ def districts(area: A.Area) -> tuple[set[str] | None, set[str]]:
     if area.level == "csp":
         split = [c for c in area.lads if len(A.get(c).csps) > 1]
         if split:
+            # a legacy partnership of a new unitary district is its former district
+            former = [r["old_code"] for r in reference.table("lad_changes")
+                      if r["new_code"] in split and A.key(r["old_name"]) == A.key(area.name)]
+            if former:
+                return set(), set(former)
             raise NotAvailable(f"{area.name} is one of several Community Safety Partnerships in {A.get(split[0]).name}; "
                                "population estimates are published for the whole district.", available=[A.get(split[0]).name])
         return set(area.lads), set()

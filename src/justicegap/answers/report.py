@@ -179,12 +179,43 @@ class _Collector:
         self.objects: list = []
         self.na: dict[tuple[str, str, str], list[str]] = {}
         self.metric_ids: list[str] = []
+        self._coverage: dict[str, list[tuple[date, date]]] = {}
+        for ds, s, e in store.con.execute("select distinct dataset, period_start, period_end from coverage").fetchall():
+            self._coverage.setdefault(ds, []).append((s, e))
 
-    def compute(self, metric_id, area, period, fam, *, part: str | None = None, outcome=None, record=True):
+    def covered(self, m: dict, period: Period) -> bool:
+        """Whether any loaded edition of the metric's datasets touches the period (a cheap pre-check)."""
+        return any(s <= period.end and e >= period.start for ds in m.get("datasets") or [] for s, e in self._coverage.get(ds, []))
+
+    def loaded_spans(self, m: dict) -> str:
+        from ..metrics.data import availability
+
+        out = []
+        for ds in m.get("datasets") or []:
+            if ds in self._coverage:
+                spans = availability(self.store, ds, self.store.con.execute(
+                    "select any_value(measure) from coverage where dataset = ?", [ds]).fetchall()[0][0])
+                out.append(f"{reference.sources()[ds]['title']}: {', '.join(spans)}")
+        return "; ".join(out) or "nothing yet: run `justicegap update`"
+
+    def compute(self, metric_id, area, period, fam, *, part: str | None = None, outcome=None, record=True,
+                allow_partial=False):
         m = metrics.registry().get(metric_id)
-        label = part or f"{(m or {}).get('name', metric_id)}: {area.name}"
+        label = part or f"{(m or {}).get('name', metric_id)}: {area.name}" + (
+            "" if fam is None else f", {reference.families()[fam]['label'].lower()}")
+        if m and area.level not in (m.get("levels") or []):
+            if record:
+                self.not_available(label, str(period), f"{m['name']} is not published for a {area.level_name} such as {area.name}: "
+                                   "published for " + ", ".join(A.LEVEL_NAMES.get(x, x) for x in m.get("levels") or []) + " only.",
+                                   _holder_for(m))
+            return None
+        if m and not self.covered(m, period):
+            if record:
+                self.not_available(label, str(period), "No loaded data cover {period}. Loaded: " + self.loaded_spans(m) + ".", _holder_for(m))
+            return None
         try:
-            fig = metrics.compute(metric_id, area=area, period=period, offence=fam, outcome=outcome, store=self.store)
+            fig = metrics.compute(metric_id, area=area, period=period, offence=fam, outcome=outcome, store=self.store,
+                                  allow_partial=allow_partial)
         except NotAvailable as e:
             if record:
                 self.not_available(label, str(period), _normalise(e, period), e.holder or _holder_for(m))
@@ -206,6 +237,11 @@ class _Collector:
             if record:
                 self.not_available(label, str(period), "The data hold no denominator for this figure.", _holder_for(m))
             return None
+        if "partial" in fig.flags and record:
+            self.not_available(label, str(period),
+                               f"The data cover only part of the period: {(fig.missing or {}).get('periods', 'some months')} "
+                               "missing. The figure given covers the rest and is flagged 'partial'; it is not comparable with whole periods.",
+                               _holder_for(m))
         self.keep(fig)
         return fig
 
@@ -229,8 +265,10 @@ class _Collector:
 
 
 def _normalise(e: NotAvailable, period) -> str:
+    """The reason without the period, when it only names the period (so years group into one line)."""
     text = str(e)
-    return text.replace(f" {period} ", " {period} ").replace(f" {period}.", " {period}.").replace(f" {period}:", " {period}:")
+    prefix = f"No loaded data cover {period} "
+    return "No loaded data cover {period} " + text[len(prefix):] if text.startswith(prefix) else text
 
 
 def _join_periods(periods: list[str]) -> str:
@@ -502,18 +540,19 @@ def _build(area, area_text, start, end, start_p, end_p, fam, offence_text, asked
         periods = years if _dataset_periods(m) == "financial" else _calendar_years(years)
         cps_stage = any(ds.startswith("cps") for ds in m.get("datasets") or [])
         chain = [a for a in (police if police.level != "nation" else None, cps_area if cps_stage else None) if a is not None] or [nation]
-        for p in periods:
-            got = False
-            for a in chain:
-                fig = col.compute(mid, a, p, fam, record=True)
-                if fig:
-                    stage_figs.setdefault(key, []).append(fig)
-                    got = True
-            if not got and nation not in chain:
-                fig = col.compute(mid, nation, p, fam, record=False)
-                if fig:
-                    fig._scope = f"not published for {police.name}"
-                    stage_figs.setdefault(key, []).append(fig)
+        for f in parts:
+            for p in periods:
+                got = False
+                for a in chain:
+                    fig = col.compute(mid, a, p, f, record=(f == fam), allow_partial=True)
+                    if fig:
+                        stage_figs.setdefault(key, []).append(fig)
+                        got = True
+                if not got and nation not in chain:
+                    fig = col.compute(mid, nation, p, f, record=False, allow_partial=True)
+                    if fig:
+                        fig._scope = f"not published for {police.name}"
+                        stage_figs.setdefault(key, []).append(fig)
     for key, figs in stage_figs.items():
         if key == "timeliness":
             title = f"Timeliness: days between stages, {fam_label.lower()}"
@@ -523,6 +562,9 @@ def _build(area, area_text, start, end, start_p, end_p, fam, offence_text, asked
             tid = f"stage_{key}"
         notes = ["Each stage counts its own thing (suspects, defendants, days) over its own periods and geography: "
                  "the Unit and Level columns say which. They are not the offences recorded by the police and cannot be divided by them."]
+        if any("partial" in f.flags for f in figs):
+            notes.append("Rows flagged 'partial' cover only part of their period (the months missing are listed under "
+                         "'Not available'): they are not comparable with whole periods.")
         if any(getattr(f, "_scope", None) for f in figs):
             notes.append(f"Rows marked 'not published for {police.name}' are the England and Wales figure, given because nothing finer is published.")
         if any(f.dataset == "moj_outcomes" for f in figs):
@@ -652,8 +694,7 @@ def _local_table(report, col, area, police, force, asked_local, years, fam, part
             csp = A.local_csp(a)
         except NotAvailable as e:
             if a.level == "lad" and len(a.csps) == 1:
-                csp = A.get(a.csps[0])
-                note = (note + " " if note else "") + e.message
+                csp = A.get(a.csps[0])  # a shared partnership: the shared-CSP note below says so
             else:
                 col.not_available(f"Local figures for {name}", "", e.message, e.holder)
                 resolution.append({"asked": name, "shown_as": a.name, "code": a.code, "csp": None, "note": e.message})
@@ -690,11 +731,8 @@ def _local_table(report, col, area, police, force, asked_local, years, fam, part
             periods = [outside]
         elif outside is not None:
             # the local data hold the headline group only (sexual offences, not rape): say so
-            try:
-                metrics.compute("recorded", area=csps[0], period=outside, offence=local_fam, store=store)
-            except NotAvailable as e:
-                col.not_available(f"{reference.families()[local_fam]['label']} by local area (Community Safety Partnership)", "",
-                                  str(e), "Home Office (Crime and Policing Analysis); " + (force.police_name or force.name) + " (on request)")
+            col.compute("recorded", csps[0], outside, local_fam,
+                        part=f"{reference.families()[local_fam]['label']} by local area (Community Safety Partnership)")
             if fam != "sexual_offences" and col.compute("recorded", csps[0], outside, "sexual_offences", record=False) is not None:
                 local_fam = "sexual_offences"
                 periods = [outside]
@@ -924,8 +962,8 @@ def _standing_gaps(col, area, police, force, cps_area, local, fam, store):
                           "The CPS quarterly data summaries (rape-flagged and adult-rape-flagged cases by CPS Area) are not loaded. "
                           "The CPS monthly case outcomes count sexual offences as a whole, with no rape split.",
                           "Crown Prosecution Service (quarterly data summaries, by CPS Area)")
-    if fam in ("rape", "rape_adult", "rape_child"):
-        col.not_available("CPS convictions for rape separately (monthly case outcomes)", "",
+    if fam != "other_sexual" and not store.editions("cps_quarterly"):
+        col.not_available("CPS prosecutions and convictions for rape separately", "",
                           "The CPS monthly case outcomes by principal offence count sexual offences as one category, with no rape split.",
                           "Crown Prosecution Service")
 

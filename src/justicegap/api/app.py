@@ -323,12 +323,16 @@ def create_app(store_path: str | Path | None = None, *, warm: bool = True) -> Fa
     """The API and the dashboard over the store at ``store_path`` (default: JUSTICEGAP_HOME's), read-only."""
     svc = Service(store_path)
 
+    warmed = threading.Event()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        if warm:
+        # The store stays open for the life of the app object (a test client may run the lifespan
+        # once per request); warming the cache happens once.
+        if warm and not warmed.is_set():
+            warmed.set()
             threading.Thread(target=_warm, args=(app,), name="justicegap-warm", daemon=True).start()
         yield
-        svc.close()
 
     app = FastAPI(
         title="justicegap", version=__version__, lifespan=lifespan,
@@ -339,20 +343,7 @@ def create_app(store_path: str | Path | None = None, *, warm: bool = True) -> Fa
     )
     app.state.service = svc
 
-    @app.middleware("http")
-    async def catch_all(request: Request, call_next):
-        try:
-            response = await call_next(request)
-        except Exception:  # a bug: the traceback goes to the log, never to the client
-            log.exception("unhandled error serving %s %s", request.method, request.url.path)
-            if _is_api(request):
-                return JSONResponse({"error": "InternalError", "message": "Something went wrong on the server; it has been logged."},
-                                    status_code=500)
-            from ..web.views import error_page
-
-            return error_page(request, 500, "Something went wrong", "Something went wrong on the server; it has been logged.")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        return response
+    app.add_middleware(CatchAll)
 
     @app.exception_handler(JusticegapError)
     async def on_user_error(request: Request, e: JusticegapError):
@@ -392,6 +383,45 @@ def create_app(store_path: str | Path | None = None, *, warm: bool = True) -> Fa
 
     install(app)
     return app
+
+
+class CatchAll:
+    """Pure ASGI middleware: any unhandled error becomes a plain 500 (JSON for the API, a page for
+    the dashboard) with the traceback in the server log only; adds nosniff to every response.
+    (Not Starlette's BaseHTTPMiddleware, which costs a task group and streams per request.)"""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = False
+
+        async def send_wrapper(message):
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-content-type-options", b"nosniff")]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        except Exception:  # a bug: the traceback goes to the log, never to the client
+            path = scope.get("path", "")
+            log.exception("unhandled error serving %s %s", scope.get("method"), path)
+            if started:
+                raise
+            request = Request(scope)
+            if _is_api(request) or path.startswith("/api/"):
+                response = JSONResponse({"error": "InternalError",
+                                         "message": "Something went wrong on the server; it has been logged."}, status_code=500)
+            else:
+                from ..web.views import error_page
+
+                response = error_page(request, 500, "Something went wrong", "Something went wrong on the server; it has been logged.")
+            await response(scope, receive, send_wrapper)
 
 
 def _warm(app: FastAPI) -> None:

@@ -201,7 +201,7 @@ class Service:
                 props = dict(f.get("properties") or {})
                 code = props.get("code") or next((v for k, v in props.items() if k.lower().endswith(("code", "cd"))), None)
                 name = props.get("name") or next((v for k, v in props.items() if k.lower().endswith(("name", "nm"))), code)
-                out.append({"type": "Feature", "properties": {"code": code, "name": name}, "geometry": f.get("geometry")})
+                out.append({"type": "Feature", "properties": {"code": code, "name": name}, "geometry": _rewind(f.get("geometry"))})
             return {"type": "FeatureCollection", "features": out}
         return self.cached("boundaries", (level,), run)
 
@@ -210,18 +210,19 @@ class Service:
     def periods(self) -> list[str]:
         """Financial years (newest first) that some loaded dataset covers whole, for pickers."""
         def run(s):
-            rows = s.con.execute("select distinct period_start, period_end from coverage").fetchall()
+            rows = s.con.execute("select distinct dataset, period_start, period_end from coverage").fetchall()
             if not rows:
                 return []
+            by_ds: dict[str, list] = {}
+            for ds, a, b in rows:
+                by_ds.setdefault(ds, []).append((a, b))
             years = set()
-            lo = min(r[0] for r in rows).year - 1
-            hi = max(r[1] for r in rows).year
-            spans = [(r[0], r[1]) for r in rows]
-            for y in range(lo, hi + 1):
-                fy = financial_year(y)
-                inside = sorted((a, b) for a, b in spans if fy.start <= a and b <= fy.end)
-                if any(a == fy.start and b == fy.end for a, b in inside) or _tiles(inside, fy):
-                    years.add(y)
+            for spans in by_ds.values():
+                for y in range(min(a for a, _ in spans).year - 1, max(b for _, b in spans).year + 1):
+                    fy = financial_year(y)
+                    inside = [(a, b) for a, b in spans if fy.start <= a and b <= fy.end]
+                    if inside and _tiles(inside, fy):
+                        years.add(y)
             return [financial_year(y).label for y in sorted(years, reverse=True)]
         return self.cached("periods", (), run)
 
@@ -263,24 +264,19 @@ class Service:
             m = metrics.get(metric)
             the_area = A.resolve(area)
             spans = s.con.execute(
-                "select min(period_start), max(period_end) from coverage where dataset in (select unnest(?))",
-                [list(m["datasets"])]).fetchall()[0]
-            if spans[0] is None:
+                "select distinct period_start, period_end from coverage where dataset in (select unnest(?))",
+                [list(m["datasets"])]).fetchall()
+            if not spans:
                 raise NotAvailable(f"No loaded data for {m['name'].lower()}.")
-            y0 = spans[0].year - (1 if spans[0].month < 4 else 0)
+            lo, hi = min(a for a, _ in spans), max(b for _, b in spans)
             quarters = []
-            y = y0
-            while True:
-                done = False
+            y = lo.year - (1 if lo.month < 4 else 0)
+            while financial_quarter(y, 1).start <= hi:
                 for q in (1, 2, 3, 4):
                     p = financial_quarter(y, q)
-                    if p.start > spans[1]:
-                        done = True
-                        break
-                    if p.start >= spans[0]:
+                    inside = [(a, b) for a, b in spans if p.start <= a and b <= p.end]
+                    if inside and _tiles(inside, p):
                         quarters.append(p)
-                if done:
-                    break
                 y += 1
             quarters = quarters[-max_points:]
             points, reasons = [], []
@@ -359,6 +355,32 @@ def _tiles(spans, p: Period) -> bool:
             return False
         d = max(d, e + timedelta(days=1))
     return d > p.end
+
+
+def _ring_area(ring) -> float:
+    return sum(x0 * y1 - x1 * y0 for (x0, y0, *_), (x1, y1, *_) in zip(ring, ring[1:]))
+
+
+def _rewind(geom):
+    """Polygons wound as d3-geo (and so Vega) expects: exterior rings clockwise, holes anticlockwise.
+
+    GeoJSON (RFC 7946) winds exterior rings anticlockwise; d3 reads such a ring as the whole
+    globe except the area, which fills the map."""
+    if not geom:
+        return geom
+
+    def poly(rings):
+        out = []
+        for i, ring in enumerate(rings):
+            clockwise = _ring_area(ring) < 0
+            out.append(ring if clockwise == (i == 0) else ring[::-1])
+        return out
+
+    if geom.get("type") == "Polygon":
+        return {**geom, "coordinates": poly(geom["coordinates"])}
+    if geom.get("type") == "MultiPolygon":
+        return {**geom, "coordinates": [poly(p) for p in geom["coordinates"]]}
+    return geom
 
 
 def compare_level(area: A.Area) -> str | None:

@@ -68,39 +68,23 @@ def _chosen_spans(store: Store, dataset: str, measure: str, period: Period, edit
     With ``offences``, only editions holding at least one of them count, when any edition does
     (two files of one dataset can cover the same year for different offences, as the MoJ's rape
     and offence-group timeliness files do); a span no such edition covers is then a gap."""
-    if offences and edition is None:
-        holding = store.con.execute(
-            f"select distinct edition from facts where dataset = ? and measure = ? and offence in ({','.join('?' * len(offences))})"
-            " and period_start >= ? and period_end <= ?", [dataset, measure, *offences, period.start, period.end]).fetchall()
-        if holding:
-            held = {r[0] for r in holding}
-            rows = store.con.execute(
-                """select period_start, period_end, edition from (
-                     select c.period_start, c.period_end, c.edition, row_number() over (
-                       partition by c.period_start, c.period_end
-                       order by coalesce(e.published, cast(e.loaded_at as date)) desc, e.loaded_at desc) as rn
-                     from (select distinct edition, period_start, period_end from coverage
-                           where dataset = ? and measure = ? and period_start >= ? and period_end <= ?
-                           and edition in (select unnest(?))) c
-                     join editions e using (edition)) where rn = 1""",
-                [dataset, measure, period.start, period.end, sorted(held)]).fetchall()
-            return {(s, e): ed for s, e, ed in rows}
+    rows = store.con.execute(
+        "select distinct c.period_start, c.period_end, c.edition, coalesce(e.published, cast(e.loaded_at as date)), e.loaded_at"
+        " from coverage c join editions e using (edition) where c.dataset = ? and c.measure = ?"
+        " and c.period_start >= ? and c.period_end <= ?", [dataset, measure, period.start, period.end]).fetchall()
     if edition is not None:
-        rows = store.con.execute(
-            "select distinct period_start, period_end, edition from coverage where dataset = ? and measure = ?"
-            " and edition = ? and period_start >= ? and period_end <= ?",
-            [dataset, measure, edition.edition, period.start, period.end]).fetchall()
-    else:
-        rows = store.con.execute(
-            """select period_start, period_end, edition from (
-                 select c.period_start, c.period_end, c.edition, row_number() over (
-                   partition by c.period_start, c.period_end
-                   order by coalesce(e.published, cast(e.loaded_at as date)) desc, e.loaded_at desc) as rn
-                 from (select distinct edition, period_start, period_end from coverage
-                       where dataset = ? and measure = ? and period_start >= ? and period_end <= ?) c
-                 join editions e using (edition)) where rn = 1""",
-            [dataset, measure, period.start, period.end]).fetchall()
-    return {(s, e): ed for s, e, ed in rows}
+        return {(s, e): ed for s, e, ed, _, _ in rows if ed == edition.edition}
+    if offences and len({r[2] for r in rows}) > 1:
+        held = {r[0] for r in store.con.execute(
+            f"select distinct edition from facts where dataset = ? and measure = ? and offence in ({','.join('?' * len(offences))})"
+            " and period_start >= ? and period_end <= ?", [dataset, measure, *offences, period.start, period.end]).fetchall()}
+        if held:
+            rows = [r for r in rows if r[2] in held]
+    newest: dict = {}
+    for s, e, ed, when, loaded in rows:
+        if (s, e) not in newest or (when, loaded) > newest[(s, e)][1]:
+            newest[(s, e)] = (ed, (when, loaded))
+    return {span: ed for span, (ed, _) in newest.items()}
 
 
 def _tile(spans: list[tuple[date, date]], period: Period) -> list[tuple[date, date]]:
@@ -150,15 +134,9 @@ def gather(store: Store, dataset: str, terms: list[Term], area: A.Area, period: 
         return Gathered(dataset, {t.name: 0.0 for t in terms}, {}, {}, [], codes, missing_spans=[(period.start, period.end)])
     pairs = [(chosen[s], s[0], s[1]) for s in spans]
     con = store.con
-    con.execute("create or replace temp table _spans (edition varchar, period_start date, period_end date)")
-    con.executemany("insert into _spans values (?, ?, ?)", pairs)
-    held = con.execute(
-        f"select count(*) from facts f join _spans s using (edition, period_start, period_end)"
-        f" where f.dataset = ? and f.offence in ({','.join('?' * len(offences))})", [dataset, *offences]).fetchall()[0][0]
-    if not held:
-        raise NotAvailable(
-            f"{reference.sources()[dataset]['title']} does not publish {reference.families()[family]['label'].lower()} "
-            f"separately at this level.", available=_families_held(store, dataset))
+    span_sql = "(values " + ", ".join("(?, cast(? as date), cast(? as date))" for _ in pairs) + ") s(edition, period_start, period_end)"
+    span_params = [x for p in pairs for x in p]
+    eds = sorted({p[0] for p in pairs})
     sums = []
     params: list = []
     for t in terms:
@@ -170,22 +148,27 @@ def gather(store: Store, dataset: str, terms: list[Term], area: A.Area, period: 
         sums.append(f"sum(value) filter (where {cond})")
     measures = sorted({m for t in terms for m in t.measures})
     rows = con.execute(
-        f"select area, period_start, period_end, {', '.join(sums)} from facts f"
-        f" join _spans s using (edition, period_start, period_end)"
-        f" where f.dataset = ? and f.measure in ({','.join('?' * len(measures))})"
+        f"select area, f.period_start, f.period_end, count(*) filter (where outcome = '1A'), {', '.join(sums)}"
+        f" from facts f join {span_sql} using (edition, period_start, period_end)"
+        f" where f.dataset = ? and f.edition in ({','.join('?' * len(eds))}) and f.measure in ({','.join('?' * len(measures))})"
         f" and f.offence in ({','.join('?' * len(offences))}) and f.area in ({','.join('?' * len(codes))})"
         f" group by all",
-        [*params, dataset, *measures, *offences, *codes]).fetchall()
+        [*params, *span_params, dataset, *eds, *measures, *offences, *codes]).fetchall()
+    if not rows:
+        held = con.execute(
+            f"select count(*) from facts where dataset = ? and edition in ({','.join('?' * len(eds))})"
+            f" and offence in ({','.join('?' * len(offences))})", [dataset, *eds, *offences]).fetchall()[0][0]
+        if not held:
+            raise NotAvailable(
+                f"{reference.sources()[dataset]['title']} does not publish {reference.families()[family]['label'].lower()} "
+                f"separately at this level.", available=_families_held(store, dataset))
     cover = con.execute(
-        f"select distinct c.area, c.period_start, c.period_end from coverage c join _spans s using (edition, period_start, period_end)"
+        f"select distinct c.area, c.period_start, c.period_end from coverage c join {span_sql} using (edition, period_start, period_end)"
         f" where c.dataset = ? and c.measure = ? and c.area in ({','.join('?' * len(codes))})",
-        [dataset, measure, *codes]).fetchall()
-    outcome_types = {r[0] for r in con.execute(
-        f"select distinct outcome from facts f join _spans s using (edition, period_start, period_end)"
-        f" where f.dataset = ? and f.outcome is not null and f.area in ({','.join('?' * len(codes))})",
-        [dataset, *codes]).fetchall()} if any(t.outcomes for t in terms) else set()
+        [*span_params, dataset, measure, *codes]).fetchall()
+    outcome_types = {"1A"} if any(r[3] for r in rows) else set()
     g = Gathered(dataset, {t.name: 0.0 for t in terms}, {}, {}, [], codes, outcome_types=outcome_types)
-    for area_code, s, e, *vals in rows:
+    for area_code, s, e, _alternate_rows, *vals in rows:
         for t, v in zip(terms, vals):
             v = v or 0.0
             g.values[t.name] += v

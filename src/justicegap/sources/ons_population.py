@@ -36,6 +36,11 @@ HEADER = {
     "name": ("name", "la name (2021 boundaries)", "la name (2020 boundaries)", "la name (2022 boundaries)",
              "la name (2023 boundaries)", "lad name", "local authority name", "ladname", "lad20nm", "lad21nm"),
     "total": ("all ages", "population", "all persons"),
+    # Both layouts have two more columns in common places: the series its year and population, the
+    # age tables their first two ages. Requiring them lets a renamed column be reported, not
+    # skipped; the first text is only the name given in that message.
+    "year_or_age_0": ("year (or the single year of age 0)", "year", "mid-year", "0"),
+    "population_or_age_1": ("population (or the single year of age 1)", "population", "1"),
 }
 # a table with an offence column (e.g. the ONS crime severity scores, also "code, name, year")
 # is never a population table
@@ -65,8 +70,6 @@ def _sex(texts) -> str | None | bool:
 
 
 def _codes(df):
-    import polars as pl
-
     return df.get_column("code").str.replace_all("[\u00a0 ]", "").str.strip_chars().str.to_uppercase().fill_null("")
 
 
@@ -78,8 +81,6 @@ def _blank_to_null(df):
 
 
 def normalise(df, ctx):
-    import polars as pl
-
     df = _blank_to_null(df)
     code = _codes(df)
     blank = (code == "") & df.get_column("total").is_null()

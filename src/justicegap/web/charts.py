@@ -15,7 +15,7 @@ CONFIG = {"aria": False, "font": "system-ui, sans-serif", "view": {"stroke": Non
           "legend": {"labelColor": DARK, "titleColor": DARK, "labelFontSize": 12, "titleFontSize": 12, "labelLimit": 400,
                      "titleLimit": 600},
           "title": {"color": DARK, "subtitleColor": DARK, "anchor": "start"}}
-SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
+SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"  # the version vl-convert bundles (never fetched)
 
 
 def _pct(x) -> str:
@@ -40,10 +40,10 @@ def funnel_chart(r: dict) -> tuple[dict, str]:
     spec = _spec(
         width="container", height=max(60, 44 * len(rows)),
         data={"values": rows},
-        encoding={"y": {"field": "stage", "type": "nominal", "sort": {"field": "order"}, "title": None,
+        encoding={"y": {"field": "stage", "type": "nominal", "sort": [x["stage"] for x in rows], "title": None,
                         "axis": {"labelLimit": 320}},
                   "x": {"field": "volume", "type": "quantitative", "title": "Volume (each stage in its own unit)",
-                        "axis": {"format": ","}}},
+                        "axis": {"format": ",.0f"}}},
         layer=[{"mark": {"type": "bar", "color": BLUE},
                 "encoding": {"tooltip": [{"field": "stage"}, {"field": "label", "title": "volume"}, {"field": "period"}]}},
                {"mark": {"type": "text", "align": "left", "dx": 4, "color": DARK}, "encoding": {"text": {"field": "label"}}}],
@@ -59,7 +59,7 @@ def outcomes_chart(r: dict) -> tuple[dict, str]:
             for i, g in enumerate(r["outcome_groups"])]
     spec = _spec(
         width="container", height=max(60, 30 * len(rows)), data={"values": rows},
-        encoding={"y": {"field": "group", "type": "nominal", "sort": {"field": "order"}, "title": None, "axis": {"labelLimit": 420}}},
+        encoding={"y": {"field": "group", "type": "nominal", "sort": [x["group"] for x in rows], "title": None, "axis": {"labelLimit": 420}}},
         layer=[{"mark": {"type": "bar", "color": BLUE},
                 "encoding": {"x": {"field": "share", "type": "quantitative", "axis": {"format": ".0%"},
                                    "title": "Share of offences recorded in the period"},
@@ -75,7 +75,7 @@ def outcomes_chart(r: dict) -> tuple[dict, str]:
 def trend_chart(t: dict) -> tuple[dict, str]:
     pts = t["points"]
     prop = t["kind"] == "proportion"
-    yfmt = ".1%" if prop else ","
+    yfmt = ".1%" if prop else ",.0f"
     layers = []
     if prop:
         layers.append({"mark": {"type": "area", "opacity": 0.25, "color": BLUE},
@@ -123,7 +123,7 @@ def map_chart(c: dict, boundaries_url: str) -> tuple[dict, str]:
                 "mark": {"type": "geoshape", "stroke": "#ffffff", "strokeWidth": 0.5},
                 "encoding": {"color": {"field": "value", "type": "quantitative", "title": title,
                                        "scale": {"scheme": "blues"},
-                                       "legend": {"format": ".1%" if prop else ",", "orient": "bottom", "direction": "horizontal",
+                                       "legend": {"format": ".1%" if prop else ",.0f", "orient": "bottom", "direction": "horizontal",
                                                   "gradientLength": 320}},
                              "tooltip": [{"field": "name", "title": "Force area"},
                                          {"field": "value", "format": ".1%" if prop else ",", "title": c["name"]},
@@ -143,6 +143,7 @@ def map_chart(c: dict, boundaries_url: str) -> tuple[dict, str]:
 def funnel_plot(c: dict, highlight: str | None = None) -> tuple[dict, str]:
     """The library's funnel plot, with one area picked out (bigger, red, labelled in bold)."""
     spec = plots.funnel_plot(c)
+    spec["$schema"] = SCHEMA
     spec["config"] = CONFIG
     spec["width"] = "container"
     spec["height"] = 440

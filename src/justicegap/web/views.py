@@ -245,10 +245,12 @@ def area_page(request: Request, code: str) -> Response:
     fig, fig_reason = _figure_ctx(svc, v.metric, area.code, v.period, v.offence, v.metric_edition())
     trends = []
     for mid in dict.fromkeys([v.metric, "recorded"]):
-        t, reason = _try(svc.trend, mid, area.code, v.offence, v.metric_edition(mid))
+        # a trend takes each quarter from the newest edition holding it (a series spans editions),
+        # so a link that pins the headline figure's edition shows the same trend
+        t, reason = _try(svc.trend, mid, area.code, v.offence, None)
         trends.append({"metric": mid, "name": M.get(mid)["name"], "trend": t, "reason": reason,
                        "chart": charts.trend_chart(t) if t else None,
-                       "download": link("/download/trend", metric=mid, area=area.code, offence=v.offence, edition=v.metric_edition(mid))})
+                       "download": link("/download/trend", metric=mid, area=area.code, offence=v.offence)})
     level = compare_level(area)
     cmp = cmp_reason = plot = None
     highlight = area.code
@@ -377,7 +379,7 @@ def download(request: Request, chart: str, ext: str) -> Response:
         r = svc.funnel(area, v.period, v.offence, v.edition)
         t, notes = tables.outcome_groups(r), ["Police outcomes of the offences recorded in the period, as assigned by the edition's extract date."]
     elif chart == "trend":
-        r = svc.trend(v.metric, area, v.offence, v.metric_edition())
+        r = svc.trend(v.metric, area, v.offence, None)
         t, notes = tables.trend(r), [f"{e['title']} ({e['start']}): {e['description']}" for e in r["events"]]
     elif chart == "compare":
         level = _opt(request, "level", 20) or "pfa"

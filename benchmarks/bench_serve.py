@@ -1,0 +1,231 @@
+"""Benchmark of `justicegap serve`: the rendered Kent area page in Chromium, and the API under load.
+
+Loads ../shared/data into a temporary home, starts `justicegap serve` on a free loopback port (a
+separate process, so the load generator does not share its interpreter), then reports:
+
+* the Kent area page in headless Chromium (/usr/bin/chromium): navigation start to the load
+  event, and to every chart drawn (idle), each the median of 5 loads in a fresh browser context;
+* the API at 50 concurrent clients on loopback (a thread pool, one keep-alive connection each): a
+  mix of /figure, /compare and /funnel requests (at least 2,000), median and 99th-percentile
+  latency, and the error count, after one uncached pass over the distinct requests;
+* the first (uncached) pass over the same distinct requests, for comparison.
+
+Targets: API p99 under 100 ms, rendered area page under 1 s. Run: python benchmarks/bench_serve.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+
+def load(home: Path, source: Path) -> float:
+    os.environ["JUSTICEGAP_HOME"] = str(home)
+    from justicegap import update
+    from justicegap.store import Store
+
+    t = time.perf_counter()
+    with Store(home / "justicegap.duckdb") as store:
+        results = update.load_dir(store, source)
+    failed = [r for r in results if r.status == "failed"]
+    if failed:
+        sys.exit(f"loading failed: {failed}")
+    return time.perf_counter() - t
+
+
+def start_server(home: Path) -> tuple[subprocess.Popen, str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "JUSTICEGAP_HOME": str(home)}
+    proc = subprocess.Popen([sys.executable, "-m", "justicegap.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+                             "--store", str(home / "justicegap.duckdb"), "--log-level", "warning"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    import httpx
+
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if httpx.get(base + "/api/v1/editions", timeout=2).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    sys.exit("the server did not start: " + proc.stderr.read().decode())
+
+
+def requests_mix(base: str) -> list[str]:
+    import httpx
+
+    forces = [a["name"] for a in httpx.get(base + "/api/v1/areas", params={"level": "pfa"}).json()]
+    periods = ["2017/18", "2018/19"]
+    out = []
+    for p in periods:
+        for f in forces:
+            for m in ("charge_rate_cohort", "charge_rate_closed", "recorded"):
+                out.append(("/api/v1/figure", {"metric": m, "area": f, "period": p}))
+            out.append(("/api/v1/funnel", {"area": f, "period": p}))
+        for m in ("charge_rate_cohort", "charge_rate_closed"):
+            for level in ("pfa", "cps_area"):
+                out.append(("/api/v1/compare", {"metric": m, "level": level, "period": p}))
+    return out
+
+
+def pct(xs, q) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(q / 100 * (len(xs) - 1))))]
+
+
+def hammer(base: str, mix: list, total: int, clients: int) -> dict:
+    """``clients`` threads, each with one keep-alive connection (the standard library's http.client,
+    whose client-side cost is small next to the server's: httpx's async pool at 50 connections
+    costs more CPU than the server on a two-core machine and would measure itself)."""
+    import http.client
+    import threading
+    from urllib.parse import urlencode, urlparse
+
+    rnd = random.Random(6)
+    weights = [3 if p.endswith("figure") else 1 for p, _ in mix]
+    work = [rnd.choices(mix, weights)[0] for _ in range(total)]
+    host = urlparse(base)
+    lat, errors, kinds = [], [], {}
+    lock = threading.Lock()
+    cursor = iter(work)
+
+    def client():
+        con = http.client.HTTPConnection(host.hostname, host.port, timeout=60)
+        while True:
+            with lock:
+                item = next(cursor, None)
+            if item is None:
+                con.close()
+                return
+            path, params = item
+            t = time.perf_counter()
+            try:
+                con.request("GET", path + "?" + urlencode(params))
+                r = con.getresponse()
+                r.read()
+                status = r.status
+            except (OSError, http.client.HTTPException) as e:
+                status = repr(e)
+                con.close()
+                con = http.client.HTTPConnection(host.hostname, host.port, timeout=60)
+            dt = time.perf_counter() - t
+            ok = isinstance(status, int) and status < 500 and (status == 200 or path.endswith("figure"))
+            with lock:
+                lat.append(dt)
+                kinds.setdefault(path.rsplit("/", 1)[1], []).append(dt)
+                if not ok:
+                    errors.append(f"{path} {params}: {status}")
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    return {"requests": len(lat), "clients": clients, "errors": len(errors), "error_samples": errors[:5],
+            "wall_s": round(wall, 2), "throughput_rps": round(len(lat) / wall, 1),
+            "median_ms": round(1000 * statistics.median(lat), 2), "p99_ms": round(1000 * pct(lat, 99), 2),
+            "max_ms": round(1000 * max(lat), 2),
+            "by_endpoint": {k: {"n": len(v), "median_ms": round(1000 * statistics.median(v), 2), "p99_ms": round(1000 * pct(v, 99), 2)}
+                            for k, v in sorted(kinds.items())}}
+
+
+def cold_pass(base: str, mix: list) -> dict:
+    import httpx
+
+    lat = []
+    with httpx.Client(timeout=120) as c:
+        for path, params in mix:
+            t = time.perf_counter()
+            c.get(base + path, params=params)
+            lat.append(time.perf_counter() - t)
+    return {"distinct_requests": len(mix), "total_s": round(sum(lat), 1), "median_ms": round(1000 * statistics.median(lat), 1),
+            "max_ms": round(1000 * max(lat), 1)}
+
+
+def page_times(base: str, path: str, runs: int = 5) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    loads, idles, outside = [], [], []
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        for _ in range(runs + 1):  # the first load warms the server's cache and is not counted
+            ctx = b.new_context(viewport={"width": 1280, "height": 900})
+            pg = ctx.new_page()
+            pg.on("request", lambda r: outside.append(r.url) if not r.url.startswith(base) else None)
+            pg.goto(base + path, wait_until="load")
+            pg.wait_for_function("document.documentElement.dataset.chartsReady === '1'", timeout=60000)
+            t = pg.evaluate("""() => { const n = performance.getEntriesByType('navigation')[0];
+                                      return {load: n.loadEventEnd - n.startTime, idle: performance.now() - n.startTime}; }""")
+            loads.append(t["load"])
+            idles.append(t["idle"])
+            ctx.close()
+        b.close()
+    return {"path": path, "runs": runs, "load_ms_median": round(statistics.median(loads[1:]), 1),
+            "charts_drawn_ms_median": round(statistics.median(idles[1:]), 1), "first_load_ms": round(loads[0], 1),
+            "first_charts_drawn_ms": round(idles[0], 1), "requests_off_loopback": len(outside)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--source", type=Path, default=SHARED)
+    ap.add_argument("--requests", type=int, default=2500)
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="jg-bench-") as tmp:
+        home = Path(tmp)
+        load_s = load(home, a.source)
+        proc, base = start_server(home)
+        try:
+            mix = requests_mix(base)
+            page = page_times(base, "/area/E23000032?period=2017/18&offence=rape&metric=charge_rate_cohort")
+            cold = cold_pass(base, mix)
+            api = hammer(base, mix, a.requests, a.clients)
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    out = {"load_s": round(load_s, 1), "kent_area_page": page, "api_first_pass_uncached": cold, "api_under_load": api,
+           "targets": {"api_p99_under_100ms": api["p99_ms"] < 100, "page_under_1s": page["charts_drawn_ms_median"] < 1000,
+                       "no_errors": api["errors"] == 0}}
+    if a.json:
+        print(json.dumps(out, indent=2))
+        return
+    print(f"Store loaded from {a.source} in {out['load_s']} s")
+    print(f"Kent area page in Chromium (median of {page['runs']}, fresh context each): load event {page['load_ms_median']} ms, "
+          f"all charts drawn {page['charts_drawn_ms_median']} ms (first, uncached: {page['first_charts_drawn_ms']} ms); "
+          f"requests off loopback: {page['requests_off_loopback']}")
+    print(f"API first pass over {cold['distinct_requests']} distinct requests (uncached, one at a time): total {cold['total_s']} s, "
+          f"median {cold['median_ms']} ms, max {cold['max_ms']} ms")
+    print(f"API under load: {api['requests']} requests, {api['clients']} concurrent clients: median {api['median_ms']} ms, "
+          f"p99 {api['p99_ms']} ms, max {api['max_ms']} ms, {api['throughput_rps']} req/s, errors {api['errors']}")
+    for k, v in api["by_endpoint"].items():
+        print(f"  /{k}: n={v['n']}, median {v['median_ms']} ms, p99 {v['p99_ms']} ms")
+    print("Targets: " + ", ".join(f"{k}={'yes' if v else 'NO'}" for k, v in out["targets"].items()))
+    if api["errors"]:
+        print("Errors:", *api["error_samples"], sep="\n  ")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,169 @@
+"""Checking a published figure against the data on every basis it could have been computed on.
+
+"1.3% of rapes were charged" and "5.4% of rape cases were charged" can both be right: one follows
+the offences recorded in the year, the other the investigations closed in it. ``check_claim``
+takes the figure as published ("1.3%", 0.013, "1 in 24", "2,238"), finds the metrics related to
+the one named (same subject in the registry, e.g. every charge metric; same stage first) and says,
+for each, whether the claim matches it within the rounding the claim's own precision implies,
+or lies within its 95% interval, or neither.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from .. import areas as A
+from .. import metrics
+from ..errors import InvalidParameter, JusticegapError, NotAvailable
+from ..store import Store
+from .sentences import basis_text
+
+SUBJECTS = ("conviction", "charge", "referral", "prosecution", "admin_finalised", "days", "outcome_share", "recorded")
+
+
+def subject(metric: dict) -> str:
+    """A metric's subject: the registry's ``subject`` when it has one, else read from its id."""
+    if metric.get("subject"):
+        return metric["subject"]
+    mid = metric["id"]
+    if metric.get("kind") == "average" or metric.get("unit") == "days":
+        return "days"
+    for s in SUBJECTS:
+        if s in mid:
+            return s
+    return mid
+
+
+def related(metric_id: str) -> list[dict]:
+    """Metrics on the same subject as ``metric_id`` whose value is of a comparable kind, same stage first."""
+    m = metrics.get(metric_id)
+    rates = ("proportion", "ratio")
+    want = rates if m["kind"] in rates else (m["kind"],)
+    out = [x for x in metrics.registry().values()
+           if subject(x) == subject(m) and x.get("kind") in want and not x.get("needs_outcome")]
+    if m["id"] not in [x["id"] for x in out]:
+        out.insert(0, m)
+    return sorted(out, key=lambda x: (x["id"] != m["id"], x.get("stage") != m.get("stage"), x["id"]))
+
+
+def parse_value(value, kind: str = "proportion") -> dict:
+    """A published figure -> its point value and the interval its rounding implies.
+
+    "1.3%" -> 0.013 in [0.0125, 0.0135]; 0.013 -> [0.0125, 0.0135]; "1 in 24" -> 1/24 in [1/24.5, 1/23.5];
+    "2,238" -> a count in [2237.5, 2238.5]. For a rate, a bare number above 1 ("13") is read as a percentage.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise InvalidParameter("--value", "give the published figure, e.g. 1.3%, 0.013 or '1 in 24'")
+    text = str(value).strip().lower().replace("per cent", "%").replace("percent", "%").replace(",", "").replace(" ", " ")
+    m = re.fullmatch(r"(?:about|around|approximately|~)?\s*1\s*(?:in|out of)\s*([0-9]+(?:\.[0-9]+)?)", text)
+    if m:
+        n = Decimal(m.group(1))
+        half = Decimal(1).scaleb(_exponent(m.group(1))) / 2
+        return {"given": str(value), "form": "one_in", "point": float(1 / n), "low": float(1 / (n + half)),
+                "high": float(1 / (n - half)) if n - half > 0 else 1.0, "precision": f"1 in {m.group(1)} (to the nearest {_step(half)})"}
+    m = re.fullmatch(r"(?:about|around|approximately|~)?\s*(-?[0-9]*\.?[0-9]+)\s*(%?)", text)
+    if not m:
+        raise InvalidParameter("--value", f"'{value}' is not a figure justicegap can read: write 1.3%, 0.013, '1 in 24' or 2238")
+    num, pct = m.group(1), m.group(2) == "%"
+    try:
+        d = Decimal(num)
+    except InvalidOperation:
+        raise InvalidParameter("--value", f"'{value}' is not a number") from None
+    half = Decimal(1).scaleb(_exponent(num)) / 2
+    if kind in ("proportion", "ratio") and (pct or d > 1):
+        return {"given": str(value), "form": "percent", "point": float(d / 100), "low": float((d - half) / 100),
+                "high": float((d + half) / 100), "precision": f"{num}% (to the nearest {_step(half)} percentage point)"}
+    return {"given": str(value), "form": "decimal" if kind in ("proportion", "ratio") else "number", "point": float(d),
+            "low": float(d - half), "high": float(d + half), "precision": f"{num} (to the nearest {_step(half)})"}
+
+
+def _step(half: Decimal) -> str:
+    """The rounding step as written: Decimal 0.05 -> '0.1', 0.5 -> '1'."""
+    return format((half * 2).normalize(), "f")
+
+
+def _exponent(num: str) -> int:
+    """The place of the last digit written: '1.3' -> -1, '24' -> 0, '0.013' -> -3."""
+    return -len(num.split(".")[1]) if "." in num else 0
+
+
+def check_claim(claim_text: str, metric: str, area, period, value, offence: str = "rape", *, outcome: str | None = None,
+                store: Store | None = None) -> dict:
+    """Which basis, if any, a published figure matches (see the module docstring)."""
+    m = metrics.get(metric)
+    the_area = area if isinstance(area, A.Area) else A.resolve(area)
+    fam = metrics.family(offence)
+    claimed = parse_value(value, m["kind"])
+    own = store is None
+    store = store or Store(read_only=True)
+    candidates = []
+    try:
+        for x in related(metric):
+            entry = {"metric": x["id"], "name": x["name"], "stage": x.get("stage"), "basis": x.get("basis"),
+                     "basis_text": basis_text(x.get("basis")), "unit": x.get("unit"), "kind": x.get("kind")}
+            try:
+                fig = metrics.compute(x["id"], area=the_area, period=period, offence=fam, outcome=outcome if x.get("needs_outcome") else None,
+                                      store=store, allow_partial=True)
+            except JusticegapError as e:
+                entry.update(available=False, reason=str(e), verdict="not available")
+                candidates.append(entry)
+                continue
+            d = fig.to_dict()
+            v = d["value"]
+            rounding = v is not None and claimed["low"] - 1e-12 <= v <= claimed["high"] + 1e-12
+            within = d["ci_low"] is not None and d["ci_low"] <= claimed["point"] <= d["ci_high"]
+            verdict = "matches" if rounding else ("consistent" if within else "does not match")
+            entry.update(available=True, value=v, numerator=d["numerator"], denominator=d["denominator"], ci_low=d["ci_low"],
+                         ci_high=d["ci_high"], edition=d["edition"], flags=d["flags"], sentence=d["sentence"],
+                         matches_rounding=rounding, within_interval=within, verdict=verdict,
+                         difference=None if v is None else v - claimed["point"])
+            candidates.append(entry)
+    finally:
+        if own:
+            store.close()
+    if not any(c.get("available") for c in candidates):
+        raise NotAvailable(f"None of the related measures can be computed for {the_area.name}, {period}: "
+                           + "; ".join(f"{c['name']}: {c['reason']}" for c in candidates[:3]))
+    matched = [c for c in candidates if c.get("verdict") == "matches"]
+    consistent = [c for c in candidates if c.get("verdict") == "consistent"]
+    return {"claim": claim_text, "value": claimed, "metric": metric, "area": the_area.to_dict(), "period": str(period),
+            "offence": fam, "candidates": candidates, "matched": [c["metric"] for c in matched],
+            "consistent": [c["metric"] for c in consistent], "summary": _summary(claim_text, claimed, candidates, matched, consistent)}
+
+
+def _show(c: dict) -> str:
+    if c["kind"] in ("proportion", "ratio"):
+        v = f"{100 * c['value']:.2f}%"
+        if c.get("numerator") is not None:
+            v += f" ({c['numerator']:,.0f} of {c['denominator']:,.0f})"
+        if c.get("ci_low") is not None:
+            v += f", 95% CI {100 * c['ci_low']:.2f}–{100 * c['ci_high']:.2f}%"
+        return v
+    return f"{c['value']:,.1f}"
+
+
+def _summary(claim_text, claimed, candidates, matched, consistent) -> str:
+    avail = [c for c in candidates if c.get("available")]
+    parts = []
+    if matched:
+        parts.append(f"The claim ({claimed['given']}, read as {claimed['precision']}) matches "
+                     + "; ".join(f"{c['name']} [{c['metric']}], basis: {c['basis_text']}: {_show(c)}" for c in matched) + ".")
+    elif consistent:
+        parts.append(f"The claim ({claimed['given']}) does not match any basis to its stated precision, but lies within the 95% interval of "
+                     + "; ".join(f"{c['name']} [{c['metric']}]: {_show(c)}" for c in consistent) + ".")
+    else:
+        near = min(avail, key=lambda c: abs(c["difference"])) if avail else None
+        parts.append(f"The claim ({claimed['given']}) matches none of the related measures in these data"
+                     + (f"; the nearest is {near['name']} [{near['metric']}]: {_show(near)}" if near else "") +
+                     ". It may come from another edition, period, area or offence definition.")
+    others = [c for c in avail if c not in matched]
+    if others:
+        parts.append("On the other bases: " + "; ".join(f"{c['name']} [{c['metric']}]: {_show(c)}" for c in others) + ".")
+    flagged = [c for c in avail if "partial" in (c.get("flags") or [])]
+    if flagged:
+        parts.append("Partial figures (the data cover only part of the period): " + ", ".join(c["metric"] for c in flagged) + ".")
+    na = [c for c in candidates if not c.get("available")]
+    if na:
+        parts.append("Not available: " + "; ".join(f"{c['name']} ({c['reason']})" for c in na) + ".")
+    return " ".join(parts)

@@ -1,0 +1,350 @@
+"""The HTTP API against the store loaded from ../shared/data: every endpoint gives the library's own
+answer, errors are declared and plain (never a traceback), CSV parses, and request text never
+reaches SQL."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from justicegap import metrics, reference
+from justicegap.periods import FORMS
+
+API = "/api/v1"
+
+
+@pytest.fixture(scope="module")
+def app(loaded_home):
+    from justicegap.api import create_app
+
+    app = create_app(loaded_home / "justicegap.duckdb", warm=False)
+    yield app
+    app.state.service.close()
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    from fastapi.testclient import TestClient
+
+    return TestClient(app, raise_server_exceptions=False)
+
+
+@pytest.fixture
+def lib_store(app):
+    with app.state.service.cursor() as s:
+        yield s
+
+
+def _same(payload, expected) -> None:
+    assert payload == json.loads(json.dumps(expected, default=str))
+
+
+def _no_traceback(text: str) -> None:
+    assert "Traceback" not in text
+    assert 'File "' not in text
+    assert ".py\", line" not in text
+
+
+# --- figures ---------------------------------------------------------------------------------
+
+def test_figure_kent_recorded_2017_18(client, lib_store):
+    r = client.get(f"{API}/figure", params={"metric": "recorded", "area": "Kent", "period": "2017/18", "offence": "rape"})
+    assert r.status_code == 200
+    d = r.json()
+    assert d["value"] == 2529
+    assert d["area"]["code"] == "E23000032" and d["unit"] == "offences" and d["basis"] == "recorded_in_period"
+    _same(d, metrics.compute("recorded", area="Kent", period="2017/18", offence="rape", store=lib_store).to_dict())
+
+
+@pytest.mark.parametrize("params", [
+    {"metric": "charge_rate_cohort", "area": "Kent", "period": "2017/18"},
+    {"metric": "charge_rate_cohort", "area": "England and Wales", "period": "2017/18"},
+    {"metric": "charge_rate_closed", "area": "CPS South East", "period": "2017/18 Q4"},
+    {"metric": "outcome_share_cohort", "area": "E23000032", "period": "2017/18", "outcome": "victim_does_not_support"},
+])
+def test_figure_equals_library(client, lib_store, params):
+    r = client.get(f"{API}/figure", params=params)
+    assert r.status_code == 200, r.text
+    expected = metrics.compute(params["metric"], area=params["area"], period=params["period"], outcome=params.get("outcome"),
+                               store=lib_store).to_dict()
+    _same(r.json(), expected)
+
+
+def test_national_charge_rate_matches_published_counts(client):
+    d = client.get(f"{API}/figure", params={"metric": "charge_rate_cohort", "area": "K04000001", "period": "2017/18"}).json()
+    assert (d["numerator"], d["denominator"]) == (2238, 53931)
+
+
+def test_figure_without_period_uses_latest_with_data(client, app):
+    d = client.get(f"{API}/figure", params={"metric": "charge_rate_cohort", "area": "Kent"}).json()
+    assert d["period"]["label"] == app.state.service.default_period()
+    assert d["value"] is not None
+
+
+def test_funnel_equals_library(client, lib_store):
+    from justicegap.answers.funnel import attrition
+
+    r = client.get(f"{API}/funnel", params={"area": "Kent", "period": "2017/18", "offence": "rape"})
+    assert r.status_code == 200
+    _same(r.json(), attrition(area="Kent", period="2017/18", offence="rape", store=lib_store))
+    stages = {s["id"]: s for s in r.json()["stages"]}
+    assert stages["recorded"]["volume"] == 2529
+
+
+def test_compare_equals_library_and_is_not_a_league_table(client, lib_store):
+    from justicegap.answers.compare import compare
+
+    params = {"metric": "charge_rate_cohort", "level": "pfa", "period": "2017/18"}
+    r = client.get(f"{API}/compare", params=params)
+    assert r.status_code == 200
+    d = r.json()
+    _same(d, compare("charge_rate_cohort", level="pfa", period="2017/18", store=lib_store))
+    names = [a["area"]["name"] for a in d["areas"]]
+    assert names == sorted(names)  # name order unless a sort is asked for
+    assert all("rank" not in a for a in d["areas"])
+    assert d["target"] == pytest.approx(d["target_numerator"] / d["target_denominator"])
+    ranked = client.get(f"{API}/compare", params={**params, "sort": "value"}).json()
+    assert all(a["rank_low"] <= a["rank"] <= a["rank_high"] for a in ranked["areas"])
+
+
+def test_compare_cps_areas(client):
+    d = client.get(f"{API}/compare", params={"metric": "charge_rate_cohort", "level": "cps_area", "period": "2017/18"}).json()
+    assert any(a["area"]["name"] == "CPS South East" for a in d["areas"])
+
+
+# --- areas, metrics, catalogue ---------------------------------------------------------------
+
+def test_areas_by_level_and_search(client):
+    d = client.get(f"{API}/areas", params={"level": "pfa"}).json()
+    assert len(d) == 43 and {"code", "name", "level", "level_name"} <= set(d[0])
+    found = client.get(f"{API}/areas", params={"search": "ashford"}).json()
+    assert {a["level"] for a in found} >= {"csp", "lad"}
+
+
+def test_area_detail(client):
+    kent = client.get(f"{API}/areas/E23000032").json()
+    assert kent["name"] == "Kent" and "charge_rate_cohort" in kent["metrics"]
+    assert any(c["name"] == "Ashford" for c in kent["children"])
+    ashford = client.get(f"{API}/areas/E07000105").json()
+    assert ashford["level"] == "lad" and ashford["parent_area"]["name"] == "Kent"
+    reasons = {n["metric"]: n["reason"] for n in ashford["not_published"]}
+    assert "police force area only" in reasons["charge_rate_cohort"]
+    cps = client.get(f"{API}/areas/CPS-SE").json()
+    assert {m["name"] for m in cps["members"]} == {"Kent", "Surrey", "Sussex"}
+
+
+def test_metrics_list_whatever_the_registry_holds(client):
+    d = client.get(f"{API}/metrics").json()
+    assert [m["id"] for m in d] == list(metrics.registry())
+    one = client.get(f"{API}/metrics/charge_rate_cohort").json()
+    assert one == json.loads(json.dumps(metrics.explain("charge_rate_cohort")))
+    assert any(c["metric"] == "charge_rate_closed" for c in one["confused_with"])
+
+
+def test_catalogue_endpoints(client, app):
+    eds = client.get(f"{API}/editions").json()
+    assert {e["edition"] for e in eds} == {e.edition for e in app.state.service.editions}
+    srcs = client.get(f"{API}/sources").json()
+    assert {s["id"] for s in srcs} == set(reference.sources())
+    evs = client.get(f"{API}/events").json()
+    assert {e["id"] for e in evs} == {e["id"] for e in reference.table("events")}
+    assert all(isinstance(e["datasets"], list) for e in evs)
+
+
+# --- errors ----------------------------------------------------------------------------------
+
+def test_unknown_area_is_404_with_closest_matches(client):
+    r = client.get(f"{API}/figure", params={"metric": "recorded", "area": "Kentt", "period": "2017/18"})
+    assert r.status_code == 404
+    d = r.json()
+    assert d["error"] == "NotFound" and d["kind"] == "area"
+    assert any(s.startswith("Kent") for s in d["suggestions"])
+    r = client.get(f"{API}/areas/Kentt")
+    assert r.status_code == 404 and any(s.startswith("Kent") for s in r.json()["suggestions"])
+
+
+def test_unknown_metric_is_404_with_closest_matches(client):
+    r = client.get(f"{API}/metrics/charge_rate_cohrt")
+    assert r.status_code == 404
+    assert "charge_rate_cohort" in r.json()["suggestions"]
+    r = client.get(f"{API}/figure", params={"metric": "chrge_rate_cohort", "area": "Kent", "period": "2017/18"})
+    assert r.status_code == 404 and "charge_rate_cohort" in r.json()["suggestions"]
+
+
+def test_malformed_period_is_422_naming_the_accepted_forms(client):
+    r = client.get(f"{API}/figure", params={"metric": "recorded", "area": "Kent", "period": "2017-18x"})
+    assert r.status_code == 422
+    d = r.json()
+    assert d["error"] == "InvalidParameter" and d["parameter"] == "period"
+    assert all(f in d["message"] for f in FORMS)
+    r = client.get(f"{API}/funnel", params={"area": "Kent", "period": "last year"})
+    assert r.status_code == 422 and "2017/18 Q4" in r.json()["message"]
+
+
+def test_not_available_at_level_is_409_with_the_reason(client):
+    r = client.get(f"{API}/figure", params={"metric": "charge_rate_cohort", "area": "Ashford", "period": "2017/18"})
+    assert r.status_code == 409
+    d = r.json()
+    assert d["error"] == "NotAvailable"
+    assert "police force area only" in d["message"]
+    assert d["holder"].startswith("Kent Police")
+    assert any("Kent" in a for a in d["available"])
+
+
+def test_invalid_enum_is_422_in_the_same_shape(client):
+    r = client.get(f"{API}/compare", params={"metric": "charge_rate_cohort", "level": "galaxy", "period": "2017/18"})
+    assert r.status_code == 422
+    assert r.json()["parameter"] == "level" and "pfa" in r.json()["message"]
+
+
+BAD = [
+    ("/figure", {"metric": "recorded", "area": "Kentt", "period": "2017/18"}),
+    ("/figure", {"metric": "recorded", "area": "Kent", "period": "13/14/15"}),
+    ("/figure", {"metric": "recorded", "area": "Kent", "period": "2017/18", "edition": "nonesuch"}),
+    ("/figure", {"metric": "recorded", "area": "Kent", "period": "2017/18", "offence": "burglary"}),
+    ("/figure", {"metric": "outcome_share_cohort", "area": "Kent", "period": "2017/18", "outcome": "99"}),
+    ("/figure", {"metric": "charge_rate_cohort", "area": "Ashford", "period": "2017/18"}),
+    ("/figure", {"area": "Kent"}),
+    ("/funnel", {"area": "", "period": "2017/18"}),
+    ("/compare", {"metric": "recorded", "level": "pfa", "period": "1991/92"}),
+    ("/compare", {"metric": "charge_rate_cohort", "level": "pfa", "period": "2017/18", "overdispersion": "lots"}),
+    ("/areas", {"level": "planet"}),
+    ("/areas/" + "x" * 500, {}),
+    ("/metrics/%00", {}),
+    ("/nowhere", {}),
+]
+
+
+@pytest.mark.parametrize("path,params", BAD)
+def test_errors_are_plain_json_without_traceback(client, path, params):
+    r = client.get(API + path, params=params)
+    assert 400 <= r.status_code < 500, r.text
+    assert r.headers["content-type"].startswith("application/json")
+    _no_traceback(r.text)
+    d = r.json()
+    assert set(d) >= {"error", "message"}
+
+
+def test_internal_errors_are_plain_and_logged(app, client, monkeypatch, caplog):
+    def broken(*a, **k):
+        raise RuntimeError("secret internals /etc/passwd")
+
+    monkeypatch.setattr(app.state.service, "figure", broken)
+    with caplog.at_level("ERROR", logger="justicegap.server"):
+        r = client.get(f"{API}/figure", params={"metric": "recorded", "area": "Kent", "period": "2014/15"})
+    assert r.status_code == 500
+    assert r.json() == {"error": "InternalError", "message": "Something went wrong on the server; it has been logged."}
+    _no_traceback(r.text)
+    assert "secret" not in r.text
+    assert any("secret internals" in (rec.exc_text or "") or rec.exc_info for rec in caplog.records)
+
+
+# --- injection -------------------------------------------------------------------------------
+
+INJECTIONS = ["Kent'; drop table facts;--", "Kent\" or 1=1 --", "'); delete from editions; --", "E23000032' union select 1--"]
+
+
+def _facts(lib_store) -> tuple:
+    return lib_store.con.execute("select count(*), sum(value) from facts").fetchone()
+
+
+@pytest.mark.parametrize("text", INJECTIONS)
+def test_sql_in_parameters_is_harmless(client, lib_store, text):
+    before = _facts(lib_store)
+    r = client.get(f"{API}/figure", params={"metric": "recorded", "area": text, "period": "2017/18"})
+    assert r.status_code == 404
+    _no_traceback(r.text)
+    for path, params in [("/figure", {"metric": text, "area": "Kent", "period": "2017/18"}),
+                         ("/figure", {"metric": "recorded", "area": "Kent", "period": text}),
+                         ("/figure", {"metric": "recorded", "area": "Kent", "period": "2017/18", "edition": text}),
+                         ("/funnel", {"area": text, "period": "2017/18"}),
+                         ("/compare", {"metric": text, "period": "2017/18"}),
+                         ("/areas", {"search": text}),
+                         ("/areas/" + text, {})]:
+        r = client.get(API + path, params=params)
+        assert r.status_code in (200, 404, 422), (path, r.status_code, r.text)
+        _no_traceback(r.text)
+    assert _facts(lib_store) == before
+    again = client.get(f"{API}/figure", params={"metric": "recorded", "area": "Kent", "period": "2017/18"}).json()
+    assert again["value"] == 2529
+
+
+def test_no_request_text_is_formatted_into_sql():
+    """The server's own SQL is constant text with bound parameters (the library's is checked by its own tests)."""
+    import re
+    from pathlib import Path
+
+    import justicegap.api as api_pkg
+    import justicegap.web as web_pkg
+
+    for pkg in (api_pkg, web_pkg):
+        for f in Path(pkg.__file__).parent.glob("*.py"):
+            for line in f.read_text().splitlines():
+                if "execute(" in line:
+                    assert not re.search(r"execute\(\s*f[\"']", line), f"{f.name}: {line.strip()}"
+                    assert ".format(" not in line and "%" not in line.split("execute(")[1].split(",")[0], f"{f.name}: {line.strip()}"
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+def _rows(text: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_csv_by_format_parameter(client):
+    r = client.get(f"{API}/figure", params={"metric": "recorded", "area": "Kent", "period": "2017/18", "format": "csv"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    rows = _rows(r.text)
+    assert len(rows) == 1 and float(rows[0]["value"]) == 2529 and rows[0]["area_code"] == "E23000032"
+
+
+def test_csv_by_accept_header(client):
+    r = client.get(f"{API}/compare", params={"metric": "charge_rate_cohort", "period": "2017/18"}, headers={"Accept": "text/csv"})
+    assert r.headers["content-type"].startswith("text/csv")
+    rows = _rows(r.text)
+    assert len(rows) == 43
+    kent = next(x for x in rows if x["area_name"] == "Kent")
+    assert float(kent["denominator"]) == 2529 and kent["basis"] == "recorded_cohort"
+
+
+@pytest.mark.parametrize("path,params", [
+    ("/areas", {"level": "cps_area"}), ("/areas/E23000032", {}), ("/metrics", {}), ("/metrics/recorded", {}),
+    ("/funnel", {"area": "Kent", "period": "2017/18"}), ("/editions", {}), ("/sources", {}), ("/events", {}),
+])
+def test_every_endpoint_gives_csv(client, path, params):
+    r = client.get(API + path, params={**params, "format": "csv"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    rows = _rows(r.text)
+    assert rows and all(len(x) == len(rows[0]) for x in rows)
+
+
+# --- the OpenAPI description and the cache ---------------------------------------------------
+
+def test_openapi_declares_models_and_errors(client):
+    spec = client.get("/openapi.json").json()
+    paths = spec["paths"]
+    for p in ["/areas", "/areas/{code}", "/metrics", "/metrics/{metric_id}", "/figure", "/funnel", "/compare",
+              "/editions", "/sources", "/events"]:
+        op = paths[API + p]["get"]
+        ok = op["responses"]["200"]["content"]
+        assert "application/json" in ok and "text/csv" in ok
+        assert "$ref" in json.dumps(ok["application/json"]["schema"])
+        assert "422" in op["responses"] and "500" in op["responses"]
+    for p in ["/figure", "/funnel", "/compare"]:
+        assert {"404", "409", "422"} <= set(paths[API + p]["get"]["responses"])
+    schemas = spec["components"]["schemas"]
+    assert {"Figure", "Funnel", "Compare", "NotFoundError", "InvalidParameterError", "NotAvailableError"} <= set(schemas)
+    assert "suggestions" in schemas["NotFoundError"]["properties"]
+    assert not any(p.startswith("/area/") or p == "/" for p in paths)  # pages are not API
+
+
+def test_answers_are_cached(client, app):
+    params = {"metric": "charge_rate_closed", "area": "Surrey", "period": "2017/18"}
+    client.get(f"{API}/figure", params=params)
+    hits = app.state.service.cache.hits
+    for _ in range(3):
+        assert client.get(f"{API}/figure", params=params).status_code == 200
+    assert app.state.service.cache.hits >= hits + 3
