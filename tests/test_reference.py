@@ -7,7 +7,7 @@ import pytest
 from justicegap import reference
 
 TABLES = ["offences", "offence_families", "families", "outcomes", "outcome_groups", "areas", "area_members",
-          "area_aliases", "lad_csp_pfa", "lad_changes", "events", "sources", "category_families"]
+          "area_aliases", "lad_csp_pfa", "lad_changes", "events", "sources", "category_families", "undated_files"]
 
 
 @pytest.mark.parametrize("name", TABLES)

@@ -12,9 +12,9 @@ Child rape) are all kept because an average cannot be derived from its parts; ea
 family matches exactly one row.
 
 The offence-group file does not say which year it covers. The year is read from a ``year``
-column, the title above the header, or the file name; failing those, from ``UNDATED``: files
-the MoJ published without a year in their content, recorded by SHA-256 with the year given on
-the publication page.
+column, the title above the header, or the file name; failing those, from the reference table
+``undated_files.csv``: files the MoJ published without a year in their content, recorded by
+SHA-256 with the year given on the publication page.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import re
 
+from .. import reference
 from ..periods import calendar_year
 from . import fields
 
@@ -46,10 +47,6 @@ FAMILIES = {
 }
 # SHA-256 of the (uncompressed) text of files that carry no year -> the year their publication
 # page gives.
-UNDATED = {
-    # prosecution-times-data.csv: defendants in Crown Court cases completed in 2018, by offence group
-    "0ce75ee00af2e8a92e3b2639591bc1426e2bf4625b4ce0606400b8f237074a32": 2018,
-}
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 
 
@@ -80,11 +77,12 @@ def _undated_year(ctx) -> tuple[int, str]:
         m = _YEAR.search(text)
         if m:
             return int(m[1]), where
-    year = UNDATED.get(_sha256(ctx.file))
+    year = next((int(r["year"]) for r in reference.table("undated_files")
+                 if r["dataset"] == DATASET and r["sha256"] == _sha256(ctx.file)), None)
     if year is None:
         raise ctx.error("the file does not say which year it covers (no year column, title or year in the file name); "
                         "rename it with its year, e.g. prosecution-times-2018.csv", None, "year")
-    return year, "the MoJ publication page (this file, by its SHA-256, is listed in moj_timeliness.UNDATED)"
+    return year, "the MoJ publication page (this file, by its SHA-256, is listed in reference/undated_files.csv)"
 
 
 def _blank_to_null(df):
