@@ -184,7 +184,7 @@ def test_alternate_offence_charges_reported_apart(home, tmp_path, shared_data):
     (dict(metric_id="outcome_share_cohort"), InvalidParameter, "needs an outcome"),
     (dict(area="Ashford"), NotAvailable, "police force area only"),
     (dict(period="2019/20"), NotAvailable, "2017/18..2018/19"),
-    (dict(period="2017-10..2019-06"), NotAvailable, "2019/20 Q1 is missing"),
+    (dict(period="2017-10..2019-06"), NotAvailable, "April 2019 to June 2019 (2019/20 Q1) is missing"),
 ])
 def test_bad_requests_say_what_is_available(loaded, kwargs, error, needle):
     args = dict(metric_id="charge_rate_cohort", area="Kent", period="2017/18", offence="rape") | kwargs
@@ -195,7 +195,7 @@ def test_bad_requests_say_what_is_available(loaded, kwargs, error, needle):
 
 def test_partial_figure_only_when_asked_and_flagged(loaded):
     fig = metrics.compute("charge_rate_cohort", area="Kent", period="2017-10..2019-06", offence="rape", allow_partial=True)
-    assert "partial" in fig.flags and fig.missing["periods"] == "2019/20 Q1"
+    assert "partial" in fig.flags and fig.missing["periods"] == "April 2019 to June 2019 (2019/20 Q1)"
     assert fig.caveats[0].startswith("PARTIAL")
 
 

@@ -118,6 +118,9 @@ def _only_loopback(pg, base: str) -> None:
 def _charts(pg, n: int) -> None:
     assert pg.locator("figure.chart .chart-canvas svg").count() >= n
     assert pg.locator("figure.chart.failed").count() == 0
+    sizes = pg.evaluate("Array.from(document.querySelectorAll('figure.chart .chart-canvas svg'))"
+                        ".map(s => [s.getBoundingClientRect().width, s.getBoundingClientRect().height])")
+    assert all(w > 200 and h > 50 for w, h in sizes), f"charts drawn but not visible: {sizes}"
 
 
 def _reproduces(pg, browser) -> None:

@@ -34,7 +34,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .. import __version__, reference
 from .. import areas as A
 from .. import metrics as M
-from ..errors import InvalidParameter, JusticegapError, NotAvailable, NotFound
+from ..errors import JusticegapError, NotAvailable, NotFound
 from . import models, tables
 from .service import _MISSING, DEFAULT_METRIC, Service
 

@@ -206,6 +206,22 @@ def _sentence_fields(fig: Figure) -> dict:
     }
 
 
+def source_line(editions: list[Edition]) -> str:
+    """The editions behind a figure, one phrase per dataset (monthly files are summarised)."""
+    by_ds: dict[str, list[Edition]] = {}
+    for e in editions:
+        by_ds.setdefault(e.dataset, []).append(e)
+    parts = []
+    for eds in by_ds.values():
+        if len(eds) <= 2:
+            parts += [e.label() for e in eds]
+        else:
+            names = sorted(e.file_name for e in eds)
+            parts.append(f"{eds[0].title or eds[0].dataset}, {len(eds)} files ({names[0]} to {names[-1]}; "
+                         "editions and SHA-256 in the sources list)")
+    return "; ".join(parts)
+
+
 def _finish(fig: Figure, allow_partial: bool) -> Figure:
     """Flags, caveats and the sentence: everything that must travel with the number."""
     m, g = fig.metric, fig.gathered
@@ -242,8 +258,10 @@ def _finish(fig: Figure, allow_partial: bool) -> Figure:
         fig.caveats.append(fig.area.resolved_note)
     if fig.value is not None:
         fig.sentence = m["sentence"].format(**_sentence_fields(fig))
+        if "partial" in fig.flags:
+            fig.sentence += f" This figure is partial: the data do not cover {fig.missing['periods']}."
         if fig.editions:
-            fig.sentence += f" Source: {'; '.join(e.label() for e in fig.editions)}."
+            fig.sentence += f" Source: {source_line(fig.editions)}."
     return fig
 
 
@@ -294,6 +312,11 @@ def _choose_dataset(store, m, area, period, fam, edition, terms) -> Gathered:
         spans = availability(store, ds, _for(terms, ds)[0].measure)
         if spans:
             avail.append(f"{reference.sources()[ds]['title']}: " + ", ".join(spans))
+    if not avail:
+        titles = " or ".join(reference.sources()[ds]["title"] for ds in usable)
+        raise NotAvailable(f"No edition of {titles} is loaded, so {m['name'][:1].lower() + m['name'][1:]} cannot be given.",
+                           available=["load it with `justicegap update` (or `justicegap update --source-dir DIR` from a local copy)"],
+                           holder=", ".join(sorted({reference.sources()[ds]["publisher"] for ds in usable})))
     raise NotAvailable(f"No loaded data cover {period} for {m['name'][:1].lower() + m['name'][1:]} in {area.name}.",
                        available=avail or ["nothing yet: run `justicegap update`"])
 
@@ -306,10 +329,22 @@ def _level_message(m: dict, area: A.Area) -> str:
 
 
 def _holder(m: dict, area: A.Area) -> str:
-    if area.parent:
+    if m["stage"] == "police" and area.parent:
         force = A.get(area.parent)
         return f"{force.police_name} holds case-level outcomes and may release local figures on request (Freedom of Information Act 2000)"
+    if m["stage"] == "cps":
+        return "the Crown Prosecution Service (figures below CPS Area level on request)"
+    if m["stage"] in ("court", "moj"):
+        return "the Ministry of Justice (Criminal Justice System statistics)"
     return ""
+
+
+def _cps_area_of(area: A.Area) -> A.Area | None:
+    force = area.code if area.level == "pfa" else area.parent
+    for cps in A.all_areas("cps_area"):
+        if force in cps.members and not cps.valid_to:
+            return cps
+    return None
 
 
 def compute(metric_id: str, *, area: str | A.Area, period: str | Period, offence: str = "rape",
@@ -431,11 +466,18 @@ def _check_average(g: Gathered, area: A.Area, period: Period) -> None:
 
 
 def _level_alternatives(m: dict, area: A.Area) -> list[str]:
+    """Where the same figure is published instead: the enclosing force or CPS Area, or the levels."""
     out = []
-    if area.parent:
+    if area.parent and "pfa" in m["levels"]:
         out.append(f"{A.get(area.parent).name} (the whole force area)")
-    if "csp" in m["levels"]:
+    if area.level in ("pfa", "csp", "lad") and "cps_area" in m["levels"] and "pfa" not in m["levels"]:
+        cps = _cps_area_of(area)
+        if cps:
+            out.append(f"{cps.name} (the CPS Area covering {A.get(area.parent).name if area.parent else area.name})")
+    if "csp" in m["levels"] and area.level != "csp":
         out.append("Community Safety Partnerships")
+    if not out:
+        out.append("published for: " + ", ".join(A.LEVEL_NAMES[x] for x in m["levels"]))
     return out
 
 

@@ -215,4 +215,10 @@ def availability(store: Store, dataset: str, measure: str) -> list[str]:
 
 
 def describe_spans(spans) -> str:
-    return ", ".join(describe(s, e) for s, e in spans)
+    """Gaps named by their months, and by their quarter or year where they are one."""
+    out = []
+    for s, e in spans:
+        months = f"{s:%B %Y}" if (s.year, s.month) == (e.year, e.month) else f"{s:%B %Y} to {e:%B %Y}"
+        label = describe(s, e)
+        out.append(months if label in (f"{s:%Y-%m}", f"{s:%Y-%m}..{e:%Y-%m}") else f"{months} ({label})")
+    return "; ".join(out)
