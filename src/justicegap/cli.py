@@ -28,7 +28,12 @@ JsonOpt = typer.Option(False, "--json", help="Print JSON instead of text")
 def _console(stderr: bool = False):
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    import os
+
+    stream = sys.stderr if stderr else sys.stdout
+    # Piped output (a file, a pager, CI logs) gets wide tables rather than Rich's 80 columns.
+    width = None if stream.isatty() or os.environ.get("COLUMNS") else 160
+    return Console(stderr=stderr, highlight=False, soft_wrap=False, width=width)
 
 
 def _print_json(obj) -> None:
