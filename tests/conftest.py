@@ -18,11 +18,9 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(scope="session")
-def loaded_home(tmp_path_factory, shared_data) -> Path:
-    """A justicegap home whose store holds everything in ../shared/data (loaded once per session).
-
-    Read-only for tests: a test that writes uses ``loaded_copy``.
-    """
+def loaded_load(tmp_path_factory, shared_data):
+    """Everything in ../shared/data loaded once per session, as `justicegap update --source-dir`
+    would: (home, results of the load)."""
     from justicegap import update
     from justicegap.store import Store
 
@@ -33,7 +31,16 @@ def loaded_home(tmp_path_factory, shared_data) -> Path:
             results = update.load_dir(store, shared_data)
     failed = [r for r in results if r.status == "failed"]
     assert not failed, failed
-    return home
+    return home, results
+
+
+@pytest.fixture(scope="session")
+def loaded_home(loaded_load) -> Path:
+    """A justicegap home whose store holds everything in ../shared/data.
+
+    Read-only for tests: a test that writes uses ``loaded_copy``.
+    """
+    return loaded_load[0]
 
 
 @pytest.fixture
@@ -63,9 +70,35 @@ def home(tmp_path, monkeypatch) -> Path:
 
 
 @pytest.fixture
-def store(loaded):
+def loaded_store(loaded):
     """A read-only connection to the shared loaded store."""
     from justicegap.store import Store
 
     with Store(read_only=True) as s:
         yield s
+
+
+@pytest.fixture
+def store(home):
+    """A new, empty store in an empty home."""
+    from justicegap.store import Store
+
+    with Store(home / "justicegap.duckdb") as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
+def app(loaded_home):
+    """The HTTP API and dashboard over the loaded store."""
+    from justicegap.api import create_app
+
+    app = create_app(loaded_home / "justicegap.duckdb", warm=False)
+    yield app
+    app.state.service.close()
+
+
+@pytest.fixture(scope="session")
+def client(app):
+    from fastapi.testclient import TestClient
+
+    return TestClient(app, raise_server_exceptions=False)

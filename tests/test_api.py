@@ -16,20 +16,6 @@ from justicegap.periods import FORMS
 API = "/api/v1"
 
 
-@pytest.fixture(scope="module")
-def app(loaded_home):
-    from justicegap.api import create_app
-
-    app = create_app(loaded_home / "justicegap.duckdb", warm=False)
-    yield app
-    app.state.service.close()
-
-
-@pytest.fixture(scope="module")
-def client(app):
-    from fastapi.testclient import TestClient
-
-    return TestClient(app, raise_server_exceptions=False)
 
 
 @pytest.fixture

@@ -329,3 +329,12 @@ def test_cli_report_writes_what_it_can(loaded, tmp_path):
     assert "Years missing" in r.output and "2013/14" in r.output
     wb = openpyxl.load_workbook(out)
     assert "Not available" in wb.sheetnames and "Local areas" in wb.sheetnames
+
+
+def test_cli_pdf_without_chromium_says_how_to_install(home, tmp_path, monkeypatch):
+    from justicegap.cli import app
+
+    monkeypatch.setenv("JUSTICEGAP_CHROMIUM", str(tmp_path / "no-chromium"))
+    r = CliRunner().invoke(app, ["report", "--area", "Kent", "--out", str(tmp_path / "kent.pdf")])
+    assert r.exit_code != 0
+    assert "apt-get install chromium" in str(r.exception) and "no data loaded" not in str(r.exception)

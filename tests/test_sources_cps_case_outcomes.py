@@ -10,28 +10,19 @@ import pytest
 from justicegap import metrics, sources, update
 from justicegap.errors import InputError, NotAvailable
 from justicegap.store import Store
+from storecheck import counts
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 CPS = DATA / "cps" / "case-outcomes-by-principal-offence"
 MONTHS = sorted(p.stem for p in CPS.glob("*.csv"))
 
 
-@pytest.fixture(scope="session")
-def real_store(tmp_path_factory):
-    """Every real data file loaded, as `justicegap update --source-dir` would."""
-    home = tmp_path_factory.mktemp("home")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("JUSTICEGAP_HOME", str(home))
-        store = Store(home / "s.duckdb")
-        results = update.load_dir(store, DATA)
-        yield store, results
-        store.close()
-
-
 @pytest.fixture
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("JUSTICEGAP_HOME", str(tmp_path / "home"))
-    return tmp_path
+def real_store(loaded_load):
+    """Every real data file loaded, as `justicegap update --source-dir` would (the session's load)."""
+    home, results = loaded_load
+    with Store(home / "justicegap.duckdb", read_only=True) as store:
+        yield store, results
 
 
 def parse(path):
@@ -39,10 +30,6 @@ def parse(path):
     assert [m.source for m in found] == ["cps_case_outcomes"], near
     return sources.parse(found[0])
 
-
-def counts(store):
-    return store.con.execute("select (select count(*) from facts), (select count(*) from editions),"
-                             " (select count(*) from coverage)").fetchone()
 
 
 def rows_of(path):

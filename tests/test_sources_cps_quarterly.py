@@ -15,6 +15,7 @@ from justicegap.store import Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from odsfile import write_ods  # noqa: E402
+from storecheck import counts
 
 AREAS = ["Cymru-Wales", "East Midlands", "East of England", "London North", "London South", "Mersey-Cheshire",
          "North East", "North West", "South East", "South West", "Thames and Chiltern", "Wessex", "West Midlands",
@@ -90,22 +91,7 @@ def release2(path):
                             "Adult rape flagged": table(RELEASE2, True)}, repeat=True, pad=True)
 
 
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("JUSTICEGAP_HOME", str(tmp_path / "home"))
-    return tmp_path
 
-
-@pytest.fixture
-def store(home):
-    s = Store(home / "s.duckdb")
-    yield s
-    s.close()
-
-
-def counts(store):
-    return store.con.execute("select (select count(*) from facts), (select count(*) from editions),"
-                             " (select count(*) from coverage)").fetchone()
 
 
 def test_identified_by_header_in_each_flag_sheet(tmp_path):

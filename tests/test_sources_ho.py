@@ -11,6 +11,7 @@ import pytest
 from justicegap import metrics, update
 from justicegap.errors import InputError
 from justicegap.store import Store
+from storecheck import counts
 from officialfiles import PFA_HEADER, real_rows, sum_counts, typed, write_csv, write_xlsx
 from odsfile import write_ods
 
@@ -28,16 +29,16 @@ def test_recorded_rape_kent_and_england_and_wales(loaded, shared_data):
     assert metrics.compute("recorded", area="England and Wales", period="2017/18", offence="rape").value == ew
 
 
-def test_outcomes_keep_both_counts(store, shared_data):
+def test_outcomes_keep_both_counts(loaded_store, shared_data):
     path = shared_data / "homeoffice" / "prc-outcomes-2017-18.csv.gz"
     keep = lambda r: r["Force Name"] == "Kent" and r["Offence Code"] in RAPE  # noqa: E731
     cohort = sum_counts(path, "Force outcomes for offences recorded in quarter", keep)
     closed = sum_counts(path, "Force outcomes recorded in quarter", keep)
-    got = dict(store.con.execute(
+    got = dict(loaded_store.con.execute(
         "select measure, sum(value) from facts where dataset = 'ho_outcomes' and area = 'E23000032'"
         " and offence in ('19C','19D','19E','19F','19G','19H') and period_start < date '2018-04-01' group by 1").fetchall())
     assert got == {"outcomes_cohort": cohort, "outcomes_closed": closed}
-    zero = store.con.execute("select count(*) from facts where measure = 'outcomes_closed' and outcome = '0'").fetchall()[0][0]
+    zero = loaded_store.con.execute("select count(*) from facts where measure = 'outcomes_closed' and outcome = '0'").fetchall()[0][0]
     assert zero == 0  # type 0 exists only in the cohort count
 
 
@@ -98,7 +99,7 @@ def test_generated_outcomes_xlsx_matches_the_csv(home, tmp_path, shared_data):
 # --- bad input --------------------------------------------------------------------------------
 
 def _counts(s: Store):
-    return tuple(s.con.execute(f"select count(*) from {t}").fetchall()[0][0] for t in ("facts", "editions", "coverage", "lineage"))
+    return counts(s, ("facts", "editions", "coverage", "lineage"))
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from justicegap import metrics, sources, update
 from justicegap.errors import InputError
 from justicegap.sources import moj_outcomes
 from justicegap.store import Store
+from storecheck import counts
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 COUNT_HEADER = ["Year", "Quarter", "Police Force Area", "Offence Group", "Offence", "Sex", "Age Group", "Ethnicity",
@@ -59,22 +60,7 @@ def expected(rows, *, force=None, codes=("19C", "019F"), quarters=QUARTERS, colu
                and r[4].split()[0] in codes and (r[0], r[1]) in quarters)
 
 
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("JUSTICEGAP_HOME", str(tmp_path / "home"))
-    return tmp_path
 
-
-@pytest.fixture
-def store(home):
-    s = Store(home / "s.duckdb")
-    yield s
-    s.close()
-
-
-def counts(store):
-    return store.con.execute("select (select count(*) from facts), (select count(*) from editions),"
-                             " (select count(*) from coverage)").fetchone()
 
 
 def test_count_layout_finest_grain(tmp_path):

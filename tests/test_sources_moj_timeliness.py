@@ -11,23 +11,13 @@ import pytest
 from justicegap import metrics, sources, update
 from justicegap.errors import InputError, NotAvailable
 from justicegap.store import Store
+from storecheck import counts
 
 MOJ = Path(__file__).resolve().parents[2] / "shared" / "data" / "moj"
 RAPE = MOJ / "rape-prosecution-times-data.csv.gz"
 GROUPS = MOJ / "prosecution-times-data.csv.gz"
 
 
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("JUSTICEGAP_HOME", str(tmp_path / "home"))
-    return tmp_path
-
-
-@pytest.fixture
-def store(home):
-    s = Store(home / "s.duckdb")
-    yield s
-    s.close()
 
 
 @pytest.fixture
@@ -52,10 +42,6 @@ def value(facts, measure, offence="rape", year=2018):
     assert hit.height == 1
     return hit.get_column("value")[0], hit.get_column("flags")[0]
 
-
-def counts(store):
-    return store.con.execute("select (select count(*) from facts), (select count(*) from editions),"
-                             " (select count(*) from coverage)").fetchone()
 
 
 def test_rape_by_year():

@@ -12,6 +12,7 @@ from justicegap import sources, update
 from justicegap.errors import InputError, NotAvailable
 from justicegap.sources import ons_geography
 from justicegap.store import Store
+from storecheck import counts
 
 ONS = Path(__file__).resolve().parents[2] / "shared" / "data" / "ons"
 LOOKUP = ONS / "lookup-lad24-csp24-pfa24.csv"
@@ -20,22 +21,9 @@ PFA_GEO = ONS / "boundaries-pfa-dec2020-buc.geojson"
 LAD_GEO = ONS / "boundaries-lad-may2024-buc.geojson"
 
 
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("JUSTICEGAP_HOME", str(tmp_path / "home"))
-    return tmp_path
 
 
-@pytest.fixture
-def store(home):
-    s = Store(home / "s.duckdb")
-    yield s
-    s.close()
-
-
-def counts(store):
-    return store.con.execute("select (select count(*) from facts), (select count(*) from editions),"
-                             " (select count(*) from geo_lookup), (select count(*) from boundaries)").fetchone()
+GEO_TABLES = ("facts", "editions", "geo_lookup", "boundaries")
 
 
 def test_lookup_becomes_geo_lookup_without_facts(store):
@@ -109,12 +97,12 @@ def test_unknown_force_code_in_lookup(store, tmp_path):
     lines[5] = lines[5].replace("E23000", "E99000", 1)
     path = tmp_path / "lookup.csv"
     path.write_text("\n".join(lines) + "\n")
-    before = counts(store)
+    before = counts(store, GEO_TABLES)
     with pytest.raises(InputError) as e:
         update.load_file(store, path)
     assert (e.value.file, e.value.row, e.value.column) == ("lookup.csv", 6, "pfa24_code")
     assert "unknown police force area code" in str(e.value)
-    assert counts(store) == before
+    assert counts(store, GEO_TABLES) == before
 
 
 def test_renamed_force_column(store, tmp_path):
@@ -122,11 +110,11 @@ def test_renamed_force_column(store, tmp_path):
     lines[0] = lines[0].replace("pfa24_code", "force_code")
     path = tmp_path / "lookup.csv"
     path.write_text("\n".join(lines) + "\n")
-    before = counts(store)
+    before = counts(store, GEO_TABLES)
     with pytest.raises(InputError) as e:
         update.load_file(store, path)
     assert e.value.column == "pfa_code" and "renamed" in str(e.value)
-    assert counts(store) == before
+    assert counts(store, GEO_TABLES) == before
 
 
 def test_unknown_older_district(store, tmp_path):
@@ -134,11 +122,11 @@ def test_unknown_older_district(store, tmp_path):
     lines[3] = "E07999999,Nowhere,E07999999,Nowhere"
     path = tmp_path / "lad22.csv"
     path.write_text("\n".join(lines) + "\n")
-    before = counts(store)
+    before = counts(store, GEO_TABLES)
     with pytest.raises(InputError) as e:
         update.load_file(store, path)
     assert e.value.row == 4 and e.value.column == "ltla22_code" and "E07999999" in str(e.value)
-    assert counts(store) == before
+    assert counts(store, GEO_TABLES) == before
 
 
 def test_truncated_geojson(store, tmp_path):
@@ -146,11 +134,11 @@ def test_truncated_geojson(store, tmp_path):
     path = tmp_path / "pfa.geojson"
     path.write_bytes(data[: len(data) // 2])
     update.load_file(store, LOOKUP)
-    before = counts(store)
+    before = counts(store, GEO_TABLES)
     with pytest.raises(InputError) as e:
         update.load_file(store, path)
     assert e.value.file == "pfa.geojson" and "truncated or corrupt" in str(e.value)
-    assert counts(store) == before
+    assert counts(store, GEO_TABLES) == before
 
 
 def test_geojson_without_codes(store, tmp_path):
@@ -158,11 +146,11 @@ def test_geojson_without_codes(store, tmp_path):
     del data["features"][4]["properties"]["pfa20_code"]
     path = tmp_path / "pfa.geojson"
     path.write_text(json.dumps(data))
-    before = counts(store)
+    before = counts(store, GEO_TABLES)
     with pytest.raises(InputError) as e:
         update.load_file(store, path)
     assert e.value.row == 5 and "code" in str(e.value)
-    assert counts(store) == before
+    assert counts(store, GEO_TABLES) == before
 
 
 def test_same_file_twice_is_one_edition(store, tmp_path):

@@ -12,6 +12,7 @@ from justicegap import areas, metrics, sources, update
 from justicegap.errors import InputError, NotAvailable
 from justicegap.population import population_for
 from justicegap.store import Store
+from storecheck import counts
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 ONS = DATA / "ons"
@@ -33,11 +34,6 @@ def pop_store(tmp_path_factory):
         yield store
         store.close()
 
-
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("JUSTICEGAP_HOME", str(tmp_path / "home"))
-    return tmp_path
 
 
 def parse(path):
@@ -163,10 +159,6 @@ def ward_text(edit=None):
         lines = edit(lines)
     return "\n".join(lines) + "\n"
 
-
-def counts(store):
-    return store.con.execute("select (select count(*) from facts), (select count(*) from editions),"
-                             " (select count(*) from coverage)").fetchone()
 
 
 def _fails(tmp_path, text, name="pop.csv"):

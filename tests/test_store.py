@@ -47,8 +47,8 @@ def test_newest_edition_answers_by_default(home, tmp_path, shared_data):
     assert newest.editions[0].file_name == "new.csv"
 
 
-def test_schema_has_dimensions(store):
-    tables = {r[0] for r in store.con.execute("select table_name from information_schema.tables").fetchall()}
+def test_schema_has_dimensions(loaded_store):
+    tables = {r[0] for r in loaded_store.con.execute("select table_name from information_schema.tables").fetchall()}
     assert {"facts", "editions", "coverage", "lineage", "areas", "offences", "offence_families", "outcome_types"} <= tables
-    n = store.con.execute("select count(*) from areas where level = 'pfa'").fetchall()[0][0]
+    n = loaded_store.con.execute("select count(*) from areas where level = 'pfa'").fetchall()[0][0]
     assert n == 43

@@ -13,20 +13,6 @@ import pytest
 from justicegap import metrics
 
 
-@pytest.fixture(scope="module")
-def app(loaded_home):
-    from justicegap.api import create_app
-
-    app = create_app(loaded_home / "justicegap.duckdb", warm=False)
-    yield app
-    app.state.service.close()
-
-
-@pytest.fixture(scope="module")
-def client(app):
-    from fastapi.testclient import TestClient
-
-    return TestClient(app, raise_server_exceptions=False)
 
 
 class _Refs(HTMLParser):

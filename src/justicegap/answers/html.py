@@ -65,12 +65,16 @@ def trend_chart(trend: dict) -> tuple[dict, str] | None:
     for e in events:
         y = _year_of(e["start"], years)
         if y:
-            marks.append({"year": y, "label": e["title"]})
+            same = next((m for m in marks if m["year"] == y), None)
+            if same:
+                same["label"] += f" / {e['title']}"
+            else:
+                marks.append({"year": y, "label": e["title"]})
     if marks:
         layers.append({"data": {"values": marks}, "mark": {"type": "rule", "strokeDash": [4, 4], "color": "#0b0c0c"},
                        "encoding": {"x": {"field": "year", "type": "ordinal", "scale": {"domain": years}}}})
         layers.append({"data": {"values": marks}, "mark": {"type": "text", "angle": -90, "align": "left", "baseline": "bottom",
-                                                           "dx": 0, "dy": -3, "fontSize": 10, "color": "#0b0c0c"},
+                                                           "dx": 0, "dy": -3, "fontSize": 10, "color": "#0b0c0c", "limit": 285},
                        "encoding": {"x": {"field": "year", "type": "ordinal", "scale": {"domain": years}},
                                     "y": {"value": 290}, "text": {"field": "label"}}})
     spec = {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "width": 620, "height": 300,

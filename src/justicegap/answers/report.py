@@ -17,7 +17,7 @@ from datetime import date, datetime, timezone
 
 from .. import areas as A
 from .. import metrics, reference
-from ..errors import InvalidParameter, JusticegapError, NotAvailable, NotFound
+from ..errors import JusticegapError, NotAvailable, NotFound
 from ..periods import Period, between, calendar_year, describe, financial_year, financial_years, parse
 from ..store import Store
 from . import disclosure, sentences

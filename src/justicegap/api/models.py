@@ -68,7 +68,7 @@ class OutcomeRef(_Open):
     label: str
 
 
-class SourceEdition(_Open):
+class Edition(_Open):
     dataset: str
     edition: str
     title: Optional[str] = None
@@ -80,6 +80,11 @@ class SourceEdition(_Open):
     period_start: Optional[str] = None
     period_end: Optional[str] = None
     rows: int
+
+
+class SourceEdition(Edition):
+    """An edition behind a figure, with its publisher."""
+
     publisher: Optional[str] = None
 
 
@@ -279,18 +284,6 @@ class Compare(_Open):
 
 # --- catalogue -------------------------------------------------------------------------------
 
-class Edition(_Open):
-    dataset: str
-    edition: str
-    title: Optional[str] = None
-    file: str
-    sha256: str
-    published: Optional[str] = None
-    loaded_at: str
-    url: Optional[str] = None
-    period_start: Optional[str] = None
-    period_end: Optional[str] = None
-    rows: int
 
 
 class Source(_Open):

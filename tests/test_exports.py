@@ -1,0 +1,93 @@
+"""Exports: csv, parquet and xlsx, each with a Frictionless data package validated by frictionless."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+
+import frictionless
+import pytest
+from typer.testing import CliRunner
+
+from justicegap import metrics
+from justicegap.answers.exports import export
+from justicegap.store import Store
+from test_report import COHORT, RAPE, raw_outcomes
+
+
+@pytest.fixture
+def figure(loaded):
+    return metrics.compute("charge_rate_cohort", area="Kent", period="2017/18", offence="rape").to_dict()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx"])
+def test_figure_export_is_a_valid_data_package(figure, fmt, tmp_path, shared_data):
+    out = export(figure, tmp_path, fmt)
+    assert out["data"].exists() and out["data"].suffix == f".{fmt}"
+    report = frictionless.validate(str(out["descriptor"]))
+    assert report.valid, report.flatten(["type", "message"])
+    pkg = json.loads(out["descriptor"].read_text())
+    assert pkg["licenses"][0]["name"] == "OGL-UK-3.0" and pkg["licenses"][0]["path"].startswith("https://www.nationalarchives.gov.uk/")
+    sha = hashlib.sha256((shared_data / "homeoffice" / "prc-outcomes-2017-18.csv.gz").read_bytes()).hexdigest()
+    assert any(s["sha256"] == sha and s["edition"].startswith("ho_outcomes-") for s in pkg["sources"])
+    assert pkg["definitions"][0]["metric"] == "charge_rate_cohort" and pkg["definitions"][0]["definition"]
+    assert pkg["created"]
+    fields = {f["name"]: f for f in pkg["resources"][0]["schema"]["fields"]}
+    assert fields["numerator"]["type"] == "integer" and fields["numerator"]["unit"] == "offences"
+    assert fields["value"]["type"] == "number" and fields["ci_low"]["unit"] == "proportion"
+    assert fields["period_start"]["type"] == "date"
+    assert all(f.get("description") for f in fields.values())
+    cohort = raw_outcomes(shared_data, "Kent", RAPE, COHORT)
+    pkg_rows = frictionless.Package(str(out["descriptor"])).resources[0].read_rows()
+    assert pkg_rows[0]["numerator"] == cohort["1"] and pkg_rows[0]["denominator"] == sum(cohort.values())
+    assert float(pkg_rows[0]["value"]) == pytest.approx(cohort["1"] / sum(cohort.values()))
+
+
+def test_compare_funnel_and_report_table_share_one_package(loaded, tmp_path):
+    from justicegap.answers.compare import compare
+    from justicegap.answers.funnel import attrition
+    from justicegap.answers.report import build_report
+
+    c = compare("charge_rate_cohort", level="pfa", period="2017/18", offence="rape")
+    export(c, tmp_path, "parquet")
+    export(attrition(area="Kent", period="2017/18", offence="rape"), tmp_path, "xlsx")
+    with Store(read_only=True) as s:
+        r = build_report("Kent", start="2017/18", end="2017/18", offence="rape", store=s)
+    export(r.table("charges"), tmp_path, "csv")
+    pkg = json.loads((tmp_path / "datapackage.json").read_text())
+    assert len(pkg["resources"]) == 3
+    assert frictionless.validate(str(tmp_path / "datapackage.json")).valid
+    import pyarrow.parquet as pq
+
+    t = pq.read_table(tmp_path / pkg["resources"][0]["path"])
+    assert t.num_rows == len(c["areas"]) and str(t.schema.field("numerator").type) == "int64"
+    kent = [r for r in t.to_pylist() if r["area_code"] == "E23000032"][0]
+    assert kent["numerator"] == 42 and kent["position"] in ("above", "below", "within")
+    with open(tmp_path / pkg["resources"][2]["path"], newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert {r["metric"] for r in rows} >= {"charge_rate_cohort", "charge_rate_closed", "charge_ratio_period"}
+    fields = {f["name"]: f for f in pkg["resources"][2]["schema"]["fields"]}
+    assert fields["rate"]["unit"] == "proportion" and fields["numerator"]["type"] == "integer"
+    defined = {d["metric"] for d in pkg["definitions"]}
+    assert {"charge_rate_cohort", "charge_rate_closed", "recorded"} <= defined
+
+
+def test_cli_export_three_kinds(loaded, tmp_path):
+    from justicegap.cli import app
+
+    run = CliRunner().invoke
+    r = run(app, ["export", "charge_rate_closed", "--area", "Kent", "--period", "2017/18", "--format", "csv", "--out", str(tmp_path / "one")])
+    assert r.exit_code == 0, r.output
+    assert frictionless.validate(str(tmp_path / "one" / "datapackage.json")).valid
+    r = run(app, ["export", "--compare", "charge_rate_cohort", "--level", "pfa", "--period", "2018/19", "--format", "xlsx", "--out", str(tmp_path / "cmp")])
+    assert r.exit_code == 0, r.output
+    assert frictionless.validate(str(tmp_path / "cmp" / "datapackage.json")).valid
+    r = run(app, ["export", "--funnel", "--area", "Kent", "--period", "2017/18", "--format", "parquet", "--out", str(tmp_path / "fun")])
+    assert r.exit_code == 0, r.output
+    assert frictionless.validate(str(tmp_path / "fun" / "datapackage.json")).valid
+    (tmp_path / "file").write_text("x")
+    r = run(app, ["export", "recorded", "--area", "Kent", "--period", "2017/18", "--out", str(tmp_path / "file")])
+    assert r.exit_code != 0 and "is a file" in str(r.exception)
+    r = run(app, ["export", "recorded", "--area", "Kent", "--period", "2017/18", "--format", "json", "--out", str(tmp_path / "x")])
+    assert r.exit_code != 0 and "csv, parquet, xlsx" in str(r.exception)

@@ -1,0 +1,94 @@
+"""The HTML report in a real headless Chromium: it renders, its charts show, and axe-core finds no
+WCAG 2.2 AA violations; the PDF prints. Debian's Chromium only (Playwright never downloads one);
+axe-core comes from `make browser` (npm, into .venv/node_modules)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from justicegap.answers.html import CHROMIUM_ARGS, write_html
+from justicegap.answers.report import build_report
+from justicegap.store import Store
+from test_report import KENT_LOCAL
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+AXE = Path(os.environ.get("AXE_CORE_JS", ROOT / ".venv" / "node_modules" / "axe-core" / "axe.min.js"))
+CHROMIUM = os.environ.get("JUSTICEGAP_CHROMIUM", "/usr/bin/chromium")
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+@pytest.fixture(scope="module")
+def report(loaded_home):
+    with Store(loaded_home / "justicegap.duckdb", read_only=True) as s:
+        return build_report("Kent", start="2013/14", end="2022/23", offence="sexual_offences", local_areas=KENT_LOCAL, store=s)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium is not installed at {CHROMIUM}: run `make browser` (apt-get install chromium)")
+    os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, report, tmp_path):
+    path = write_html(report, tmp_path / "kent.html")
+    pg = browser.new_page(viewport={"width": 1280, "height": 900})
+    pg.goto(path.as_uri())
+    yield pg
+    pg.close()
+
+
+def test_renders_with_visible_charts(page, report):
+    assert page.title().startswith("Sexual offences in Kent")
+    assert page.locator("h1").inner_text().startswith("Sexual offences in Kent")
+    figures = page.locator("figure")
+    assert figures.count() >= 3
+    for i in range(figures.count()):
+        fig = figures.nth(i)
+        svg = fig.locator("svg").first
+        assert svg.is_visible()
+        box = svg.bounding_box()
+        assert box and box["width"] > 100 and box["height"] > 50
+        label = svg.get_attribute("aria-labelledby")
+        caption = fig.locator("figcaption")
+        assert caption.get_attribute("id") == label and len(caption.inner_text()) > 40
+        assert svg.locator("path, rect, line, text").count() > 5  # something was drawn
+    assert page.locator("table caption").count() >= len(report.tables)
+    assert page.locator("#not-available + p + div table tbody tr").count() == len(report.not_available)
+
+
+def test_axe_finds_no_wcag_22_aa_violations(page):
+    if not AXE.exists():
+        pytest.skip(f"axe-core is not installed at {AXE}: run `make browser` (npm install axe-core into .venv)")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS)
+    violations = [(v["id"], v["help"], [n["target"] for n in v["nodes"][:3]]) for v in result["violations"]]
+    assert violations == []
+    assert len(result["passes"]) > 10  # axe really ran its rules
+
+
+def test_pdf_prints(loaded, tmp_path):
+    # in a fresh process: the module's browser holds Playwright's event loop in this one
+    import subprocess
+    import sys
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium is not installed at {CHROMIUM}")
+    out = tmp_path / "kent.pdf"
+    p = subprocess.run([sys.executable, "-m", "justicegap.cli", "report", "--area", "Kent", "--from", "2016/17", "--to", "2018/19",
+                        "--offence", "rape", "--out", str(out)], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF") and data.count(b"/Type /Page") > 3
