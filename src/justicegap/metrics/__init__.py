@@ -182,6 +182,11 @@ def _police_name(area: A.Area) -> str:
     return f"the police in {area.name}"
 
 
+def _lower_first(text: str) -> str:
+    """'Charge rate' -> 'charge rate' mid-sentence, but 'CPS charge rate' stays as it is."""
+    return text if text[1:2].isupper() else text[:1].lower() + text[1:]
+
+
 def _fmt_int(x) -> str:
     return f"{x:,.0f}" if x is not None else "n/a"
 
@@ -314,10 +319,10 @@ def _choose_dataset(store, m, area, period, fam, edition, terms) -> Gathered:
             avail.append(f"{reference.sources()[ds]['title']}: " + ", ".join(spans))
     if not avail:
         titles = " or ".join(reference.sources()[ds]["title"] for ds in usable)
-        raise NotAvailable(f"No edition of {titles} is loaded, so {m['name'][:1].lower() + m['name'][1:]} cannot be given.",
+        raise NotAvailable(f"No edition of {titles} is loaded, so {_lower_first(m['name'])} cannot be given.",
                            available=["load it with `justicegap update` (or `justicegap update --source-dir DIR` from a local copy)"],
                            holder=", ".join(sorted({reference.sources()[ds]["publisher"] for ds in usable})))
-    raise NotAvailable(f"No loaded data cover {period} for {m['name'][:1].lower() + m['name'][1:]} in {area.name}.",
+    raise NotAvailable(f"No loaded data cover {period} for {_lower_first(m['name'])} in {area.name}.",
                        available=avail or ["nothing yet: run `justicegap update`"])
 
 
