@@ -1,0 +1,89 @@
+"""`justicegap update` end to end: discovery through the GOV.UK Content API, download, identify,
+load; and a network failure mid-download, which must leave the store as it was. Everything is
+served by a local HTTP server from responses the test writes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from httpserver import Route, serve
+from officialfiles import real_rows, typed, write_xlsx
+from storecheck import counts
+from justicegap.store import Store
+
+EXE = Path(sys.executable).parent / "justicegap"
+ASSETS = "https://assets.publishing.service.gov.uk"
+PAGE = "/government/statistical-data-sets/police-recorded-crime-and-outcomes-open-data-tables"
+FILE = "prc-pfa-mar2013-onwards-tables-290126.xlsx"
+
+
+def _content(url: str) -> bytes:
+    return json.dumps({
+        "base_path": PAGE, "schema_name": "statistical_data_set", "title": "Police recorded crime and outcomes open data tables",
+        "public_updated_at": "2026-01-29T09:30:00.000+00:00",
+        "details": {"attachments": [{"attachment_type": "file", "id": "1", "title": "Police Force Area tables",
+                                     "url": url, "filename": FILE,
+                                     "content_type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}]},
+    }).encode()
+
+
+@pytest.fixture
+def workbook(tmp_path, shared_data) -> bytes:
+    header, rows = real_rows(shared_data / "homeoffice" / "prc-pfa-2017-18.csv.gz", lambda r: r["Force Name"] == "Kent")
+    return write_xlsx(tmp_path / FILE, {"2017_18": [header, *typed(rows, [1, 7])]}).read_bytes()
+
+
+def _update(base: str, home: Path, *args):
+    env = {**os.environ, "JUSTICEGAP_HOME": str(home), "JUSTICEGAP_GOVUK_BASE": base + "/govuk",
+           "JUSTICEGAP_URL_REWRITE": f"{ASSETS}={base}/assets"}
+    return subprocess.run([str(EXE), "update", "--source", "ho_pfa", *args], capture_output=True, text=True, env=env)
+
+
+def test_update_discovers_downloads_and_loads(home, workbook):
+    url = f"{ASSETS}/media/69779329/{FILE}"
+    routes = {f"/govuk/api/content{PAGE}": Route(_content(url), content_type="application/json"),
+              f"/assets/media/69779329/{FILE}": Route(workbook)}
+    with serve(routes) as base:
+        p = _update(base, home, "--json")
+    assert p.returncode == 0, p.stderr
+    [result] = json.loads(p.stdout)
+    assert result["status"] == "loaded" and result["file"] == FILE
+    with Store(read_only=True) as s:
+        [ed] = s.editions("ho_pfa")
+        assert ed.url == url, "the publisher's address, not the local one"
+        assert str(ed.published) == "2026-01-29"
+        assert ed.sha256 and (home / "archive" / "ho_pfa" / ed.sha256 / FILE).read_bytes() == workbook
+        assert [a for _, a, _, _ in s.lineage(ed.edition)][0] == "retrieved"
+
+
+def test_network_failure_mid_download_changes_nothing(home, workbook, tmp_path):
+    # a first, good load
+    url = f"{ASSETS}/media/69779329/{FILE}"
+    with serve({f"/govuk/api/content{PAGE}": Route(_content(url), content_type="application/json"),
+                f"/assets/media/69779329/{FILE}": Route(workbook)}) as base:
+        assert _update(base, home).returncode == 0
+    with Store(read_only=True) as s:
+        before = counts(s, ("facts", "editions", "coverage", "lineage"))
+    # a re-issue whose download keeps breaking off half way
+    url2 = f"{ASSETS}/media/99999999/{FILE}"
+    broken = Route(workbook + b"x", drop_after=len(workbook) // 2, drop_count=100, honour_range=False)
+    with serve({f"/govuk/api/content{PAGE}": Route(_content(url2), content_type="application/json"),
+                f"/assets/media/99999999/{FILE}": broken}) as base:
+        p = _update(base, home)
+    assert p.returncode != 0
+    assert url2 in " ".join(p.stderr.split()), p.stderr
+    with Store(read_only=True) as s:
+        assert counts(s, ("facts", "editions", "coverage", "lineage")) == before
+    assert not [f for f in (home / "cache").rglob(FILE) if not f.name.endswith(".part")]
+
+
+def test_unreachable_publisher_is_one_message(home):
+    with serve({}) as base:
+        p = _update(base, home)
+    assert p.returncode != 0 and "404" in p.stderr and "Traceback" not in p.stderr
