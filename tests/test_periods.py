@@ -30,6 +30,7 @@ def test_forms(text, start, end, label):
 @pytest.mark.parametrize("text,needle", [
     ("2017/19", "second year must follow"), ("2018-13", "is not a month"), ("YE Foo 2020", "not a month"),
     ("last year", "accepted forms"), ("", "no period"), ("2019..2018", "ends before"), ("1850", "outside"),
+    ("0000", "outside"), ("0000/01", "outside"), ("0000-01", "outside"),
 ])
 def test_bad_periods_say_what_is_accepted(text, needle):
     with pytest.raises(InvalidParameter) as e:
@@ -68,3 +69,14 @@ def test_financial_years_inside_a_range():
 def test_long_labels():
     assert P.parse("YE Jun 2025").long == "the year ending June 2025"
     assert P.parse("2018-03").long == "March 2018"
+
+
+@given(st.one_of(st.text(max_size=30), st.from_regex(r"\d{1,5}([/-]\d{1,4})?( ?[qQ]\d)?(\.\.\d{1,5}([/-]\d{1,4})?)?", fullmatch=True),
+                 st.from_regex(r"(YE|year ending) [A-Za-z]{3,9} \d{1,5}", fullmatch=True)))
+def test_any_text_parses_or_says_why(text):
+    try:
+        p = P.parse(text)
+    except InvalidParameter as e:
+        assert e.parameter == "period" and str(e)
+    else:
+        assert p.start <= p.end

@@ -102,7 +102,7 @@ def update(source_dir: Optional[Path] = typer.Option(None, "--source-dir", help=
     """Load the data: download the current files from the publishers, or read local copies."""
     from datetime import date
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from . import update as up
     from .errors import InvalidParameter
@@ -116,7 +116,9 @@ def update(source_dir: Optional[Path] = typer.Option(None, "--source-dir", help=
     err = _console(stderr=True)
     with _store(read_only=False) as store:
         if source_dir:
-            with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err, transient=True) as bar:
+            # The spinner and clock keep moving while one large file (a gigabyte of ODS XML) is parsed.
+            with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                          TimeElapsedColumn(), console=err, transient=True) as bar:
                 task = bar.add_task("Loading", total=None)
 
                 def progress(done, total, name):

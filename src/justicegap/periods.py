@@ -148,7 +148,10 @@ def _single(text: str) -> Period:
     for pattern, build in _PATTERNS:
         m = pattern.fullmatch(t)
         if m:
-            p = build(m)
+            try:
+                p = build(m)
+            except ValueError:  # a year Python's dates cannot hold, such as 0000
+                raise InvalidParameter("period", f"'{text}' is outside the years the data could cover") from None
             if not 1990 <= p.start.year <= 2100:
                 raise InvalidParameter("period", f"'{text}' is outside the years the data could cover")
             return p
