@@ -213,3 +213,25 @@ def test_local_figures(loaded, shared_data):
         metrics.compute("recorded", area="Ashford", period="YE Jun 2025", offence="rape")
     with pytest.raises(NotAvailable, match="shares one Community Safety Partnership"):
         metrics.compute("recorded", area="Dartford", period="YE Jun 2025", offence="sexual_offences")
+
+
+def test_rate_per_100k_uses_the_victims_population(loaded, shared_data):
+    """Adult female rape per 100,000 women aged 16 and over, from the ONS ward file summed by hand."""
+    import csv
+    import gzip
+
+    from justicegap import reference
+
+    kent = {r["lad_code"] for r in reference.table("lad_csp_pfa") if r["pfa_code"] == "E23000032"}
+    with gzip.open(shared_data / "ons" / "population-mid2020-ward-single-year-age-females.csv.gz", "rt", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    head = next(i for i, r in enumerate(rows) if r and r[0].startswith("Ward Code"))
+    ages = rows[head]
+    women = sum(int(r[i].replace(",", "")) for r in rows[head + 1:] if len(r) > 4 and r[2] in kent
+                for i, a in enumerate(ages) if a.strip() in {*(str(x) for x in range(16, 90)), "90+"})
+    rapes = sum_counts(shared_data / "homeoffice" / "prc-pfa-2017-18.csv.gz", "Number of Offences",
+                       lambda r: r["Force Name"] == "Kent" and r["Offence Code"] == "19C")
+    fig = metrics.compute("recorded_per_100k", area="Kent", period="2017/18", offence="rape_adult_female")
+    assert fig.numerator == rapes and fig.denominator == women
+    assert fig.value == pytest.approx(100_000 * rapes / women)
+    assert "females aged 16 and over" in fig.population["note"] and "mid-2020" in fig.population["note"]

@@ -431,7 +431,8 @@ def _compute(m, area, period, fam, outcome, edition_text, store, allow_partial) 
     elif kind == "per_100k":
         from ..population import population_for
 
-        pop = population_for(store, area, period)
+        fam_row = reference.families()[fam]
+        pop = population_for(store, area, period, sex=fam_row.get("population_sex"), ages=fam_row.get("population_ages"))
         fig.population = pop.to_dict()
         fig.numerator, fig.denominator = v["value"], pop.value
         fig.value = 100_000 * v["value"] / pop.value if pop.value else None

@@ -42,17 +42,31 @@ def csp_lookup(force_of_row: dict):
     return look
 
 
+def _known_csp_code(code):
+    code = (code or "").strip()
+    try:
+        return code if areas.get(code).level == "csp" else None
+    except Exception:
+        return None
+
+
 def normalise(df, ctx):
     import polars as pl
 
     start, end = fields.financial_quarters(df, "year", "quarter", ctx)
     force = fields.force_codes(df, "force", ctx, levels=("pfa",))
     if "csp_code" in df.columns and df.get_column("csp_code").is_not_null().all():
-        csp = df.get_column("csp_code").str.strip_chars()
+        csp = fields.mapped(df, "csp_code", ctx, _known_csp_code, "Community Safety Partnership code")
     else:
         firsts = dict(df.select(pl.col("csp"), force.alias("f")).unique("csp").rows())
         csp = fields.mapped(df, "csp", ctx, csp_lookup(firsts), "Community Safety Partnership",
                             "add the spelling to justicegap/reference/area_aliases.csv")
+    parents = pl.Series([areas.get(c).parent for c in csp.to_list()], dtype=pl.String)
+    wrong = df.filter(parents != force)
+    if wrong.height:
+        col = "csp_code" if "csp_code" in df.columns else "csp"
+        raise ctx.error(f"'{wrong.get_column(col)[0]}' is a Community Safety Partnership of another force, not of "
+                        f"'{wrong.get_column('force')[0]}'", wrong.get_column("_row")[0], col)
     facts = fields.facts(measure="recorded", offence=fields.offence_codes(df, "code", ctx), area=csp,
                          period_start=start, period_end=end, value=fields.numbers(df, "count", ctx))
     unassigned = facts.filter(pl.col("area").str.ends_with(":unassigned")).height
