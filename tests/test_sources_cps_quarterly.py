@@ -9,13 +9,12 @@ from pathlib import Path
 import pytest
 
 from justicegap import metrics, sources, update
-from justicegap.errors import InputError, NotAvailable
+from justicegap.errors import NotAvailable
 from justicegap.sources import cps_quarterly
-from justicegap.store import Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from odsfile import write_ods  # noqa: E402
-from storecheck import counts
+from storecheck import load_fails
 
 AREAS = ["Cymru-Wales", "East Midlands", "East of England", "London North", "London South", "Mersey-Cheshire",
          "North East", "North West", "South East", "South West", "Thames and Chiltern", "Wessex", "West Midlands",
@@ -216,18 +215,12 @@ def _sheet_with(tmp_path, change):
     return write_xlsx(tmp_path / "bad.xlsx", {"Rape flagged": rows})
 
 
-def _fails(store, path):
-    before = counts(store)
-    with pytest.raises(InputError) as e:
-        update.load_file(store, path)
-    assert counts(store) == before
-    return e.value
 
 
 def test_unknown_area(tmp_path, store):
     def change(rows):
         rows[10][0] = "Narnia"
-    err = _fails(store, _sheet_with(tmp_path, change))
+    err = load_fails(store, _sheet_with(tmp_path, change))
     assert (err.file, err.sheet, err.row, err.column) == ("bad.xlsx", "Rape flagged", 11, "CPS Area")
     assert "unknown CPS Area 'Narnia'" in str(err)
 
@@ -235,7 +228,7 @@ def test_unknown_area(tmp_path, store):
 def test_count_not_a_number(tmp_path, store):
     def change(rows):
         rows[7][4] = "about 40"
-    err = _fails(store, _sheet_with(tmp_path, change))
+    err = load_fails(store, _sheet_with(tmp_path, change))
     assert (err.sheet, err.row, err.column) == ("Rape flagged", 8, "Suspects charged")
     assert "'about 40' is not a number" in str(err)
 
@@ -243,7 +236,7 @@ def test_count_not_a_number(tmp_path, store):
 def test_renamed_column(tmp_path, store):
     def change(rows):
         rows[3][9] = "Prosecutions finished"
-    err = _fails(store, _sheet_with(tmp_path, change))
+    err = load_fails(store, _sheet_with(tmp_path, change))
     assert "CPS data summary (quarterly data tables)" in str(err) and "'completed prosecutions'" in str(err)
     assert "sheet 'Rape flagged'" in str(err)
 
@@ -251,14 +244,14 @@ def test_renamed_column(tmp_path, store):
 def test_bad_quarter(tmp_path, store):
     def change(rows):
         rows[5][1] = "Quarter five"
-    err = _fails(store, _sheet_with(tmp_path, change))
+    err = load_fails(store, _sheet_with(tmp_path, change))
     assert err.row == 6 and err.column == "Quarter" and "financial quarter" in str(err)
 
 
 def test_flag_must_be_stated(tmp_path, store):
     rows = table(RELEASE1, False)
     rows[0] = ["Table 2: Cases by CPS Area"]
-    err = _fails(store, write_xlsx(tmp_path / "noflag.xlsx", {"Table 2": rows}))
+    err = load_fails(store, write_xlsx(tmp_path / "noflag.xlsx", {"Table 2": rows}))
     assert err.sheet == "Table 2" and "rape-flagged" in str(err)
 
 
@@ -266,9 +259,9 @@ def test_truncated_workbook(tmp_path, store):
     good = release1(tmp_path / "q1.xlsx").read_bytes()
     cut = tmp_path / "cut.xlsx"
     cut.write_bytes(good[: len(good) // 2])
-    err = _fails(store, cut)
+    err = load_fails(store, cut)
     assert ("truncated" in str(err) or "corrupt" in str(err)) and Path(str(err.file)).name == "cut.xlsx"
     ods = release2(tmp_path / "q2.ods").read_bytes()
     (tmp_path / "cut.ods").write_bytes(ods[: len(ods) - 200])
-    err = _fails(store, tmp_path / "cut.ods")
+    err = load_fails(store, tmp_path / "cut.ods")
     assert ("truncated" in str(err) or "corrupt" in str(err)) and Path(str(err.file)).name == "cut.ods"

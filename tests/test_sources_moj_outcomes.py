@@ -8,13 +8,10 @@ import io
 import zipfile
 from pathlib import Path
 
-import pytest
 
 from justicegap import metrics, sources, update
-from justicegap.errors import InputError
 from justicegap.sources import moj_outcomes
-from justicegap.store import Store
-from storecheck import counts
+from storecheck import load_fails
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 COUNT_HEADER = ["Year", "Quarter", "Police Force Area", "Offence Group", "Offence", "Sex", "Age Group", "Ethnicity",
@@ -165,18 +162,12 @@ def test_zip_of_csvs_skips_the_sentencing_file(tmp_path, store):
     assert fig.value == expected(rows, force={"Kent"})
 
 
-def _fails(store, path):
-    before = counts(store)
-    with pytest.raises(InputError) as e:
-        update.load_file(store, path)
-    assert counts(store) == before
-    return e.value
 
 
 def test_unknown_force(tmp_path, store):
     rows = count_rows()
     rows[40][2] = "Gotham"
-    err = _fails(store, write_csv(tmp_path / "o.csv", COUNT_HEADER, rows))
+    err = load_fails(store, write_csv(tmp_path / "o.csv", COUNT_HEADER, rows))
     assert (err.file, err.row, err.column) == ("o.csv", 42, "Police Force Area")
     assert "unknown force name 'Gotham'" in str(err)
 
@@ -184,19 +175,19 @@ def test_unknown_force(tmp_path, store):
 def test_count_not_a_number(tmp_path, store):
     rows = count_rows()
     rows[9][9] = "n/k?"
-    err = _fails(store, write_csv(tmp_path / "o.csv", COUNT_HEADER, rows))
+    err = load_fails(store, write_csv(tmp_path / "o.csv", COUNT_HEADER, rows))
     assert (err.row, err.column) == (11, "Convicted") and "'n/k?' is not a number" in str(err)
 
 
 def test_renamed_column(tmp_path, store):
     header = [("Principal offence" if h == "Offence" else h) for h in COUNT_HEADER]
-    err = _fails(store, write_csv(tmp_path / "o.csv", header, count_rows()))
+    err = load_fails(store, write_csv(tmp_path / "o.csv", header, count_rows()))
     assert "Outcomes by Offence" in str(err) and "'offence'" in str(err) and "missing or renamed" in str(err)
 
 
 def test_neither_count_columns_nor_flags(tmp_path, store):
     header = COUNT_HEADER[:8] + ["Proceeded against", "Convicted", "Cautioned"]
-    err = _fails(store, write_csv(tmp_path / "o.csv", header, count_rows()))
+    err = load_fails(store, write_csv(tmp_path / "o.csv", header, count_rows()))
     assert "'sentenced'" in str(err) and "'count'" in str(err) and err.file == "o.csv"
 
 
@@ -208,5 +199,5 @@ def test_truncated_zip(tmp_path, store):
         zf.writestr("o.csv", buf.getvalue())
     data = z.read_bytes()
     z.write_bytes(data[: len(data) // 2])
-    err = _fails(store, z)
+    err = load_fails(store, z)
     assert ("truncated" in str(err) or "corrupt" in str(err)) and Path(str(err.file)).name == "o.zip"

@@ -10,7 +10,6 @@ import pytest
 
 from justicegap import metrics, sources, update
 from justicegap.errors import InputError, NotAvailable
-from justicegap.store import Store
 from storecheck import counts
 
 MOJ = Path(__file__).resolve().parents[2] / "shared" / "data" / "moj"

@@ -11,7 +11,6 @@ import pytest
 from justicegap import sources, update
 from justicegap.errors import InputError, NotAvailable
 from justicegap.sources import ons_geography
-from justicegap.store import Store
 from storecheck import counts
 
 ONS = Path(__file__).resolve().parents[2] / "shared" / "data" / "ons"

@@ -113,17 +113,6 @@ class CsvSheet(Sheet):
             data = data.decode("cp1252").encode("utf-8")
         return data
 
-    def rows(self):
-        import csv
-
-        reader = csv.reader(io.StringIO(self._bytes().decode("utf-8"), newline=""))
-        try:
-            for values in reader:
-                if any(v.strip() for v in values):
-                    yield reader.line_num, values
-        except csv.Error as e:
-            raise InputError(f"not readable as CSV after line {reader.line_num}: {e}", file=self.file, row=reader.line_num) from None
-
     def head(self, n: int = HEADER_SCAN_ROWS):
         # Only the first few kilobytes are needed to find a header row.
         import csv
