@@ -40,12 +40,9 @@ def _print_json(obj) -> None:
     sys.stdout.write(json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
-def _pct(x) -> str:
-    return "n/a" if x is None else f"{100 * x:.1f}%"
-
-
-def _num(x) -> str:
-    return "n/a" if x is None else (f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}")
+from .formats import num as _num  # noqa: E402
+from .formats import pct as _pct  # noqa: E402
+from .formats import interval, value_text  # noqa: E402
 
 
 def show_figure(d: dict, console=None) -> None:
@@ -65,7 +62,7 @@ def show_figure(d: dict, console=None) -> None:
         t.add_row("Numerator", f"{_num(d['numerator'])}  {d['numerator_definition'] or ''}")
         t.add_row("Denominator", f"{_num(d['denominator'])}  {d['denominator_definition'] or ''}")
     elif d["kind"] == "per_100k":
-        t.add_row("Value", f"{d['value']:,.1f} per 100,000")
+        t.add_row("Value", value_text("per_100k", d["value"]))
         t.add_row("Offences", _num(d["numerator"]))
         t.add_row("Population", f"{_num(d['denominator'])}  {(d['population'] or {}).get('note', '')}")
     else:
@@ -287,7 +284,7 @@ def compare(metric: str = typer.Argument(..., help="A proportion metric, e.g. ch
         ci = f"{_pct(a['ci_low'])}–{_pct(a['ci_high'])}" if a.get("ci_low") is not None else ""
         lim = f"{_pct(a['lower998'])}–{_pct(a['upper998'])}" if "lower998" in a else ""
         extra = [f"{a['rank']} ({a['rank_low']}–{a['rank_high']})"] if "rank" in a else []
-        t.add_row(a["area"]["name"], _num(a["numerator"]), _num(a["denominator"]), _pct(a["value"]) if a["kind"] != "count" else _num(a["value"]),
+        t.add_row(a["area"]["name"], _num(a["numerator"]), _num(a["denominator"]), value_text(a["kind"], a["value"]),
                   ci, lim, a.get("position", ""), *extra)
     c.print(t)
     if r.get("summary"):
@@ -357,7 +354,7 @@ def maturation(metric: str = typer.Argument(..., help="A metric of the police ou
     t = Table("edition", "file", "published", "numerator", "denominator", "value", "95% CI", "not yet assigned")
     for e in r["editions"]:
         t.add_row(e["edition"], e["file"], e["published"] or f"loaded {e['loaded_at'][:10]}", _num(e["numerator"]), _num(e["denominator"]),
-                  _pct(e["value"]), f"{_pct(e['ci_low'])}–{_pct(e['ci_high'])}" if e["ci_low"] is not None else "",
+                  value_text(r["kind"], e["value"]), interval(e["ci_low"], e["ci_high"]),
                   _pct(e["not_yet_assigned_share"]) if e["not_yet_assigned_share"] is not None else "")
     c = _console()
     c.print(f"[bold]{r['name']}[/bold]: {r['area']['name']}, {r['offence']['label']}, {r['period']['label']}")

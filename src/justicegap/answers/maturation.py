@@ -8,6 +8,7 @@ side, with the share still not assigned, stops an early figure being read as fin
 from __future__ import annotations
 
 from .. import metrics
+from ..formats import pct, value_text
 from ..errors import NotAvailable
 from ..store import Store
 
@@ -42,17 +43,18 @@ def maturation(metric_id: str, *, area, period, offence: str = "rape", outcome: 
     if not rows:
         raise NotAvailable(f"No edition covers the whole of {period} for {m['name'].lower()}.",
                            available=[s["reason"] for s in skipped[:3]])
-    out = {"metric": m["id"], "name": m["name"], "basis": m["basis"], "unit": m["unit"], "area": last["area"],
-           "period": last["period"], "offence": last["offence"], "outcome": last["outcome"], "editions": rows,
-           "skipped": skipped}
+    out = {"metric": m["id"], "name": m["name"], "kind": m["kind"], "basis": m["basis"], "unit": m["unit"],
+           "area": last["area"], "period": last["period"], "offence": last["offence"], "outcome": last["outcome"],
+           "editions": rows, "skipped": skipped}
     if len(rows) > 1:
         first, final = rows[0], rows[-1]
-        out["change"] = {"numerator": final["numerator"] - first["numerator"],
+        num_change = None if first["numerator"] is None or final["numerator"] is None else final["numerator"] - first["numerator"]
+        out["change"] = {"numerator": num_change,
                          "value_points": None if first["value"] is None or final["value"] is None else 100 * (final["value"] - first["value"])}
         out["summary"] = (f"Between the first and the latest of {len(rows)} editions the figure moved from "
-                          f"{100 * first['value']:.1f}% to {100 * final['value']:.1f}% "
-                          f"({out['change']['numerator']:+,.0f} in the numerator)"
-                          + (f"; {100 * final['not_yet_assigned_share']:.1f}% were still not assigned an outcome in the latest."
+                          f"{value_text(m['kind'], first['value'], m['unit'])} to {value_text(m['kind'], final['value'], m['unit'])}"
+                          + (f" ({num_change:+,.0f} in the numerator)" if num_change is not None else "")
+                          + (f"; {pct(final['not_yet_assigned_share'])} were still not assigned an outcome in the latest."
                              if final["not_yet_assigned_share"] is not None else "."))
     else:
         out["summary"] = "Only one edition covering this period is loaded: load later editions to see the figure mature."

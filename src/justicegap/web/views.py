@@ -40,22 +40,7 @@ CSP = ("default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'u
 
 # --- formatting ------------------------------------------------------------------------------
 
-def pct(x, dp: int = 1) -> str:
-    return "n/a" if x is None else f"{100 * x:.{dp}f}%"
-
-
-def num(x) -> str:
-    if x is None:
-        return "n/a"
-    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
-
-
-def value_text(kind: str, x) -> str:
-    if kind in ("proportion", "ratio"):
-        return pct(x)
-    if kind == "per_100k":
-        return "n/a" if x is None else f"{x:,.1f} per 100,000"
-    return num(x)
+from ..formats import num, pct, value_text  # noqa: E402  (shared with the CLI and the report)
 
 
 def words(s: str | None) -> str:
