@@ -109,3 +109,17 @@ def test_plot_path_checked_first(tmp_path):
         plots.check_path(tmp_path / "x.gif")
     with pytest.raises(InvalidParameter, match="does not exist"):
         plots.check_path(tmp_path / "missing" / "x.svg")
+
+
+def test_areas_with_missing_forces_are_left_out_of_the_target(loaded_copy):
+    """A CPS Area missing one of its forces is not pooled as if whole: it is listed with the reason."""
+    from justicegap.store import Store
+
+    with Store() as s:
+        s.con.execute("delete from coverage where dataset = 'ho_outcomes' and area = 'E23000031'")  # Surrey
+        s.con.execute("delete from facts where dataset = 'ho_outcomes' and area = 'E23000031'")
+    r = compare("charge_rate_cohort", level="cps_area", period="2018/19", offence="rape")
+    assert "CPS South East" not in {a["area"]["name"] for a in r["areas"]}
+    [se] = [e for e in r["excluded"] if e["area"]["name"] == "CPS South East"]
+    assert "Surrey has no data for April 2018 to March 2019 (2018/19)" in se["reason"]
+    assert r["target_denominator"] == sum(a["denominator"] for a in r["areas"])

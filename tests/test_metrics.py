@@ -235,3 +235,53 @@ def test_rate_per_100k_uses_the_victims_population(loaded, shared_data):
     assert fig.numerator == rapes and fig.denominator == women
     assert fig.value == pytest.approx(100_000 * rapes / women)
     assert "females aged 16 and over" in fig.population["note"] and "mid-2020" in fig.population["note"]
+
+
+def test_sub_codes_are_never_added_to_their_parents(home, tmp_path, shared_data):
+    """1A rows sit inside type 1: denominators that take every outcome must not count them twice."""
+    header, rows = real_rows(shared_data / "homeoffice" / "prc-outcomes-2018-19.csv.gz",
+                             lambda r: r["Force Name"] == "Kent" and r["Offence Code"] in RAPE)
+    i_type, i_cohort = header.index("Outcome Type"), header.index(COHORT)
+    total = sum(float(r[i_cohort] or 0) for r in rows)
+    alt = [list(r) for r in rows if r[i_type] == "1" and r[i_cohort] not in ("", "0")][:1]
+    alt[0][i_type], alt[0][i_cohort], alt[0][i_cohort + 1] = "1A", "2", ""
+    with Store() as s:
+        update.load_file(s, write_csv(tmp_path / "outcomes.csv", [header, *rows, *alt]))
+    fig = metrics.compute("charge_rate_cohort", area="Kent", period="2018/19", offence="rape")
+    assert fig.denominator == total
+    share = metrics.compute("outcome_share_cohort", area="Kent", period="2018/19", offence="rape", outcome="1A")
+    assert (share.numerator, share.denominator) == (2, total)
+
+
+def test_a_sub_code_the_edition_does_not_separate_is_not_a_zero(loaded):
+    with pytest.raises(NotAvailable, match="does not publish outcome 1A separately"):
+        metrics.compute("outcome_share_cohort", area="Kent", period="2017/18", offence="rape", outcome="1A")
+
+
+def test_rates_per_100k_leave_out_british_transport_police(loaded, shared_data):
+    forces = sum_counts(shared_data / "homeoffice" / "prc-pfa-2017-18.csv.gz", "Number of Offences",
+                        lambda r: r["Offence Code"] in RAPE and r["Force Name"] not in
+                        ("British Transport Police", "Action Fraud", "CIFAS", "UK Finance", "Financial Fraud Action UK"))
+    fig = metrics.compute("recorded_per_100k", area="England and Wales", period="2017/18", offence="rape")
+    assert fig.numerator == forces
+    assert any("British Transport Police" in c for c in fig.caveats)
+    assert metrics.compute("recorded", area="England and Wales", period="2017/18", offence="rape").value > forces
+
+
+def test_a_period_published_whole_is_used_whole():
+    from datetime import date
+
+    from justicegap.metrics.data import _tile
+    from justicegap.periods import parse
+
+    year = parse("2017/18")
+    quarter = parse("2017/18 Q1")
+    assert _tile([(year.start, year.end), (quarter.start, quarter.end)], year) == [(year.start, year.end)]
+    assert _tile([(quarter.start, quarter.end), (date(2017, 4, 1), date(2017, 4, 30))], quarter) == [(quarter.start, quarter.end)]
+
+
+def test_why_a_metric_is_not_given_at_a_level(loaded):
+    with pytest.raises(NotAvailable, match="no resident population"):
+        metrics.compute("recorded_per_100k", area="British Transport Police", period="2017/18", offence="rape")
+    with pytest.raises(NotAvailable, match="police outcomes by police force area only"):
+        metrics.compute("outcome_share_closed", area="Medway", period="2017/18", offence="rape", outcome="14")

@@ -188,8 +188,8 @@ def population_for(store: Store, area, period, *, sex: str | None = None, ages=N
     plan = _plan(variants, year, sex, labels)
     day = date(year, 6, 30)
     stored = [r[0] for r in store.con.execute(
-        f"select distinct area from facts where edition in ({','.join('?' * len(plan))}) and measure = 'population'",
-        [e for e, _ in plan]).fetchall()]
+        f"select distinct area from facts where edition in ({','.join('?' * len(plan))}) and measure = 'population'"
+        " and period_start = ?", [*(e for e, _ in plan), day]).fetchall()]
     if targets is None:
         chosen = [c for c in stored if c[:1] in ("E", "W")]
     else:

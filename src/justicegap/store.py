@@ -179,21 +179,29 @@ class Store:
             " order by dataset, coalesce(published, cast(loaded_at as date)), loaded_at", list(params))
         return [Edition(*row) for row in cur.fetchall()]
 
-    def editions(self, dataset: str | None = None) -> list[Edition]:
-        return self._editions("where dataset = ?", [dataset]) if dataset else self._editions()
+    def editions_by_id(self, ids: list[str]) -> list[Edition]:
+        return self._editions(f"where edition in ({','.join('?' * len(ids))})", ids) if ids else []
 
-    def edition(self, text: str, dataset: str | None = None) -> Edition:
-        """An edition by id, SHA-256 prefix, file name or publication date."""
-        eds = self.editions(dataset)
+    def find_edition(self, text: str, datasets=None) -> Edition:
+        """An edition of one of ``datasets`` (any, if None) by id, SHA-256 prefix, file name or
+        publication date; one rule for the CLI, the API and the library."""
+        eds = [e for ds in datasets for e in self.editions(ds)] if datasets else self.editions()
         t = text.strip()
         hits = [e for e in eds if t in (e.edition, e.file_name) or (len(t) >= 6 and e.sha256.startswith(t.lower()))
                 or (e.published and e.published.isoformat() == t)]
         if len(hits) == 1:
             return hits[0]
-        options = [f"{e.edition} ({e.file_name})" for e in eds]
         if hits:
             raise NotFound("edition", text, [f"{e.edition} ({e.file_name})" for e in hits], "Several editions match: give its id")
-        raise NotFound("edition", text, options[:8], "See `justicegap sources` for the editions loaded")
+        raise NotFound("edition", text, [f"{e.edition} ({e.file_name})" for e in eds][:8],
+                       "See `justicegap sources` for the editions loaded")
+
+    def editions(self, dataset: str | None = None) -> list[Edition]:
+        return self._editions("where dataset = ?", [dataset]) if dataset else self._editions()
+
+    def edition(self, text: str, dataset: str | None = None) -> Edition:
+        """An edition by id, SHA-256 prefix, file name or publication date."""
+        return self.find_edition(text, [dataset] if dataset else None)
 
     def lineage(self, edition: str) -> list[tuple]:
         return self.con.execute("select step, action, detail, recorded_at from lineage where edition = ? order by step",

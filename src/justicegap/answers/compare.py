@@ -60,6 +60,10 @@ def compare(metric_id: str, *, level: str = "pfa", period, offence: str = "rape"
             if fig.value is None or "partial" in fig.flags:
                 excluded.append({"area": area.to_dict(), "reason": "no figure for the whole period"})
                 continue
+            if "excludes_areas" in fig.flags:
+                excluded.append({"area": area.to_dict(), "reason": "incomplete: " + "; ".join(
+                    f"{name} has no data for {spans}" for name, spans in fig.missing["areas"].items())})
+                continue
             figures.append(fig)
     finally:
         if own:

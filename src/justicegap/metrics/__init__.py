@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import functools
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 
 from .. import areas as A
@@ -18,7 +18,7 @@ from .. import reference
 from ..errors import InvalidParameter, NotAvailable, NotFound
 from ..periods import Period, parse
 from ..store import Edition, Store
-from .data import Gathered, Term, availability, dataset_levels, describe_spans, gather
+from .data import Gathered, Term, availability, dataset_levels, describe_spans, gather, sub_codes
 
 LOW_COUNT = 30
 PROPORTION_KINDS = ("proportion",)
@@ -114,6 +114,7 @@ class Figure:
     population: dict | None = None
     sentence: str = ""
     gathered: Gathered | None = None
+    all_gathered: list[Gathered] = field(default_factory=list)
 
     @property
     def edition(self) -> str:
@@ -229,23 +230,28 @@ def source_line(editions: list[Edition]) -> str:
 
 def _finish(fig: Figure, allow_partial: bool) -> Figure:
     """Flags, caveats and the sentence: everything that must travel with the number."""
-    m, g = fig.metric, fig.gathered
-    if g is not None:
+    m = fig.metric
+    several = len(fig.all_gathered) > 1
+    for g in fig.all_gathered:
+        whose = f" in {reference.sources()[g.dataset]['title']}" if several else ""
         if g.missing_spans:
-            fig.missing["periods"] = describe_spans(g.missing_spans)
-            fig.flags.append("partial")
-            fig.caveats.insert(0, f"PARTIAL: the data do not cover {fig.missing['periods']} of {fig.period}; this figure covers only the rest.")
+            text = describe_spans(g.missing_spans) + whose
+            fig.missing["periods"] = "; ".join(filter(None, [fig.missing.get("periods"), text]))
+            if "partial" not in fig.flags:
+                fig.flags.append("partial")
+            fig.caveats.insert(0, f"PARTIAL: the data do not cover {text} of {fig.period}; this figure covers only the rest.")
         excluded = {a: [h for h in holes if h not in g.missing_spans] for a, holes in g.missing_areas.items()}
         excluded = {a: h for a, h in excluded.items() if h}
         if excluded and len(g.areas_used) > 1:
-            fig.flags.append("excludes_areas")
-            fig.missing["areas"] = {A.get(a).name: describe_spans(h) for a, h in excluded.items()}
+            if "excludes_areas" not in fig.flags:
+                fig.flags.append("excludes_areas")
+            fig.missing.setdefault("areas", {}).update({A.get(a).name: describe_spans(h) for a, h in excluded.items()})
             fig.caveats.append("Excludes " + "; ".join(f"{A.get(a).name} (no data for {describe_spans(h)})" for a, h in excluded.items())
-                               + ": no figures are imputed for missing forces.")
+                               + whose + ": no figures are imputed for missing forces.")
     if m["kind"] in PROPORTION_KINDS and fig.denominator is not None and fig.denominator < LOW_COUNT:
         fig.flags.append("low_count")
         fig.caveats.append(f"Low count: the denominator is {_fmt_int(fig.denominator)} (under {LOW_COUNT}), so the rate is unreliable; see the interval.")
-    if fig.dataset == "ho_outcomes" and m["basis"] == "recorded_cohort" and g is not None:
+    if fig.dataset == "ho_outcomes" and m["basis"] == "recorded_cohort":
         pending = fig.breakdown.get("not_yet_assigned")
         if pending:
             fig.flags.append("maturing")
@@ -273,18 +279,7 @@ def _finish(fig: Figure, allow_partial: bool) -> Figure:
 # --- computing -----------------------------------------------------------------------------------
 
 def _resolve_edition(store: Store, text: str | None, datasets: list[str]) -> Edition | None:
-    if not text:
-        return None
-    hits = []
-    for ds in datasets:
-        try:
-            hits.append(store.edition(text, ds))
-        except NotFound:
-            pass
-    if not hits:
-        options = [f"{e.edition} ({e.file_name})" for ds in datasets for e in store.editions(ds)]
-        raise NotFound("edition", text, options[:8], "See `justicegap sources` for the editions loaded")
-    return hits[0]
+    return store.find_edition(text, datasets) if text else None
 
 
 def _choose_dataset(store, m, area, period, fam, edition, terms) -> Gathered:
@@ -327,7 +322,9 @@ def _choose_dataset(store, m, area, period, fam, edition, terms) -> Gathered:
 
 
 def _level_message(m: dict, area: A.Area) -> str:
-    if m["stage"] == "police" and m["id"] != "recorded":
+    if m["kind"] == "per_100k" and area.level == "btp":
+        return f"{m['name']} cannot be given for British Transport Police: it polices the railways and has no resident population."
+    if "ho_outcomes" in m["datasets"]:
         return (f"{m['name']} cannot be given for {area.name} ({area.level_name}): the Home Office publishes police "
                 "outcomes by police force area only.")
     return f"{m['name']} is not published for a {area.level_name} such as {area.name}."
@@ -379,8 +376,9 @@ def _compute(m, area, period, fam, outcome, edition_text, store, allow_partial) 
         out_types, out_label = outcome_types(outcome)
     elif outcome:
         raise InvalidParameter("--outcome", f"{m['id']} does not take an outcome; use outcome_share_cohort or outcome_share_closed")
-    edition = _resolve_edition(store, edition_text, m["datasets"])
     kind = m["kind"]
+    edition = _resolve_edition(store, edition_text,
+                               [*m["datasets"], *m.get("denominator_term", {}).get("datasets", [])])
 
     def term(name, spec):
         measures = spec["measure"] if isinstance(spec["measure"], list) else [spec["measure"]]
@@ -400,7 +398,21 @@ def _compute(m, area, period, fam, outcome, edition_text, store, allow_partial) 
             groups = [(m, [num, *extra]), ({**m, "datasets": m["denominator_term"]["datasets"]}, [den])]
         else:
             groups = [(m, [num, den, *extra])]
-    found = [_choose_dataset(store, spec, area, period, fam, edition, terms) for spec, terms in groups]
+    if kind == "per_100k" and any(A.get(c).level == "btp" for c in area.members):
+        # British Transport Police offences have no resident population behind them
+        area = replace(area, members=tuple(c for c in area.members if A.get(c).level != "btp"))
+        btp_note = "British Transport Police offences are left out: they have no resident population."
+    else:
+        btp_note = None
+    found = [_choose_dataset(store, spec, area, period, fam,
+                             edition if edition is not None and edition.dataset in spec["datasets"] else None, terms)
+             for spec, terms in groups]
+    if edition is not None and not any(edition in g.editions for g in found):
+        raise NotAvailable(f"Edition {edition.edition} ({edition.file_name}) does not cover {period} for {area.name}.")
+    wanted_subcodes = [t for t in (out_types or ()) if t in sub_codes()]
+    if wanted_subcodes and not set(wanted_subcodes) <= found[0].outcome_types:
+        raise NotAvailable(f"This edition does not publish outcome {', '.join(wanted_subcodes)} separately: in it, these "
+                           "cases are inside their parent outcome type.", available=["the parent outcome type, e.g. 1 for 1A"])
     for g, (spec, terms) in zip(found, groups):
         if g.partial and not allow_partial:
             have = ", ".join(availability(store, g.dataset, _for(terms, g.dataset)[0].measure))
@@ -416,7 +428,9 @@ def _compute(m, area, period, fam, outcome, edition_text, store, allow_partial) 
     for other in found[1:]:
         v.update(other.values)
         editions += [e for e in other.editions if e not in editions]
-    fig = Figure(m, area, period, fam, None, dataset=g.dataset, editions=editions, gathered=g)
+    fig = Figure(m, area, period, fam, None, dataset=g.dataset, editions=editions, gathered=g, all_gathered=found)
+    if btp_note:
+        fig.caveats.append(btp_note)
     if len(found) > 1:
         fig.flags.append("different_sources")
         fig.caveats.append("The numerator and denominator come from different publications (" +

@@ -37,7 +37,6 @@ class Term:
 class Gathered:
     dataset: str
     values: dict[str, float]
-    by_area: dict[str, dict[str, float]]
     by_span: dict[tuple[date, date], dict[str, float]]
     editions: list[Edition]
     areas_used: list[str]
@@ -87,8 +86,16 @@ def _chosen_spans(store: Store, dataset: str, measure: str, period: Period, edit
     return {span: ed for span, (ed, _) in newest.items()}
 
 
+def sub_codes() -> list[str]:
+    """Outcome sub-codes (1A, 2A, 3A): counted inside their parent types."""
+    return sorted(k for k, v in reference.outcomes().items() if v["parent"])
+
+
 def _tile(spans: list[tuple[date, date]], period: Period) -> list[tuple[date, date]]:
-    """Keep a non-overlapping set of spans (finest first); return them."""
+    """A non-overlapping set of spans: the period itself if published whole (a rolling-year row),
+    otherwise the finest spans first, coarser ones filling what they leave."""
+    if (period.start, period.end) in spans:
+        return [(period.start, period.end)]
     chosen: list[tuple[date, date]] = []
     for s, e in sorted(spans, key=lambda x: (x[1] - x[0], x[0])):
         if all(e < cs or s > ce for cs, ce in chosen):
@@ -131,24 +138,29 @@ def gather(store: Store, dataset: str, terms: list[Term], area: A.Area, period: 
     spans = _tile(list(chosen), period)
     codes = base_areas(store, dataset, measure, area, spans)
     if not spans:
-        return Gathered(dataset, {t.name: 0.0 for t in terms}, {}, {}, [], codes, missing_spans=[(period.start, period.end)])
+        return Gathered(dataset, {t.name: 0.0 for t in terms}, {}, [], codes, missing_spans=[(period.start, period.end)])
     pairs = [(chosen[s], s[0], s[1]) for s in spans]
     con = store.con
     span_sql = "(values " + ", ".join("(?, cast(? as date), cast(? as date))" for _ in pairs) + ") s(edition, period_start, period_end)"
     span_params = [x for p in pairs for x in p]
     eds = sorted({p[0] for p in pairs})
+    subcodes = sub_codes()
     sums = []
-    params: list = []
+    params: list = [*subcodes]
     for t in terms:
         cond = f"measure in ({','.join('?' * len(t.measures))})"
         params += list(t.measures)
         if t.outcomes is not None:
             cond += f" and outcome in ({','.join('?' * len(t.outcomes))})"
             params += list(t.outcomes)
+        else:  # every outcome: the sub-codes (1A...) are inside their parents, never added to them
+            cond += f" and coalesce(outcome, '') not in ({','.join('?' * len(subcodes))})"
+            params += subcodes
         sums.append(f"sum(value) filter (where {cond})")
     measures = sorted({m for t in terms for m in t.measures})
     rows = con.execute(
-        f"select area, f.period_start, f.period_end, count(*) filter (where outcome = '1A'), {', '.join(sums)}"
+        f"select area, f.period_start, f.period_end, list(distinct outcome) filter (where outcome in ({','.join('?' * len(subcodes))})),"
+        f" {', '.join(sums)}"
         f" from facts f join {span_sql} using (edition, period_start, period_end)"
         f" where f.dataset = ? and f.edition in ({','.join('?' * len(eds))}) and f.measure in ({','.join('?' * len(measures))})"
         f" and f.offence in ({','.join('?' * len(offences))}) and f.area in ({','.join('?' * len(codes))})"
@@ -166,14 +178,12 @@ def gather(store: Store, dataset: str, terms: list[Term], area: A.Area, period: 
         f"select distinct c.area, c.period_start, c.period_end from coverage c join {span_sql} using (edition, period_start, period_end)"
         f" where c.dataset = ? and c.measure = ? and c.area in ({','.join('?' * len(codes))})",
         [*span_params, dataset, measure, *codes]).fetchall()
-    outcome_types = {"1A"} if any(r[3] for r in rows) else set()
-    g = Gathered(dataset, {t.name: 0.0 for t in terms}, {}, {}, [], codes, outcome_types=outcome_types)
-    for area_code, s, e, _alternate_rows, *vals in rows:
+    outcome_types = {o for r in rows for o in (r[3] or ())}
+    g = Gathered(dataset, {t.name: 0.0 for t in terms}, {}, [], codes, outcome_types=outcome_types)
+    for _area, s, e, _subcodes, *vals in rows:
         for t, v in zip(terms, vals):
             v = v or 0.0
             g.values[t.name] += v
-            g.by_area.setdefault(area_code, {}).setdefault(t.name, 0.0)
-            g.by_area[area_code][t.name] += v
             g.by_span.setdefault((s, e), {}).setdefault(t.name, 0.0)
             g.by_span[(s, e)][t.name] += v
     covered: dict[str, list] = {}
@@ -188,8 +198,7 @@ def gather(store: Store, dataset: str, terms: list[Term], area: A.Area, period: 
         g.missing_spans = sorted(set(all_holes) | {h for v in g.missing_areas.values() for h in v})
     else:
         g.missing_spans = all_holes
-    used = sorted({chosen[s] for s in spans})
-    g.editions = [store.edition(e) for e in used]
+    g.editions = store.editions_by_id(sorted({chosen[s] for s in spans}))
     return g
 
 
