@@ -52,3 +52,39 @@ def test_schema_has_dimensions(loaded_store):
     assert {"facts", "editions", "coverage", "lineage", "areas", "offences", "offence_families", "outcome_types"} <= tables
     n = loaded_store.con.execute("select count(*) from areas where level = 'pfa'").fetchall()[0][0]
     assert n == 43
+
+
+def test_publication_date_from_the_file_name_orders_editions(home, tmp_path, shared_data):
+    from justicegap import metrics
+
+    older = _pfa_file(shared_data, tmp_path / "prc-pfa-mar2013-onwards-tables-250424.csv")
+    newer = _pfa_file(shared_data, tmp_path / "prc-pfa-mar2013-onwards-tables-010725.csv", bump=1)
+    with Store() as s:
+        # loaded newest first: the file names' dates, not the order of loading, decide
+        update.load_file(s, newer)
+        update.load_file(s, older)
+        dated = {e.file_name: e.published for e in s.editions("ho_pfa")}
+        assert dated == {newer.name: date(2025, 7, 1), older.name: date(2024, 4, 25)}
+        steps = dict((a, d) for _, a, d, _ in s.lineage(s.edition(newer.name).edition))
+        assert "taken from the file name" in steps["dated"]
+    fig = metrics.compute("recorded", area="Kent", period="2017/18", offence="rape")
+    assert fig.editions[0].file_name == newer.name
+
+
+def test_undated_editions_of_the_same_period_are_warned_about(home, tmp_path, shared_data):
+    with Store() as s:
+        update.load_file(s, _pfa_file(shared_data, tmp_path / "a.csv"))
+        [r] = update.load_file(s, _pfa_file(shared_data, tmp_path / "b.csv", bump=1))
+    assert r.status == "loaded" and "--published" in r.message
+
+
+def test_a_file_loaded_before_is_not_read_again(home, tmp_path, shared_data, monkeypatch):
+    path = _pfa_file(shared_data, tmp_path / "pfa.csv")
+    with Store() as s:
+        [first] = update.load_file(s, path)
+
+        def unread(*a, **k):
+            raise AssertionError("the file was parsed again")
+        monkeypatch.setattr(update, "_parse_file", unread)
+        [again] = update.load_file(s, path)
+    assert (again.status, again.edition) == ("already loaded", first.edition)

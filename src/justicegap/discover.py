@@ -42,20 +42,18 @@ Environment (so that tests, mirrors and proxies can stand in for the publishers)
 
 from __future__ import annotations
 
-import csv
 import difflib
 import os
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from html.parser import HTMLParser
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
 
 from .errors import DownloadError, NotFound
 
 DEFAULT_GOVUK_BASE = "https://www.gov.uk"
-CATALOGUE = Path(__file__).with_name("reference") / "sources.csv"
 MAX_DOCUMENTS = 30  # documents of a collection tried before giving up
 MAX_REDIRECTS = 5  # Content API items of schema "redirect" followed in a row
 
@@ -127,10 +125,10 @@ def filename_from_url(url: str) -> str:
 
 
 def catalogue() -> dict[str, dict]:
-    """Source id -> catalogue row (``reference/sources.csv``, ``#`` lines are comments)."""
-    with open(CATALOGUE, encoding="utf-8", newline="") as f:
-        lines = [line for line in f if not line.lstrip().startswith("#")]
-    return {row["id"]: row for row in csv.DictReader(lines) if row.get("id")}
+    """Source id -> catalogue row (``reference/sources.csv``), copies that callers may change."""
+    from . import reference
+
+    return {sid: dict(row) for sid, row in reference.sources().items()}
 
 
 def _row(source_id: str) -> dict:

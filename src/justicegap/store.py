@@ -168,6 +168,9 @@ class Store:
 
     # editions -----------------------------------------------------------------------------
 
+    def editions_with_sha(self, sha256: str) -> list[Edition]:
+        return self._editions("where sha256 = ?", [sha256])
+
     def find_file(self, dataset: str, sha256: str) -> Edition | None:
         rows = self._editions("where dataset = ? and sha256 = ?", [dataset, sha256])
         return rows[0] if rows else None

@@ -4,6 +4,7 @@ copies (``--source-dir``), each file identified by its content and loaded in its
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -76,26 +77,56 @@ def load_file(store: Store, path: Path, *, published: date | None = None, url: s
         for member in sources.expand(path, Path(tmp)):
             name = original if member == path else f"{original}!{member.name.split('__', 1)[-1]}"
             sha = sha256_of(member)
+            loaded = store.editions_with_sha(sha)
+            if loaded:  # the same bytes were loaded before: no need to read them again
+                results += [FileResult(name, "already loaded", e.dataset, e.edition, e.rows) for e in loaded]
+                continue
             parsed = _parse_file(member)
             if not parsed:
                 results.append(FileResult(name, "skipped", message="not a publication justicegap reads"))
                 continue
+            member_name = original if member == path else member.name.split("__", 1)[-1]
+            when, when_note = (published, None) if published else date_in_name(member_name)
             for dataset, (facts, notes, extras, sheet_names) in parsed.items():
-                existing = store.find_file(dataset, sha)
-                if existing:
-                    results.append(FileResult(name, "already loaded", dataset, existing.edition, existing.rows))
-                    continue
                 lineage = [("retrieved", url or f"local file {path.resolve()}"),
                            ("identified", f"{sources.modules()[dataset].TITLE} by its header row"
                             + (f" (from zip archive {path.name})" if member != path else "")),
-                           *[("normalised", n) for n in notes]]
+                           *[("normalised", n) for n in notes], *([("dated", when_note)] if when_note else [])]
                 ed = store.load(dataset=dataset, title=sources.modules()[dataset].TITLE, facts=facts, source_file=member,
-                                sha256=sha, file_name=original if member == path else member.name.split("__", 1)[-1],
-                                lineage=lineage, published=published,
+                                sha256=sha, file_name=member_name, lineage=lineage, published=when,
                                 url=url, page_url=page_url, retrieved_at=retrieved_at, sheets=", ".join(sheet_names) or None,
                                 extras=extras)
-                results.append(FileResult(name, "loaded", dataset, ed.edition, ed.rows))
+                results.append(FileResult(name, "loaded", dataset, ed.edition, ed.rows, message=_undated_warning(store, ed)))
     return results
+
+
+_NAME_DATE = re.compile(r"[-_](\d{2})(\d{2})(\d{2})(?=\.[A-Za-z]+(?:\.gz)?$)")
+
+
+def date_in_name(name: str) -> tuple[date | None, str | None]:
+    """The publication date GOV.UK statistics files carry at the end of their names
+    (``prc-outcomes-open-data-mar2025-tables-290126.ods`` was issued on 29 January 2026)."""
+    m = _NAME_DATE.search(name)
+    if not m:
+        return None, None
+    try:
+        d = date(2000 + int(m[3]), int(m[2]), int(m[1]))
+    except ValueError:
+        return None, None
+    return d, f"publication date {d.isoformat()} taken from the file name {name} (DDMMYY)"
+
+
+def _undated_warning(store: Store, ed) -> str:
+    """Editions without a publication date are ordered by when they were loaded: say so when that
+    decides which of two editions of the same period is the newest."""
+    if ed.published and not any(o.published is None for o in store.editions(ed.dataset) if o.edition != ed.edition):
+        return ""
+    overlapping = [o for o in store.editions(ed.dataset) if o.edition != ed.edition and o.period_start and ed.period_start
+                   and o.period_start <= ed.period_end and ed.period_start <= o.period_end]
+    if not overlapping:
+        return ""
+    return ("another edition covers the same periods and at least one has no publication date, so the newest is the one "
+            "loaded last; give --published YYYY-MM-DD to order them")
 
 
 def data_files(directory: Path) -> list[Path]:

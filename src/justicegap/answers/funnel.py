@@ -2,20 +2,23 @@
 
 Each stage counts its own thing (offences, then suspects, then defendants), over its own
 periods and geography, so the funnel never divides one stage by another unless the publisher's
-metric does; it says plainly wherever two neighbouring stages do not count the same cases.
+metric does; it says plainly wherever two neighbouring stages do not count the same cases, and
+wherever a stage covers only part of the period asked.
 """
 
 from __future__ import annotations
 
 import functools
 import tomllib
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from importlib import resources
 
 from .. import areas as A
 from .. import metrics, reference
 from ..errors import NotAvailable, NotFound
 from ..periods import Period, calendar_year, parse
-from ..store import Store
+from ..store import Edition, Store
 
 
 @functools.cache
@@ -35,15 +38,98 @@ def _geography(dataset: str) -> str:
     return "police force area of the court" if dataset == "moj_outcomes" else g
 
 
-def attrition(*, area, period, offence: str = "rape", edition: str | None = None, store: Store | None = None) -> dict:
-    """Every stage available for ``area`` and ``period``, with what each counts and where they differ."""
+def edition_of(store: Store, edition: str | None, datasets) -> str | None:
+    """The id of the edition asked when it is an edition of one of ``datasets``; else None, so the
+    newest editions are used (an edition of the CPS data says nothing about which police file to use)."""
+    if not edition:
+        return None
+    try:
+        return store.find_edition(edition, list(datasets)).edition
+    except NotFound:
+        return None
+
+
+# --- police outcomes by group: one gather for every group ----------------------------------------
+
+@dataclass
+class OutcomeGroups:
+    """The outcome groups of the offences recorded in a period, from one gather of the outcomes data."""
+
+    rows: list[dict] = field(default_factory=list)
+    editions: list[Edition] = field(default_factory=list)
+    missing_spans: list[tuple[date, date]] = field(default_factory=list)
+    period: Period | None = None
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.missing_spans)
+
+
+def outcome_groups(store: Store, area: A.Area, period: Period, fam: str, edition: str | None = None) -> OutcomeGroups:
+    """Police outcomes of the offences recorded in ``period`` by outcome group (volumes, shares
+    with Wilson intervals, the total as denominator): one query for all the groups.
+
+    ``edition`` is used when it is an edition of the outcomes data, ignored otherwise. An area
+    the outcomes data are not published for, or no data, gives no rows; a period the data cover
+    only in part gives the rows with ``missing_spans`` set, for the caller to say so.
+    """
+    from ..metrics.data import Term, dataset_levels, gather
+    from ..stats import wilson
+
+    m = metrics.registry().get("outcome_share_cohort")
+    if not m or area.level not in (m.get("levels") or []):
+        return OutcomeGroups(period=period)
+    outs = reference.outcomes()
+    groups = sorted(reference.outcome_groups().items(), key=lambda kv: int(kv[1]["order"]))
+    measure = m["denominator_term"]["measure"]
+    terms = [Term("total", (measure,), None)]
+    terms += [Term(gid, (measure,), tuple(k for k, v in outs.items() if v["group"] == gid and not v["parent"])) for gid, _ in groups]
+    ed_id = edition_of(store, edition, m["datasets"])
+    for ds in m["datasets"]:
+        if area.level not in dataset_levels(ds):
+            continue
+        ed = next((e for e in store.editions(ds) if e.edition == ed_id), None) if ed_id else None
+        try:
+            g = gather(store, ds, terms, area, period, fam, ed)
+        except NotAvailable:
+            continue
+        if not g.editions:
+            continue
+        total = g.values["total"]
+        out = OutcomeGroups(editions=list(g.editions), missing_spans=list(g.missing_spans), period=period)
+        if not total:
+            return out
+        eds = ", ".join(e.edition for e in g.editions)
+        for gid, grp in groups:
+            k = g.values.get(gid, 0.0)
+            lo, hi = wilson(int(round(k)), int(round(total)))
+            out.rows.append({"group": gid, "label": grp["label"], "count": k, "share": k / total, "ci_low": lo, "ci_high": hi,
+                             "denominator": total, "basis": m["basis"], "unit": m["unit"], "edition": eds})
+        return out
+    return OutcomeGroups(period=period)
+
+
+# --- the funnel ----------------------------------------------------------------------------------
+
+def attrition(*, area, period, offence: str = "rape", edition: str | None = None, store: Store | None = None,
+              figures=(), groups: OutcomeGroups | None = None) -> dict:
+    """Every stage available for ``area`` and ``period``, with what each counts and where they differ.
+
+    ``figures`` and ``groups``: figures and outcome groups the caller has already computed for this
+    area and offence from the newest editions (the report's); a stage they answer is not computed
+    again. They are ignored when ``edition`` is given.
+    """
     the_area = area if isinstance(area, A.Area) else A.resolve(area)
     p = parse(period)
     fam = metrics.family(offence)
     own = store is None
     store = store or Store(read_only=True)
-    out_stages = []
+    known = {} if edition else {(f.metric["id"], f.period.start, f.period.end): f for f in figures
+                                if getattr(f, "metric", None) and f.area.code == the_area.code and f.offence == fam}
+    out_stages, covered = [], {}
     try:
+        if edition:
+            store.find_edition(edition)  # an edition of nothing loaded: NotFound naming those that are
         for st in stages():
             try:
                 m = metrics.get(st["metric"])
@@ -52,51 +138,65 @@ def attrition(*, area, period, offence: str = "rape", edition: str | None = None
             sp = p if st["period"] == "same" else calendar_overlap(p)
             entry = {"id": st["id"], "label": st["label"], "metric": m["id"], "name": m["name"], "stage": m["stage"],
                      "unit": m["unit"], "basis": m["basis"], "kind": m["kind"], "period": sp.to_dict()}
-            try:
-                fig = metrics.compute(m["id"], area=the_area, period=sp, offence=fam, store=store, allow_partial=True,
-                                      edition=edition if edition and _edition_in(store, edition, m) else None)
-            except NotAvailable as e:
-                out_stages.append({**entry, "available": False, "reason": str(e)})
-                continue
+            fig = known.get((m["id"], sp.start, sp.end))
+            if fig is None:
+                try:
+                    fig = metrics.compute(m["id"], area=the_area, period=sp, offence=fam, store=store, allow_partial=True,
+                                          edition=edition_of(store, edition, m["datasets"]))
+                except NotAvailable as e:
+                    out_stages.append({**entry, "available": False, "reason": str(e)})
+                    continue
             d = fig.to_dict()
             entry.update(available=True, value=d["value"], numerator=d["numerator"], denominator=d["denominator"],
                          ci_low=d["ci_low"], ci_high=d["ci_high"], volume=d["numerator"] if d["numerator"] is not None else d["value"],
                          dataset=fig.dataset, geography=_geography(fig.dataset), editions=[e["edition"] for e in d["sources"]],
                          flags=d["flags"], caveats=d["caveats"], sentence=d["sentence"], figure=d)
             out_stages.append(entry)
-        outcome_groups = _outcome_groups(the_area, p, fam, edition, store)
+            covered[st["id"]] = _covered(fig)
+        if groups is None or edition or groups.period is None or (groups.period.start, groups.period.end) != (p.start, p.end):
+            groups = outcome_groups(store, the_area, p, fam, edition)
     finally:
         if own:
             store.close()
+    says = statements(out_stages, covered)
+    if groups.rows and groups.partial:
+        from ..metrics.data import describe_spans
+
+        says.append(f"The police outcome groups cover only part of {p.label}: the outcomes data do not cover "
+                    f"{describe_spans(groups.missing_spans)}, so they are not the whole period's offences.")
     return {"area": the_area.to_dict(), "period": p.to_dict(), "offence": {"family": fam, "label": reference.families()[fam]["label"]},
-            "stages": out_stages, "outcome_groups": outcome_groups, "statements": statements(out_stages)}
+            "stages": out_stages, "outcome_groups": [r for r in groups.rows if r["count"]], "statements": says}
 
 
-def _edition_in(store: Store, edition: str, m: dict) -> bool:
-    return any(e.edition == edition or e.sha256.startswith(edition) or e.file_name == edition
-               for ds in m["datasets"] for e in store.editions(ds))
+def _covered(fig) -> str | None:
+    """The months a partial figure does cover, as readable spans (None for a whole-period figure)."""
+    g = getattr(fig, "gathered", None)
+    if "partial" not in fig.flags or g is None or not g.by_span:
+        return None
+    from ..metrics.data import describe_spans
+
+    merged: list[list[date]] = []
+    for s, e in sorted(g.by_span):
+        if merged and s - merged[-1][1] <= timedelta(days=1):
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    return describe_spans([(s, e) for s, e in merged])
 
 
-def _outcome_groups(area, p, fam, edition, store) -> list[dict]:
-    """Police outcomes of the offences recorded in the period, by outcome group (volumes and shares)."""
-    rows = []
-    for gid, g in sorted(reference.outcome_groups().items(), key=lambda kv: int(kv[1]["order"])):
-        try:
-            fig = metrics.compute("outcome_share_cohort", area=area, period=p, offence=fam, outcome=gid,
-                                  edition=edition, store=store, allow_partial=True)
-        except NotAvailable:
-            return []
-        if fig.numerator:
-            rows.append({"group": gid, "label": g["label"], "count": fig.numerator, "share": fig.value,
-                         "ci_low": fig.ci_low, "ci_high": fig.ci_high, "denominator": fig.denominator,
-                         "basis": "recorded_cohort", "unit": "offences", "edition": fig.edition})
-    return rows
-
-
-def statements(stages_: list[dict]) -> list[str]:
-    """Plain statements wherever neighbouring stages do not count the same cases."""
+def statements(stages_: list[dict], covered: dict[str, str | None] | None = None) -> list[str]:
+    """Plain statements wherever neighbouring stages do not count the same cases, and wherever a
+    stage covers only part of its period (its period label alone would hide that). ``covered``:
+    stage id -> the months a partial stage does cover."""
     out = []
     avail = [s for s in stages_ if s.get("available")]
+    for s in avail:
+        if "partial" in (s.get("flags") or []):
+            missing = ((s.get("figure") or {}).get("missing") or {}).get("periods") or "some months"
+            have = (covered or {}).get(s["id"])
+            out.append(f"'{s['label']}' covers only " + (have or "part") + f" of {s['period']['label']}: "
+                       f"the data do not cover {missing}. It is not a whole-period count and cannot be set beside the "
+                       "other stages' figures for the whole period.")
     for a, b in zip(avail, avail[1:]):
         bits = []
         if a["unit"] != b["unit"]:
@@ -106,7 +206,8 @@ def statements(stages_: list[dict]) -> list[str]:
         if a["geography"] != b["geography"]:
             bits.append(f"they use different geographies ({a['geography']} and {b['geography']})")
         if bits:
-            out.append("; ".join(bits).capitalize() + ": they are not the same cases, so one cannot be divided by the other.")
+            text = "; ".join(bits)
+            out.append(text[:1].upper() + text[1:] + ": they are not the same cases, so one cannot be divided by the other.")
         elif a["dataset"] != b["dataset"] and a["basis"] == "recorded_in_period" and b["basis"] == "recorded_cohort":
             same = b["denominator"] == a["volume"]
             out.append(f"'{b['label']}' follows the offences recorded in {b['period']['label']} in {reference.sources()[b['dataset']]['title']}, "

@@ -17,16 +17,16 @@ from datetime import date, datetime, timezone
 
 from .. import areas as A
 from .. import metrics, reference
-from ..errors import JusticegapError, NotAvailable, NotFound
-from ..periods import Period, between, calendar_year, describe, financial_year, financial_years, parse
+from ..errors import InvalidParameter, JusticegapError, NotAvailable, NotFound
+from ..formats import pct
+from ..periods import Period, between, describe, financial_year, financial_years, parse
 from ..store import Store
-from . import disclosure, sentences
+from . import sentences
+from .funnel import OutcomeGroups, calendar_overlap, outcome_groups
 
 POLICE_DATASETS = ("ho_pfa", "ho_outcomes", "ho_csp")
 LOCAL_DATASETS = ("ho_csp", "ons_csp_tables")
-STAGE_TITLES = {"cps": "Crown Prosecution Service", "prosecution": "Crown Prosecution Service",
-                "court": "Courts (Ministry of Justice)", "courts": "Courts (Ministry of Justice)",
-                "moj": "Courts (Ministry of Justice)", "end_to_end": "End to end"}
+STAGE_TITLES = {"cps": "Crown Prosecution Service", "court": "Courts (Ministry of Justice)"}  # the registry's stages
 
 
 # --- the data structure --------------------------------------------------------------------------
@@ -55,7 +55,6 @@ class Table:
     unit: str | None = None
     editions: list[str] = field(default_factory=list)
     metrics: list[str] = field(default_factory=list)
-    suppressed: list[tuple[int, int]] = field(default_factory=list)
 
     def records(self) -> list[dict]:
         names = [c.name for c in self.columns]
@@ -68,8 +67,7 @@ class Table:
     def to_dict(self) -> dict:
         return {"id": self.id, "title": self.title, "columns": [c.to_dict() for c in self.columns], "rows": self.rows,
                 "notes": self.notes, "derived": self.derived, "geography": self.geography, "basis": self.basis,
-                "unit": self.unit, "editions": self.editions, "metrics": self.metrics,
-                "suppressed": [list(c) for c in self.suppressed]}
+                "unit": self.unit, "editions": self.editions, "metrics": self.metrics}
 
 
 @dataclass
@@ -85,6 +83,7 @@ class Report:
     charts: dict = field(default_factory=dict)
     created: str = ""
     suppress_small: bool = False
+    small_cells: str = ""
 
     def table(self, table_id: str) -> Table:
         for t in self.tables:
@@ -96,7 +95,7 @@ class Report:
         return {"question": self.question, "tables": [t.to_dict() for t in self.tables], "sentences": self.sentences,
                 "definitions": self.definitions, "caveats": self.caveats, "not_available": self.not_available,
                 "sources": self.sources, "missing": self.missing, "created": self.created,
-                "suppress_small": self.suppress_small}
+                "suppress_small": self.suppress_small, "small_cells": self.small_cells}
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -130,14 +129,6 @@ def latest_financial_year(store: Store) -> Period:
     raise NotAvailable("No data are loaded yet, so there is nothing to report.", available=["run `justicegap update`"])
 
 
-def _cps_area_of(force: A.Area, when: date) -> A.Area | None:
-    for a in A.all_areas("cps_area"):
-        if force.code in a.members and (not a.valid_from or a.valid_from <= when.isoformat()) \
-                and (not a.valid_to or a.valid_to >= when.isoformat()):
-            return a
-    return None
-
-
 def _holder_for(m: dict | None) -> str:
     if not m:
         return ""
@@ -152,11 +143,6 @@ def _holder_for(m: dict | None) -> str:
 def _dataset_periods(m: dict) -> str:
     kinds = [(reference.sources().get(ds) or {}).get("periods", "") for ds in m.get("datasets") or []]
     return "calendar" if kinds and all("calendar" in k for k in kinds) else "financial"
-
-
-def calendar_overlap(p: Period) -> Period:
-    years = range(p.start.year, p.end.year + 1)
-    return max((calendar_year(y) for y in years), key=lambda c: (min(c.end, p.end) - max(c.start, p.start)).days)
 
 
 def _victim(label: str) -> tuple[str, str]:
@@ -292,9 +278,13 @@ def _figure_table(tid: str, title: str, figs: list, *, notes=(), geography="", p
     if "count" in kinds:
         cols.append(Column("Count", "integer", description="the count itself; its unit is in the Unit column"))
     if kinds & {"proportion", "ratio"}:
-        cols += [Column("Numerator", "integer"), Column("Denominator", "integer"),
-                 Column("Rate", "percent", "percent", "numerator divided by denominator"),
-                 Column("95% CI low", "percent", "percent", "Wilson score interval (proportions only)"),
+        cols += [Column("Numerator", "integer"), Column("Denominator", "integer")]
+        if "proportion" in kinds:
+            cols.append(Column("Rate", "percent", "percent", "a proportion: the numerator's cases are among the denominator's"))
+        if "ratio" in kinds:
+            cols.append(Column("Ratio", "percent", "percent", "a ratio, not a rate: numerator and denominator count different "
+                                                               "sets of cases (e.g. charges in the period per offence recorded in it)"))
+        cols += [Column("95% CI low", "percent", "percent", "Wilson score interval (proportions only)"),
                  Column("95% CI high", "percent", "percent", "Wilson score interval (proportions only)")]
     if "per_100k" in kinds:
         cols += [Column("Per 100,000", "number", "per 100,000 residents")]
@@ -316,8 +306,8 @@ def _figure_table(tid: str, title: str, figs: list, *, notes=(), geography="", p
         if k == "count":
             r["Count"] = _int(d["value"])
         elif k in ("proportion", "ratio"):
-            r.update({"Numerator": _int(d["numerator"]), "Denominator": _int(d["denominator"]), "Rate": d["value"],
-                      "95% CI low": d["ci_low"], "95% CI high": d["ci_high"]})
+            r.update({"Numerator": _int(d["numerator"]), "Denominator": _int(d["denominator"]),
+                      ("Rate" if k == "proportion" else "Ratio"): d["value"], "95% CI low": d["ci_low"], "95% CI high": d["ci_high"]})
         elif k == "per_100k":
             r["Per 100,000"] = d["value"]
         elif k == "average":
@@ -358,17 +348,27 @@ def build_report(area, *, start=None, end=None, offence: str = "sexual_offences"
 
 
 def _years(store, start_p, end_p) -> tuple[Period, list[Period], str]:
-    """The period asked and the financial years inside it (the default: the last ten loaded)."""
+    """The period asked, the financial years inside it and how they were chosen, in words.
+
+    Without ``--to`` the run ends at the latest financial year the loaded police data hold; without
+    ``--from`` it starts nine years before its end (ten years in all)."""
     if end_p is None:
         end_p = latest_financial_year(store)
-        how = "the last ten financial years up to the latest the loaded police data hold"
+        if start_p is None:
+            how = "the last ten financial years up to the latest the loaded police data hold"
+        elif start_p.start > end_p.end:
+            raise InvalidParameter("--from", f"{start_p} is after {end_p.label}, the latest financial year the loaded police data "
+                                             "hold: give --to as well, or load later editions with `justicegap update`")
+        else:
+            how = (f"from {start_p.label}, as asked, to {end_p.label}, the latest financial year the loaded police data hold"
+                   " (no --to was given)")
+    elif start_p is None:
+        how = "the ten financial years up to the year asked"
     else:
         how = "as asked"
     if start_p is None:
         last = end_p.start.year if end_p.start.month >= 4 else end_p.start.year - 1
         start_p = financial_year(last - 9)
-        if how == "as asked":
-            how = "the ten financial years up to the year asked"
     whole = between(start_p, end_p)
     years = financial_years(whole)
     if not years:
@@ -387,7 +387,7 @@ def _build(area, area_text, start, end, start_p, end_p, fam, offence_text, asked
     else:
         police = area
     force = police if police.level in ("pfa", "btp") else None
-    cps_area = _cps_area_of(force, whole.end) if force and force.level == "pfa" else None
+    cps_area = metrics._cps_area_of(force) if force and force.level == "pfa" else None
     nation = A.resolve("England and Wales")
     col = _Collector(store)
     report = Report(question={}, suppress_small=suppress_small,

@@ -35,7 +35,7 @@ from .. import __version__, reference
 from .. import areas as A
 from .. import metrics as M
 from ..errors import JusticegapError, NotAvailable, NotFound
-from . import models, tables
+from . import messages, models, tables
 from .service import _MISSING, DEFAULT_METRIC, Service
 
 log = logging.getLogger("justicegap.server")
@@ -116,8 +116,9 @@ def wants_csv(request: Request, fmt: Optional[str]) -> bool:
 
 
 def error_response(e: JusticegapError) -> JSONResponse:
+    """The library's error as JSON, worded for the API: query parameter names, never CLI flags."""
     status = 404 if isinstance(e, NotFound) else 409 if isinstance(e, NotAvailable) else 422
-    return JSONResponse(e.to_dict(), status_code=status)
+    return JSONResponse(messages.error_body(e, "api"), status_code=status)
 
 
 _ADAPTERS: dict[Any, TypeAdapter] = {}
@@ -169,7 +170,7 @@ def _ref(code: str) -> dict:
         return {"code": code, "name": code, "level": "unknown"}
 
 
-def area_detail(svc: Service, text: str) -> dict:
+def area_detail(text: str) -> dict:
     try:
         a = A.get(text)
     except NotFound:
@@ -184,18 +185,13 @@ def area_detail(svc: Service, text: str) -> dict:
     d["children"] = [x.to_dict() for x in A.all_areas() if x.parent == a.code]
     reg = M.registry()
     d["metrics"] = [k for k, m in reg.items() if a.level in m["levels"]]
-    notes = []
-    with svc.cursor() as s:
-        for k, m in reg.items():
-            if a.level in m["levels"]:
-                continue
-            try:  # the level check comes before any query: this is the library's own reason
-                M.compute(k, area=a, period="2017/18", outcome="14" if m.get("needs_outcome") else None, store=s)
-            except NotAvailable as e:
-                notes.append({"metric": k, "name": m["name"], "reason": str(e)})
-            except JusticegapError:
-                pass
-    d["not_published"] = notes
+    # the library's own reason for a metric not published at this level (what compute raises), with
+    # where it is published instead and who holds it; nothing is computed
+    d["not_published"] = [
+        {"metric": k, "name": m["name"],
+         "reason": messages.text(str(NotAvailable(M._level_message(m, a), available=M._level_alternatives(m, a),
+                                                  holder=M._holder(m, a))))}
+        for k, m in reg.items() if a.level not in m["levels"]]
     return d
 
 
@@ -229,8 +225,7 @@ def build_api() -> APIRouter:
                        code: Annotated[str, PathParam(min_length=1, max_length=120, pattern=_TEXT,
                                                       description="ONS code (E23000032) or a name", examples=["E23000032"])],
                        format: FormatQ = None):
-        svc = request.app.state.service
-        return await answer(request, "area", (code,), lambda: area_detail(svc, code), models.AreaDetail,
+        return await answer(request, "area", (code,), lambda: area_detail(code), models.AreaDetail,
                             lambda d: tables.records([d], ["code", "name", "level", "level_name", "parent", "note", "metrics"]), format)
 
     @r.get("/metrics", response_model=list[models.Metric], tags=["metrics"], summary="The metric registry",

@@ -22,7 +22,8 @@ from typing import Any, Callable
 from .. import areas as A
 from .. import metrics, reference
 from ..errors import JusticegapError, NotAvailable, NotFound
-from ..periods import Period, financial_quarter, financial_year, parse
+from ..metrics.data import _tile
+from ..periods import Period, financial_quarter, financial_year, gaps, parse
 from ..store import Store
 
 log = logging.getLogger("justicegap.server")
@@ -177,14 +178,11 @@ class Service:
                                              edition=edition, overdispersion=overdispersion, sort=sort, store=s))
 
     def boundaries(self, level: str = "pfa") -> dict:
-        """Boundaries as GeoJSON with ``code`` and ``name`` in each feature's properties.
-
-        Raises NotAvailable when the geography module or the boundaries are not loaded yet."""
+        """Boundaries as GeoJSON with ``code`` and ``name`` in each feature's properties, and the
+        edition they come from. Raises NotAvailable when no boundaries of that level are loaded."""
         def run(s):
-            try:
-                from ..sources import ons_geography
-            except ImportError:
-                raise NotAvailable("Boundaries are not loaded: this version of justicegap cannot read the ONS boundary files yet.") from None
+            from ..sources import ons_geography
+
             try:
                 gj = ons_geography.boundaries(s, level)
             except JusticegapError:
@@ -192,17 +190,9 @@ class Service:
             except Exception as e:  # the loader's own failure is reported, not hidden
                 log.exception("boundaries(%s) failed", level)
                 raise NotAvailable(f"Boundaries for {level} could not be read from the store ({type(e).__name__}).") from None
-            feats = (gj or {}).get("features") or []
-            if not feats:
-                raise NotAvailable(f"Boundaries are not loaded for {A.LEVEL_NAMES.get(level, level)}s: run `justicegap update` "
-                                   "with the ONS boundary files.")
-            out = []
-            for f in feats:
-                props = dict(f.get("properties") or {})
-                code = props.get("code") or next((v for k, v in props.items() if k.lower().endswith(("code", "cd"))), None)
-                name = props.get("name") or next((v for k, v in props.items() if k.lower().endswith(("name", "nm"))), code)
-                out.append({"type": "Feature", "properties": {"code": code, "name": name}, "geometry": _rewind(f.get("geometry"))})
-            return {"type": "FeatureCollection", "features": out}
+            out = [{"type": "Feature", "properties": {"code": f["properties"]["code"], "name": f["properties"]["name"]},
+                    "geometry": _rewind(f["geometry"])} for f in gj["features"]]
+            return {"type": "FeatureCollection", "edition": gj["edition"], "features": out}
         return self.cached("boundaries", (level,), run)
 
     # --- defaults ----------------------------------------------------------------------------
@@ -341,20 +331,9 @@ class Service:
 
 
 def _tiles(spans, p: Period) -> bool:
-    """Whether non-overlapping spans, finest first, cover ``p`` from end to end."""
-    from datetime import timedelta
-
-    chosen = []
-    for s, e in sorted(spans, key=lambda x: (x[1] - x[0], x[0])):
-        if all(e < cs or s > ce for cs, ce in chosen):
-            chosen.append((s, e))
-    chosen.sort()
-    d = p.start
-    for s, e in chosen:
-        if s > d:
-            return False
-        d = max(d, e + timedelta(days=1))
-    return d > p.end
+    """Whether ``spans`` (each inside ``p``) cover ``p`` from end to end, tiled as the library
+    tiles a period when it computes a figure (so a period offered is one the library can answer)."""
+    return not gaps(p, _tile(list(spans), p))
 
 
 def _ring_area(ring) -> float:

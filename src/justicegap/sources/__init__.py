@@ -97,8 +97,12 @@ def identify(path: Path) -> tuple[list[Match], list[Near]]:
 
 
 def read_frame(match: Match):
-    """The rows under the header as a Polars frame of text, one column per canonical name, plus _row."""
-    return match.sheet.frame(match.columns, match.header_row)
+    """The rows under the header as a Polars frame of text, one column per canonical name, plus _row:
+    surrounding spaces removed and empty cells null, whichever reader produced them."""
+    import polars as pl
+
+    df = match.sheet.frame(match.columns, match.header_row)
+    return df.with_columns([pl.col(c).str.strip_chars().replace("", None) for c in df.columns if c != "_row"])
 
 
 def parse(match: Match):

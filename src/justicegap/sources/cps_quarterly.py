@@ -132,17 +132,10 @@ def area_lookup(name):
     return None
 
 
-def _blank_to_null(df):
-    """Cells as text with surrounding spaces removed and empty cells as null, whatever the reader gives."""
-    import polars as pl
-
-    return df.with_columns([pl.col(c).str.strip_chars().replace("", None) for c in df.columns if c != "_row"])
-
 
 def normalise(df, ctx):
     import polars as pl
 
-    df = _blank_to_null(df)
     # footnote lines under the table ("Notes:", "Source: ...") have text in the first column only
     measure_cols = [c for c in MEASURES if c in df.columns]
     empty = pl.all_horizontal([pl.col(c).is_null() for c in measure_cols]) & pl.col("quarter").is_null()

@@ -158,19 +158,12 @@ def _measures(df, ctx):
     return out, "court type and conviction flags with a count per row"
 
 
-def _blank_to_null(df):
-    """Cells as text with surrounding spaces removed and empty cells as null, whatever the reader gives."""
-    import polars as pl
-
-    return df.with_columns([pl.col(c).str.strip_chars().replace("", None) for c in df.columns if c != "_row"])
-
 
 def normalise(df, ctx):
     import polars as pl
 
     from .. import areas
 
-    df = _blank_to_null(df)
     unknown = _each(df.get_column("pfa"), lambda t: t is not None and areas.key(t) in UNKNOWN_AREA, pl.Boolean)
     values, how = _measures(df, ctx)
     dropped = {m: v.filter(unknown).sum() for m, v in values.items()}

@@ -85,17 +85,10 @@ def _undated_year(ctx) -> tuple[int, str]:
     return year, "the MoJ publication page (this file, by its SHA-256, is listed in reference/undated_files.csv)"
 
 
-def _blank_to_null(df):
-    """Cells as text with surrounding spaces removed and empty cells as null, whatever the reader gives."""
-    import polars as pl
-
-    return df.with_columns([pl.col(c).str.strip_chars().replace("", None) for c in df.columns if c != "_row"])
-
 
 def normalise(df, ctx):
     import polars as pl
 
-    df = _blank_to_null(df)
     if "year" not in df.columns and "offence" not in df.columns:
         raise ctx.error("the table has neither a 'year' nor an 'offence' column, so its rows cannot be told apart", None)
     notes = []

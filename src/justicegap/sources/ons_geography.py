@@ -69,19 +69,12 @@ def _reference_place(code: str) -> tuple[str | None, str | None, str | None, str
     return None
 
 
-def _blank_to_null(df):
-    """Cells as text with surrounding spaces removed and empty cells as null, whatever the reader gives."""
-    import polars as pl
-
-    return df.with_columns([pl.col(c).str.strip_chars().replace("", None) for c in df.columns if c != "_row"])
-
 
 def normalise(df, ctx):
     import polars as pl
 
     from .. import areas
 
-    df = _blank_to_null(df)
     outside = df.get_column("lad_code").str.strip_chars().str.contains(r"^[SN]\d{8}$").fill_null(False)
     df = df.filter(~outside)
     code = df.get_column("lad_code").str.strip_chars()

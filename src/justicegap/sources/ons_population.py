@@ -73,15 +73,8 @@ def _codes(df):
     return df.get_column("code").str.replace_all("[\u00a0 ]", "").str.strip_chars().str.to_uppercase().fill_null("")
 
 
-def _blank_to_null(df):
-    """Cells as text with surrounding spaces removed and empty cells as null, whatever the reader gives."""
-    import polars as pl
-
-    return df.with_columns([pl.col(c).str.strip_chars().replace("", None) for c in df.columns if c != "_row"])
-
 
 def normalise(df, ctx):
-    df = _blank_to_null(df)
     code = _codes(df)
     blank = (code == "") & df.get_column("total").is_null()
     footnotes = int(blank.sum())

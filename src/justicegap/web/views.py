@@ -26,9 +26,9 @@ from .. import metrics as M
 from .. import reference
 from ..errors import InvalidParameter, JusticegapError, NotAvailable, NotFound
 from ..periods import parse, year_ending
-from ..api import tables
+from ..api import messages, tables
 from ..api.service import DEFAULT_METRIC, DEFAULT_OFFENCE, Service, compare_level
-from . import assets, charts
+from . import assets, charts, labels
 
 log = logging.getLogger("justicegap.server")
 HERE = Path(__file__).parent
@@ -49,7 +49,9 @@ def words(s: str | None) -> str:
 
 _env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(["html"]),
                    trim_blocks=True, lstrip_blocks=True)
-_env.filters.update(pct=pct, num=num, words=words, value_text=value_text)
+_env.filters.update(pct=pct, num=num, words=words, value_text=value_text, kind_word=labels.kind_word,
+                    flag_notes=labels.flag_notes, data_flags=labels.data_flags, editions_text=labels.editions_text,
+                    of_text=labels.of_text, web_text=lambda t: messages.text(t or "", "web"))
 _env.globals.update(VEGA_PATH=assets.VEGA_PATH, LEVEL_NAMES=A.LEVEL_NAMES)
 
 
@@ -64,6 +66,8 @@ def error_page(request: Request, status: int, title: str, message: str, suggesti
 
 
 def error_page_for(request: Request, e: JusticegapError) -> HTMLResponse:
+    """The library's error as a page, worded for the dashboard (its query parameters, not CLI flags)."""
+    message = messages.text(str(e), "web")
     if isinstance(e, NotFound):
         sugg = []
         for s in e.suggestions:
@@ -78,10 +82,10 @@ def error_page_for(request: Request, e: JusticegapError) -> HTMLResponse:
                 sugg.append({"text": s, "href": f"/metric/{s}"})
                 continue
             sugg.append({"text": s, "href": None})
-        return error_page(request, 404, f"Unknown {e.kind}", str(e), sugg)
+        return error_page(request, 404, f"Unknown {e.kind}", message, sugg)
     if isinstance(e, NotAvailable):
-        return error_page(request, 409, "Not available", str(e))
-    return error_page(request, 422, "That request could not be understood", str(e))
+        return error_page(request, 409, "Not available", message)
+    return error_page(request, 422, "That request could not be understood", message)
 
 
 # --- shared state of a view ------------------------------------------------------------------
@@ -144,7 +148,7 @@ def _try(fn, *args, **kw):
     try:
         return fn(*args, **kw), None
     except NotAvailable as e:
-        return None, str(e)
+        return None, messages.text(str(e), "web")
 
 
 def _figure_ctx(svc: Service, metric: str, area: str, period: str, offence: str, edition: str | None):

@@ -1,0 +1,81 @@
+"""What must travel with a figure on the dashboard, in words: its flags (with the months or areas
+missing), its editions, and how its value relates to its denominator.
+
+Shared by the page templates and the charts' labels and text alternatives, so that a partial
+figure reads as partial wherever it is shown, and a ratio is never called a rate.
+"""
+
+from __future__ import annotations
+
+from ..formats import num
+from ..metrics import LOW_COUNT
+
+PERCENT_KINDS = ("proportion", "ratio")  # shown as %, like formats.value_text
+
+FLAG_WORDS = {
+    "partial": "partial",
+    "excludes_areas": "excludes areas",
+    "low_count": f"low count (denominator under {LOW_COUNT})",
+    "provisional": "provisional",
+    "maturing": "maturing (outcomes still being assigned)",
+    "different_sources": "numerator and denominator from different publications",
+    "no_denominator": "no denominator",
+}
+
+
+def kind_word(kind: str) -> str:
+    """What to call a figure's value: a proportion is a rate; a ratio of two counts is a ratio."""
+    return {"proportion": "rate", "ratio": "ratio"}.get(kind, "value")
+
+
+def flag_notes(item: dict) -> list[str]:
+    """A figure's (or a funnel stage's) flags in words: a partial figure names the missing months,
+    a figure that leaves out areas names them, a data break is named by its title."""
+    fig = item.get("figure") or item
+    missing = fig.get("missing") or item.get("missing") or {}
+    flags = item.get("flags") if item.get("flags") is not None else fig.get("flags") or []
+    titles = {ev["id"]: ev["title"] for ev in fig.get("events") or []}
+    out = []
+    for f in flags:
+        if f.startswith("event:"):
+            eid = f.split(":", 1)[1]
+            out.append(f"data break: {titles.get(eid, eid.replace('_', ' '))}")
+        elif f == "partial" and missing.get("periods"):
+            out.append(f"partial: no data for {missing['periods']}")
+        elif f == "excludes_areas" and missing.get("areas"):
+            out.append("excludes " + "; ".join(f"{a} (no data for {s})" for a, s in missing["areas"].items()))
+        else:
+            out.append(FLAG_WORDS.get(f, f.replace("_", " ")))
+    return out
+
+
+def data_flags(item: dict) -> list[str]:
+    """The flags that qualify the figure itself (not data breaks), in words."""
+    return [n for n in flag_notes(item) if not n.startswith("data break: ")]
+
+
+def editions_text(editions) -> str:
+    """Editions as a short text: listed when there are one or two, otherwise counted by dataset
+    (a CPS year is twelve monthly files); the full list stays in the tables and downloads."""
+    eds = [e for e in (editions or []) if e]
+    if len(eds) <= 2:
+        return ", ".join(eds) or "n/a"
+    by_ds: dict[str, int] = {}
+    for e in eds:
+        ds = e.rsplit("-", 1)[0]
+        by_ds[ds] = by_ds.get(ds, 0) + 1
+    return "; ".join(f"{n} editions of {ds}" if n > 1 else next(e for e in eds if e.startswith(ds + "-"))
+                     for ds, n in by_ds.items())
+
+
+def of_text(kind: str, numerator, denominator, unit: str = "") -> str:
+    """The numerator beside the denominator, worded by kind: a rate is a share of its denominator,
+    a ratio's two counts are different cases."""
+    unit = f" {unit}" if unit else ""
+    if kind == "proportion":
+        return f"{num(numerator)} of {num(denominator)}{unit}"
+    if kind == "ratio":
+        return f"{num(numerator)} against {num(denominator)}{unit}; a ratio, not a share"
+    if kind == "per_100k":
+        return f"{num(numerator)}{unit}; population {num(denominator)}"
+    return ""
