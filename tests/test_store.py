@@ -88,3 +88,28 @@ def test_a_file_loaded_before_is_not_read_again(home, tmp_path, shared_data, mon
         monkeypatch.setattr(update, "_parse_file", unread)
         [again] = update.load_file(s, path)
     assert (again.status, again.edition) == ("already loaded", first.edition)
+
+
+def test_dimensions_follow_the_reference_tables(home, monkeypatch):
+    from justicegap import reference
+
+    with Store() as s:
+        assert s.con.execute("select name from areas where code = 'E23000032'").fetchall() == [("Kent",)]
+    real = reference._text
+
+    def renamed(name):
+        text = real(name)
+        return text.replace("E23000032,Kent,pfa", "E23000032,Kent (renamed),pfa") if name == "areas" else text
+    monkeypatch.setattr(reference, "_text", renamed)
+    for cached in (reference.table, reference.family_codes):
+        cached.cache_clear()
+    from justicegap import areas
+    areas._index.cache_clear()
+    try:
+        with Store() as s:
+            assert s.con.execute("select name from areas where code = 'E23000032'").fetchall() == [("Kent (renamed)",)]
+    finally:
+        monkeypatch.undo()
+        for cached in (reference.table, reference.family_codes):
+            cached.cache_clear()
+        areas._index.cache_clear()

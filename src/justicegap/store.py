@@ -150,8 +150,13 @@ class Store:
         self.con.close()
 
     def _dimensions(self):
+        """The dimension tables, rewritten only when the reference tables have changed."""
         from . import areas
 
+        digest = hashlib.sha256("".join(reference._text(n) for n in reference.names()).encode()).hexdigest()
+        held = self.con.execute("select value from meta where key = 'reference_sha256'").fetchall()
+        if held and held[0][0] == digest:
+            return
         self.con.begin()
         for table in ("areas", "offences", "offence_families", "outcome_types"):
             self.con.execute(f"delete from {table}")
@@ -164,6 +169,7 @@ class Store:
         self.con.executemany("insert into outcome_types values (?, ?, ?, ?)",
                              [(r["type"], r["parent"], r["label"], r["group"]) for r in reference.table("outcomes")])
         self.con.execute("insert or replace into meta values ('schema_version', ?)", [SCHEMA_VERSION])
+        self.con.execute("insert or replace into meta values ('reference_sha256', ?)", [digest])
         self.con.commit()
 
     # editions -----------------------------------------------------------------------------

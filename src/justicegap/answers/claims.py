@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from .. import areas as A
 from .. import metrics
 from ..errors import InvalidParameter, JusticegapError, NotAvailable
+from ..formats import num, pct, value_text
 from ..store import Store
 from .sentences import basis_text
 
@@ -113,7 +114,7 @@ def check_claim(claim_text: str, metric: str, area, period, value, offence: str 
             v = d["value"]
             rounding = v is not None and claimed["low"] - 1e-12 <= v <= claimed["high"] + 1e-12
             within = d["ci_low"] is not None and d["ci_low"] <= claimed["point"] <= d["ci_high"]
-            verdict = "matches" if rounding else ("consistent" if within else "does not match")
+            verdict = ("matches" if rounding else ("consistent" if within else "does not match")) if v is not None else _no_figure(d)
             entry.update(available=True, value=v, numerator=d["numerator"], denominator=d["denominator"], ci_low=d["ci_low"],
                          ci_high=d["ci_high"], edition=d["edition"], flags=d["flags"], sentence=d["sentence"],
                          matches_rounding=rounding, within_interval=within, verdict=verdict,
@@ -129,37 +130,56 @@ def check_claim(claim_text: str, metric: str, area, period, value, offence: str 
     consistent = [c for c in candidates if c.get("verdict") == "consistent"]
     return {"claim": claim_text, "value": claimed, "metric": metric, "area": the_area.to_dict(), "period": str(period),
             "offence": fam, "candidates": candidates, "matched": [c["metric"] for c in matched],
-            "consistent": [c["metric"] for c in consistent], "summary": _summary(claim_text, claimed, candidates, matched, consistent)}
+            "consistent": [c["metric"] for c in consistent], "summary": _summary(claimed, candidates, matched, consistent)}
+
+
+def _no_figure(d: dict) -> str:
+    """The verdict for a measure the data hold but that gives no value (e.g. nothing to divide by)."""
+    if d.get("denominator") == 0:
+        return "no figure: no cases in the denominator"
+    return "no figure: the data hold no value for it"
 
 
 def _show(c: dict) -> str:
-    if c["kind"] in ("proportion", "ratio"):
-        v = f"{100 * c['value']:.2f}%"
-        if c.get("numerator") is not None:
-            v += f" ({c['numerator']:,.0f} of {c['denominator']:,.0f})"
-        if c.get("ci_low") is not None:
-            v += f", 95% CI {100 * c['ci_low']:.2f}–{100 * c['ci_high']:.2f}%"
+    """A candidate's value as it reads, with its numerator and denominator and interval; a
+    candidate with no value says why (never a traceback on a zero or missing denominator)."""
+    if c.get("value") is None:
+        v = c["verdict"]
+        if c.get("numerator") is not None and c.get("denominator") is not None:
+            v += f" ({num(c['numerator'])} of {num(c['denominator'])})"
         return v
-    return f"{c['value']:,.1f}"
+    if c["kind"] in ("proportion", "ratio"):
+        v = pct(c["value"], 2)
+        if c.get("numerator") is not None and c.get("denominator") is not None:
+            v += f" ({num(c['numerator'])} of {num(c['denominator'])})"
+        if c.get("ci_low") is not None and c.get("ci_high") is not None:
+            v += f", 95% CI {pct(c['ci_low'], 2)}–{pct(c['ci_high'], 2)}"
+        return v
+    return value_text(c["kind"], c["value"], c.get("unit"))
 
 
-def _summary(claim_text, claimed, candidates, matched, consistent) -> str:
+def _summary(claimed, candidates, matched, consistent) -> str:
     avail = [c for c in candidates if c.get("available")]
-    parts = []
+    valued = [c for c in avail if c.get("difference") is not None]
+    parts, named = [], [*matched, *consistent]
     if matched:
         parts.append(f"The claim ({claimed['given']}, read as {claimed['precision']}) matches "
                      + "; ".join(f"{c['name']} [{c['metric']}], basis: {c['basis_text']}: {_show(c)}" for c in matched) + ".")
     elif consistent:
         parts.append(f"The claim ({claimed['given']}) does not match any basis to its stated precision, but lies within the 95% interval of "
                      + "; ".join(f"{c['name']} [{c['metric']}]: {_show(c)}" for c in consistent) + ".")
+    elif valued:
+        near = min(valued, key=lambda c: abs(c["difference"]))
+        named.append(near)
+        parts.append(f"The claim ({claimed['given']}) matches none of the related measures in these data; the nearest is "
+                     f"{near['name']} [{near['metric']}]: {_show(near)}. It may come from another edition, period, area or "
+                     "offence definition.")
     else:
-        near = min(avail, key=lambda c: abs(c["difference"])) if avail else None
-        parts.append(f"The claim ({claimed['given']}) matches none of the related measures in these data"
-                     + (f"; the nearest is {near['name']} [{near['metric']}]: {_show(near)}" if near else "") +
-                     ". It may come from another edition, period, area or offence definition.")
-    others = [c for c in avail if c not in matched]
+        parts.append(f"The claim ({claimed['given']}) cannot be checked: none of the related measures gives a figure for this "
+                     "area, period and offence in these data.")
+    others = [c for c in avail if c not in named]
     if others:
-        parts.append("On the other bases: " + "; ".join(f"{c['name']} [{c['metric']}]: {_show(c)}" for c in others) + ".")
+        parts.append(("On the other bases: " if valued else "By basis: ") + "; ".join(f"{c['name']} [{c['metric']}]: {_show(c)}" for c in others) + ".")
     flagged = [c for c in avail if "partial" in (c.get("flags") or [])]
     if flagged:
         parts.append("Partial figures (the data cover only part of the period): " + ", ".join(c["metric"] for c in flagged) + ".")

@@ -2,9 +2,10 @@
 
 Published official counts are shown as the publisher released them: the Home Office, ONS, CPS and
 MoJ publish unrounded counts at force, CSP and CPS Area level, and re-suppressing them would only
-hide what anyone can read in the source. A table the report *builds* below the level the publisher
-released (a cross-tabulation of its own, local figures joined from a request for information)
-is different: there a count of 1 to 4 is suppressed (primary suppression), and further cells are
+hide what anyone can read in the source; so would blanking a sum of published counts, or a
+table that only rearranges them (the report's rape-by-victim-sex-and-age table is one). A table
+built below the level the publisher released (local figures joined from a request for
+information, say) is different: there a count of 1 to 4 is suppressed (primary suppression), and further cells are
 suppressed (secondary, or complementary, suppression) so that no suppressed cell can be worked
 back from the row and column totals that are shown.
 
@@ -59,13 +60,6 @@ class Suppression:
 
     def col_totals(self) -> list[int] | None:
         return [sum(c) for c in zip(*self.values)] if self.shape[0] > 1 else None
-
-    def reason(self, i: int, j: int) -> str | None:
-        if (i, j) in self.primary:
-            return "primary"
-        if (i, j) in self.secondary:
-            return "secondary"
-        return None
 
 
 def _lines(shape) -> list[list[tuple[int, int]]]:

@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 
 from ..errors import JusticegapError
+from ..formats import num, pct
 from .report import Report
 
 CHROMIUM = "/usr/bin/chromium"
@@ -38,22 +39,33 @@ def _svg(spec: dict, label_id: str) -> str:
     return svg
 
 
-def _pct(x) -> str:
-    return "n/a" if x is None else f"{100 * x:.1f}%"
+def value_axis_title(kinds) -> str:
+    """The value axis named by what is on it: 'Rate' for proportions, 'Ratio' for ratios (two
+    different sets of cases, not a share), and both named when a chart holds both."""
+    kinds = set(kinds)
+    if kinds == {"proportion"}:
+        return "Rate"
+    if kinds == {"ratio"}:
+        return "Ratio"
+    return "Rate or ratio (see the legend)"
 
 
 def trend_chart(trend: dict) -> tuple[dict, str] | None:
-    """Charge rates by basis over the years asked, with data breaks marked; and its text."""
+    """Charge rates and ratios by basis over the years asked, with data breaks marked; and its text."""
     pts = [p for p in trend.get("points", []) if p["kind"] in ("proportion", "ratio") and p["value"] is not None]
     if not pts:
         return None
+    kinds = {p["kind"] for p in pts}
+    if len(kinds) > 1:  # the legend says which series is a ratio
+        pts = [{**p, "series": p["series"] + (" (a ratio, not a rate)" if p["kind"] == "ratio" else " (a rate)")} for p in pts]
+    y_title = value_axis_title(kinds)
     years = trend["years"]
     events = [e for e in trend.get("events", [])]
     layers = [
         {"data": {"values": pts}, "mark": {"type": "line", "point": {"filled": True, "size": 60}},
          "encoding": {"x": {"field": "year", "type": "ordinal", "scale": {"domain": years}, "title": "Financial year",
                             "axis": {"labelAngle": -40}},
-                      "y": {"field": "value", "type": "quantitative", "axis": {"format": ".1%"}, "title": "Rate"},
+                      "y": {"field": "value", "type": "quantitative", "axis": {"format": ".1%"}, "title": y_title},
                       "color": {"field": "series", "type": "nominal", "title": "Basis",
                                 "scale": {"range": COLOURS}, "legend": {"orient": "bottom", "columns": 1, "labelLimit": 520}}}},
         {"data": {"values": [p for p in pts if p.get("ci_low") is not None]}, "mark": {"type": "rule", "strokeWidth": 2},
@@ -83,11 +95,12 @@ def trend_chart(trend: dict) -> tuple[dict, str] | None:
             "layer": layers}
     by_series: dict[str, list[str]] = {}
     for p in pts:
-        ci = f" (95% CI {_pct(p['ci_low'])} to {_pct(p['ci_high'])})" if p.get("ci_low") is not None else ""
-        by_series.setdefault(p["series"], []).append(f"{p['year']} {_pct(p['value'])}{ci}")
+        ci = f" (95% CI {pct(p['ci_low'])} to {pct(p['ci_high'])})" if p.get("ci_low") is not None else ""
+        by_series.setdefault(p["series"], []).append(f"{p['year']} {pct(p['value'])}{ci}")
     have = sorted({p["year"] for p in pts}, key=years.index)
     lacking = [y for y in years if y not in have]
-    text = (f"Line chart of charges on each basis for {trend['offence'].lower()} in {trend['area']}, by financial year. "
+    text = (f"Line chart of charges on each basis for {trend['offence'].lower()} in {trend['area']}, by financial year; "
+            f"value axis: {y_title.lower()}. "
             + " ".join(f"{s}: {', '.join(v)}." for s, v in by_series.items())
             + (f" No data for {', '.join(lacking)}: those years are left empty, not filled." if lacking else "")
             + (" Dashed vertical lines mark data breaks: " + "; ".join(f"{m['label']} ({m['year']})" for m in marks) + "." if marks else ""))
@@ -143,8 +156,8 @@ def position_chart(result: dict, code: str) -> tuple[dict, str] | None:
     text = plots.funnel_plot_text(result)
     if me:
         a = me[0]
-        text += (f" {a['area']['name']} (marked with a red diamond): {_pct(a['value'])} of {a['denominator']:,.0f}, "
-                 f"{a.get('position', 'not placed')} the 99.8% limits (which at its size run from {_pct(a.get('lower998'))} to {_pct(a.get('upper998'))}).")
+        text += (f" {a['area']['name']} (marked with a red diamond): {pct(a['value'])} of {num(a['denominator'])}, "
+                 f"{a.get('position', 'not placed')} the 99.8% limits (which at its size run from {pct(a.get('lower998'))} to {pct(a.get('upper998'))}).")
     return spec, text
 
 
@@ -175,7 +188,7 @@ def cell(value, col) -> str:
     if value is None:
         return ""
     if col.type == "percent":
-        return f"{100 * value:.1f}%"
+        return pct(value)
     if col.type == "integer":
         return f"{value:,.0f}"
     if col.type == "number":

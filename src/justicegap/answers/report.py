@@ -453,8 +453,9 @@ def _build(area, area_text, start, end, start_p, end_p, fam, offence_text, asked
         g = fig_list.gathered
         if g is None:
             continue
+        counts = _code_counts(store, g, codes)
         for c in codes:
-            v = _code_count(store, g, c, police, parse(y))
+            v = counts.get(c)
             if v is None:
                 continue
             label = reference.offences()[c]["label"]
@@ -469,7 +470,9 @@ def _build(area, area_text, start, end, start_p, end_p, fam, offence_text, asked
              Column("Edition", "string")], code_rows,
             notes=["Victims' sex and age are known only through the offence codes (rape of a female or male aged 16 and over, "
                    "under 16 or under 13; sexual assault aged 13 and over or under 13). Other sexual offence classes record neither.",
-                   "Counts as published, by offence code."],
+                   "Counts as published, by offence code: the Home Office publishes each code's count for every police force area, "
+                   "small counts included, so they are shown as published"
+                   + (" (--suppress-small leaves published counts as they are)." if suppress_small else ".")],
             geography=police.level_name, basis="recorded_in_period", unit="offences",
             editions=sorted({e for r in code_rows for e in r[-1].split(", ")}), metrics=["recorded"]))
         xt = _victim_crosstab(code_figs, police, suppress_small)
@@ -487,9 +490,10 @@ def _build(area, area_text, start, end, start_p, end_p, fam, offence_text, asked
     # 4. police outcomes by outcome group (cohort basis) ---------------------------------------
     outcome_rows = []
     out_eds: set[str] = set()
+    groups_by: dict[tuple[str, str], OutcomeGroups] = {}
     for y in years:
         for f in parts:
-            rows, eds = _outcome_groups(col, store, police, y, f)
+            rows, eds = _outcome_groups(col, store, police, y, f, groups_by)
             outcome_rows += rows
             out_eds |= eds
     if outcome_rows:
@@ -590,8 +594,19 @@ def _build(area, area_text, start, end, start_p, end_p, fam, offence_text, asked
     report.definitions = _definitions(col.metric_ids)
     report.sources = _sources(col)
     report.sentences = _sentences(col, police, area, charge_figs, rec_figs, fam, stage_figs)
-    report.charts = _charts(report, col, police, years, fam, charge_figs, rec_figs, store)
+    report.charts = _charts(report, col, police, years, fam, charge_figs, rec_figs, groups_by, store)
+    report.small_cells = _small_cells(suppress_small)
     return report
+
+
+def _small_cells(suppress_small: bool) -> str:
+    """What --suppress-small did, in words (the cover and the page say it)."""
+    if not suppress_small:
+        return "Shown as published: no count is suppressed."
+    return ("--suppress-small was given, but no cell is blanked: every count in this report is one its publisher releases at the "
+            "level shown (police force area, Community Safety Partnership, CPS Area, the court's police force area), or a sum of "
+            "such counts shown beside it, so blanking one would hide nothing the publication does not show. Suppression applies "
+            "only to counts justicegap derives below the level published, and this report derives none (see each table's notes).")
 
 
 def _calendar_years(years: list[Period]) -> list[Period]:
@@ -607,64 +622,59 @@ def _by_year(figs, fam) -> dict:
     return {f.period.label: f for f in figs if f.offence == fam}
 
 
-def _code_count(store, g, code, police, year) -> float | None:
-    """One offence code's count over the spans and editions behind a family figure."""
+def _code_counts(store, g, codes) -> dict[str, float | None]:
+    """Each offence code's count over the spans and editions behind a family figure: one query
+    for all the codes. A code with no rows counts 0, except the codes that not every edition
+    has (19J, 19K), which are None (not published) rather than zero."""
     spans = list(g.by_span) or []
-    if not spans:
-        return None
+    if not spans or not codes:
+        return {}
     eds = [e.edition for e in g.editions]
     cond = " or ".join("(period_start = ? and period_end = ?)" for _ in spans)
-    params = [g.dataset, *eds, code, *g.areas_used]
+    params = [g.dataset, *eds, *codes, *g.areas_used]
     for s, e in spans:
         params += [s, e]
-    row = store.con.execute(
-        f"select sum(value), count(*) from facts where dataset = ? and measure = 'recorded'"
-        f" and edition in ({','.join('?' * len(eds))}) and offence = ? and area in ({','.join('?' * len(g.areas_used))})"
-        f" and ({cond})", params).fetchall()[0]
-    if not row[1]:
-        return None if code in ("19J", "19K") else 0.0
-    return row[0] or 0.0
+    got = dict(store.con.execute(
+        f"select offence, coalesce(sum(value), 0) from facts where dataset = ? and measure = 'recorded'"
+        f" and edition in ({','.join('?' * len(eds))}) and offence in ({','.join('?' * len(codes))})"
+        f" and area in ({','.join('?' * len(g.areas_used))}) and ({cond}) group by offence", params).fetchall())
+    return {c: float(got[c]) if c in got else (None if c in ("19J", "19K") else 0.0) for c in codes}
+
+
+VICTIM_BANDS = [("16 and over", ("19C", "19F")), ("13 to 15", ("19D", "19G")), ("under 13", ("19E", "19H"))]
+FEMALE_RAPE, MALE_RAPE = ("19C", "19D", "19E"), ("19F", "19G", "19H")
 
 
 def _victim_crosstab(code_figs: dict, police: A.Area, suppress_small: bool) -> Table | None:
-    """Rape by victim sex and age band, built by justicegap from the codes (a derived table)."""
-    bands = [("16 and over", ("19C", "19F")), ("13 to 15", ("19D", "19G")), ("under 13", ("19E", "19H"))]
-    female = {"19C", "19D", "19E"}
-    rows, notes, suppressed_cells = [], [], []
+    """Rape by victim sex and age band, arranged by justicegap from the published offence codes.
+
+    Every sex-and-band cell is one offence code's count as the Home Office publishes it for the
+    force (the same count the per-code table shows), and the totals are sums of those published
+    counts: nothing here is below the level published, so small-cell suppression has nothing to
+    protect (blanking a cell would hide only what the per-code table and the publication show)."""
+    rows = []
     for y, counts in code_figs.items():
-        if not all(c in counts for _, cs in bands for c in cs):
+        if not all(c in counts for _, cs in VICTIM_BANDS for c in cs):
             continue
-        mat = []
-        for sex_codes in (female, {"19F", "19G", "19H"}):
-            mat.append([sum(counts[c] for c in cs if c in sex_codes) for _, cs in bands])
-        shown = mat
-        sup = None
-        if suppress_small:
-            sup = disclosure.suppress(mat)
-            shown = sup.shown()
-        base = len(rows)
-        for i, sex in enumerate(("Female", "Male")):
-            row_total = sum(mat[i])
-            rows.append([y, sex, *shown[i], row_total, ""])
-            if sup:
-                hidden = [bands[j][0] for j in range(3) if (i, j) in sup.suppressed]
-                rows[-1][-1] = ", ".join(hidden)
-                suppressed_cells += [(base + i, 2 + j) for j in range(3) if (i, j) in sup.suppressed]
-        rows.append([y, "Both", *[sum(c) for c in zip(*mat)], sum(map(sum, mat)), ""])
+        mat = [[sum(counts[c] for c in cs if c in sex_codes) for _, cs in VICTIM_BANDS] for sex_codes in (FEMALE_RAPE, MALE_RAPE)]
+        for sex, cells in zip(("Female", "Male"), mat):
+            rows.append([y, sex, *cells, sum(cells)])
+        rows.append([y, "Both", *[sum(c) for c in zip(*mat)], sum(map(sum, mat))])
     if not rows:
         return None
-    notes.append("Derived by justicegap: the Home Office publishes each rape offence code (19C to 19H); this table arranges them "
-                 "by victim sex and age band (13 to 15 is 'under 16' in the code labels, which exclude the under-13 codes).")
-    if suppress_small:
-        notes.append("Small cells suppressed (--suppress-small): counts of 1 to 4 are left blank, with further cells blanked so that "
-                     "none can be worked out from the totals. The 'Suppressed' column names the blank cells. Published counts "
-                     "elsewhere in the report are shown as published.")
-    return Table("victims_crosstab", f"Rape by victim sex and age band (derived from the offence codes): {police.name}",
+    notes = ["Arranged by justicegap: the Home Office publishes each rape offence code (19C to 19H) for every police force area; "
+             "this table sets them out by victim sex and age band (13 to 15 is 'under 16' in the code labels, which exclude the "
+             "under-13 codes). Each Female and Male cell is one code's published count, as in the table by offence code; "
+             "'All ages' and 'Both' are sums of those published counts."]
+    notes.append("Not a small-cell table: no cell is below the level the Home Office publishes, so counts of 1 to 4 are shown "
+                 + ("even though --suppress-small was given: " if suppress_small else "as published: ")
+                 + "blanking one would hide nothing that the table by offence code and the publication itself do not show.")
+    return Table("victims_crosstab", f"Rape by victim sex and age band (arranged from the offence codes): {police.name}",
                  [Column("Financial year", "string"), Column("Victim sex", "string"), Column("16 and over", "integer", "offences"),
                   Column("13 to 15", "integer", "offences"), Column("Under 13", "integer", "offences"),
-                  Column("All ages", "integer", "offences"), Column("Suppressed", "string")],
+                  Column("All ages", "integer", "offences")],
                  rows, notes, derived=True, geography=police.level_name, basis="recorded_in_period", unit="offences",
-                 metrics=["recorded"], suppressed=suppressed_cells)
+                 metrics=["recorded"])
 
 
 def _local_table(report, col, area, police, force, asked_local, years, fam, parts, store):
@@ -798,39 +808,25 @@ def _latest_local_period(store) -> Period | None:
         return Period(s, e, describe(s, e), "range")
 
 
-def _outcome_groups(col: _Collector, store, police, year, fam):
-    """Outcome groups of the offences recorded in ``year`` (one query; shares with Wilson intervals)."""
-    from ..metrics.data import Term, gather
-    from ..stats import wilson
-
-    m = metrics.registry().get("outcome_share_cohort")
-    if not m or police.level not in m.get("levels", []):
-        return [], set()
-    outs = reference.outcomes()
-    groups = sorted(reference.outcome_groups().items(), key=lambda kv: int(kv[1]["order"]))
-    terms = [Term("total", ("outcomes_cohort",), None)]
-    terms += [Term(gid, ("outcomes_cohort",), tuple(k for k, v in outs.items() if v["group"] == gid and not v["parent"])) for gid, _ in groups]
+def _outcome_groups(col: _Collector, store, police, year, fam, groups_by: dict):
+    """Outcome groups of the offences recorded in ``year`` as table rows (the funnel's one-query
+    implementation); the groups are kept in ``groups_by`` for the attrition chart. A year the
+    outcomes data cover only in part gives no rows here (the charge table flags what is missing)."""
     try:
-        g = gather(store, "ho_outcomes", terms, police, year, fam)
-    except NotAvailable:
+        og = outcome_groups(store, police, year, fam)
+    except Exception as e:  # noqa: BLE001 - a fault in justicegap: say so rather than crash the whole report
+        col.not_available(f"Police outcomes by group: {police.name}", year.label,
+                          f"justicegap could not compute this table ({type(e).__name__}: {e}); "
+                          "this is a fault in justicegap, not a gap in the data.", _holder_for(metrics.registry().get("outcome_share_cohort")))
         return [], set()
-    except Exception:  # noqa: BLE001 - a missing dataset or changed internals: the charge table still says what is missing
+    groups_by[(year.label, fam)] = og
+    if not og.rows or og.partial:
         return [], set()
-    if not g.editions or g.missing_spans:
-        return [], set()
-    total = g.values["total"]
-    rows = []
-    eds = ", ".join(e.edition for e in g.editions)
-    for gid, grp in groups:
-        k = g.values.get(gid, 0.0)
-        if not total:
-            continue
-        lo, hi = wilson(int(round(k)), int(round(total)))
-        rows.append([year.label, reference.families()[fam]["label"], grp["label"], _int(k), k / total, lo, hi, _int(total),
-                     "recorded_cohort", "offences", eds])
-    for e in g.editions:
+    rows = [[year.label, reference.families()[fam]["label"], r["label"], _int(r["count"]), r["share"], r["ci_low"], r["ci_high"],
+             _int(r["denominator"]), r["basis"], r["unit"], r["edition"]] for r in og.rows]
+    for e in og.editions:
         col.objects.append(_EditionOnly(e))
-    return rows, {e.edition for e in g.editions}
+    return rows, {e.edition for e in og.editions}
 
 
 class _EditionOnly:
@@ -949,9 +945,10 @@ def _standing_gaps(col, area, police, force, cps_area, local, fam, store):
                           "(on request); " + holder_police)
         col.not_available("Police outcomes and charge rates by local area", "",
                           "The Home Office publishes police outcomes by police force area only.", holder_police)
-    col.not_available(f"Cancelled ('no-crimed') reports of rape: {name}", "",
-                      "No published data on cancelled or transferred crime records (formerly 'no-crimes') by force are loaded; "
-                      "justicegap cannot say how many reports were written off or how that compares with other forces.",
+    col.not_available(f"Crime records cancelled by the police (formerly 'no-crimed'): {name}", "",
+                      "No published data on crime records the police cancelled or transferred (formerly 'no-crimes') by force "
+                      "are loaded, so justicegap cannot say how many recorded rapes were later cancelled or transferred, or how "
+                      "that compares with other forces.",
                       "Home Office (police recorded crime: transferred or cancelled records); HMICFRS (Rape Monitoring Group force digests); " + holder_police)
     col.not_available("Victims' age and sex beyond the offence codes", "",
                       "The police data give victims' sex and age only through the offence codes (adult or child, female or male, "
@@ -1062,7 +1059,7 @@ def _sentences(col, police, area, charge_figs, rec_figs, fam, stage_figs) -> lis
     return out
 
 
-def newcombe_difference(k1, n1, k2, n2, z=1.959964):
+def newcombe_difference(k1, n1, k2, n2):
     """Newcombe's hybrid score interval for p2 - p1 (method 10), from Wilson intervals."""
     from ..stats import wilson
 
@@ -1087,7 +1084,7 @@ def _trend_sentence(charge_figs, fam, police) -> dict | None:
             else "the interval for the change includes zero, so the data cannot rule out no real change")
     text = (f"On the Home Office's headline basis (offences recorded in the year, followed to each edition's date), the charge rate for "
             f"{reference.families()[fam]['noun_plural']} recorded by {police.police_name or police.name} {word} from "
-            f"{100 * a.value:.1f}% ({_int(a.numerator):,} of {_int(a.denominator):,}) in {a.period.label} to {100 * b.value:.1f}% "
+            f"{pct(a.value)} ({_int(a.numerator):,} of {_int(a.denominator):,}) in {a.period.label} to {pct(b.value)} "
             f"({_int(b.numerator):,} of {_int(b.denominator):,}) in {b.period.label}: a change of {100 * d:+.1f} percentage points "
             f"(95% CI {100 * lo:+.1f} to {100 * hi:+.1f}, Newcombe); {sure}.")
     travel = [f"The years come from different editions with different times to mature: {b.period.label}'s cases have had less time to be charged, "
@@ -1100,8 +1097,11 @@ def _trend_sentence(charge_figs, fam, police) -> dict | None:
             "events": [], "not_to_be_confused_with": [], "definition": a.metric.get("definition")}
 
 
-def _charts(report, col, police, years, fam, charge_figs, rec_figs, store) -> dict:
-    """Data for the charts (the HTML page draws them): trend, attrition funnel, funnel-plot position."""
+def _charts(report, col, police, years, fam, charge_figs, rec_figs, groups_by, store) -> dict:
+    """Data for the charts (the HTML page draws them): trend, attrition funnel, funnel-plot position.
+
+    The attrition funnel reuses the figures and outcome groups the report has computed already;
+    only its stages the report did not compute for the force (CPS, courts) are computed here."""
     from .funnel import attrition
 
     charts = dict(report.charts)
@@ -1120,7 +1120,9 @@ def _charts(report, col, police, years, fam, charge_figs, rec_figs, store) -> di
     with_data = sorted({f.period for f in charge_figs if f.offence == fam}, key=lambda p: p.start)
     if with_data:
         try:
-            charts["attrition"] = attrition(area=police, period=with_data[-1], offence=fam, store=store)
+            charts["attrition"] = attrition(area=police, period=with_data[-1], offence=fam, store=store,
+                                            figures=[f for f in col.objects if getattr(f, "metric", None)],
+                                            groups=groups_by.get((with_data[-1].label, fam)))
         except JusticegapError:
             pass
     return charts

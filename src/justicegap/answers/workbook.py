@@ -2,8 +2,8 @@
 sheets that must travel with the figures (Definitions, Caveats, Not available).
 
 Counts are written as integers, rates as numbers with a percentage format, never as text, so a
-records officer can sort, filter and re-use them; blank cells are missing or suppressed values
-(each table's notes say which).
+records officer can sort, filter and re-use them; blank cells are missing values (each table's
+notes say why), never zeros.
 """
 
 from __future__ import annotations
@@ -108,8 +108,7 @@ def write_xlsx(report: Report, path) -> Path:
                          + ", ".join(p["label"] for p in q["offence"]["parts"][1:])),
              ("Years missing from the data", ", ".join(report.missing.get("years") or []) or "none"),
              ("Asked", ", ".join(f"{k}={v}" for k, v in q["asked"].items() if v not in (None, False, []))),
-             ("Small-cell suppression", "on: derived tables only (see each table's notes)" if report.suppress_small
-              else "off: counts as published (derived tables marked)"),
+             ("Small cells", report.small_cells or "Shown as published."),
              ("Created", report.created),
              ("Licence", LICENCE + " https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/")]
     for note in q.get("notes") or []:

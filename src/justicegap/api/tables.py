@@ -35,14 +35,20 @@ def figure(d: dict) -> Table:
 
 
 def funnel(r: dict) -> Table:
+    """One row per stage, with what must travel with it: its kind (a ratio is not a rate), its
+    editions, its flags, the months or areas a partial figure lacks, and its caveats."""
     cols = ["area_code", "area_name", "offence", "stage", "label", "metric", "available", "period", "volume", "value",
-            "denominator", "ci_low", "ci_high", "unit", "basis", "geography", "edition", "reason"]
+            "denominator", "ci_low", "ci_high", "kind", "unit", "basis", "geography", "edition", "flags", "missing_periods",
+            "missing_areas", "caveats", "reason"]
     rows = []
     for s in r["stages"]:
+        missing = (s.get("figure") or {}).get("missing") or {}
         rows.append([r["area"]["code"], r["area"]["name"], r["offence"]["family"], s["id"], s["label"], s["metric"],
                      s["available"], s["period"]["label"], s.get("volume"), s.get("value") if s["kind"] != "count" else None,
-                     s.get("denominator"), s.get("ci_low"), s.get("ci_high"), s["unit"], s["basis"], s.get("geography"),
-                     _join(s.get("editions")), s.get("reason")])
+                     s.get("denominator"), s.get("ci_low"), s.get("ci_high"), s["kind"], s["unit"], s["basis"], s.get("geography"),
+                     _join(s.get("editions")), _join(s.get("flags")), missing.get("periods"),
+                     _join(f"{a}: {spans}" for a, spans in (missing.get("areas") or {}).items()) or None,
+                     _join(s.get("caveats")), s.get("reason")])
     return cols, rows
 
 

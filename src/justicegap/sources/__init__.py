@@ -44,6 +44,7 @@ class Match:
     header_row: int
     columns: dict[str, int]
     headers: dict[str, str]
+    preamble: tuple[str, ...] = ()  # text of the rows above the header (titles that name the period)
 
 
 @dataclass
@@ -74,14 +75,16 @@ def identify(path: Path) -> tuple[list[Match], list[Near]]:
     mods = modules()
     for sheet in sheets(path):
         best_near = None
-        for number, values in sheet.head(HEADER_SCAN_ROWS):
+        head = sheet.head(HEADER_SCAN_ROWS)
+        for number, values in head:
             keys = {header_key(v) for v in values if v is not None}
             for sid, mod in mods.items():
                 if any(k in keys for k in getattr(mod, "FORBID", ())):
                     continue
                 columns, headers, missing = _match_row(values, mod)
                 if not missing:
-                    found.append(Match(sid, sheet, number, columns, headers))
+                    above = tuple(" ".join(str(v) for v in vals if v not in (None, "")) for n, vals in head if n < number)
+                    found.append(Match(sid, sheet, number, columns, headers, above))
                     break
                 hit = len(mod.HEADER) - len(missing)
                 if hit >= NEAR_MIN_MATCHED and len(missing) <= NEAR_MAX_MISSING and (
@@ -108,9 +111,7 @@ def read_frame(match: Match):
 def parse(match: Match):
     """Facts and notes from one matched sheet."""
     mod = modules()[match.source]
-    preamble = tuple(" ".join(str(v) for v in values if v not in (None, "")) for number, values in match.sheet.head()
-                     if number < match.header_row)
-    ctx = Context(match.sheet.file, match.sheet.name, match.headers, preamble)
+    ctx = Context(match.sheet.file, match.sheet.name, match.headers, match.preamble)
     frame = read_frame(match)
     if frame.height == 0:
         raise ctx.error("the table has a header row but no data rows", match.header_row)

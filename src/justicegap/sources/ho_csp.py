@@ -61,7 +61,8 @@ def normalise(df, ctx):
         firsts = dict(df.select(pl.col("csp"), force.alias("f")).unique("csp").rows())
         csp = fields.mapped(df, "csp", ctx, csp_lookup(firsts), "Community Safety Partnership",
                             "add the spelling to justicegap/reference/area_aliases.csv")
-    parents = pl.Series([areas.get(c).parent for c in csp.to_list()], dtype=pl.String)
+    parent_of = {c: areas.get(c).parent for c in csp.unique().to_list()}  # millions of rows, a few hundred CSPs
+    parents = csp.replace_strict(parent_of, return_dtype=pl.String)
     wrong = df.filter(parents != force)
     if wrong.height:
         col = "csp_code" if "csp_code" in df.columns else "csp"

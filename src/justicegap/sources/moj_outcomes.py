@@ -113,21 +113,20 @@ def _periods(df, ctx):
     if years.is_null().any():
         row = df.filter(years.is_null()).get_column("_row")[0]
         raise ctx.error("no year in this row", row, "year")
-    if "quarter" not in df.columns:
-        ps = [calendar_year(int(y)) for y in years]
-    else:
-        qs = []
-        for text in df.get_column("quarter").to_list():
-            m = re.search(r"([1-4])", clean(text) or "")
-            t = clean(text) or ""
-            months = {"jan": 1, "apr": 2, "jul": 3, "oct": 4}
-            q = int(m[1]) if m else next((v for k, v in months.items() if t.startswith(k)), None)
-            qs.append(q)
-        bad = [i for i, q in enumerate(qs) if q is None]
-        if bad:
-            raise ctx.error(f"'{df.get_column('quarter')[bad[0]] or ''}' is not a calendar quarter (Q1 to Q4)",
-                            df.get_column("_row")[bad[0]], "quarter")
-        ps = [calendar_quarter(int(y), q) for y, q in zip(years, qs)]
+    quarters = df.get_column("quarter") if "quarter" in df.columns else pl.Series([None] * df.height, dtype=pl.String)
+    keys = pl.DataFrame({"y": years, "q": quarters, "_row": df.get_column("_row")})
+    spans = {}
+    for y, text, row in keys.unique(["y", "q"], keep="first", maintain_order=True).rows():  # a few distinct pairs
+        if "quarter" not in df.columns:
+            spans[(y, text)] = calendar_year(int(y))
+            continue
+        t = clean(text) or ""
+        m = re.search(r"([1-4])", t)
+        q = int(m[1]) if m else {"jan": 1, "apr": 2, "jul": 3, "oct": 4}.get(t[:3])
+        if q is None:
+            raise ctx.error(f"'{text or ''}' is not a calendar quarter (Q1 to Q4)", row, "quarter")
+        spans[(y, text)] = calendar_quarter(int(y), q)
+    ps = [spans[k] for k in zip(years.to_list(), quarters.to_list())]
     return (pl.Series([p.start for p in ps], dtype=pl.Date), pl.Series([p.end for p in ps], dtype=pl.Date))
 
 
