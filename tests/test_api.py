@@ -334,3 +334,120 @@ def test_answers_are_cached(client, app):
     for _ in range(3):
         assert client.get(f"{API}/figure", params=params).status_code == 200
     assert app.state.service.cache.hits >= hits + 3
+
+
+# --- errors worded for the API, not the command line ------------------------------------------
+
+def test_errors_name_query_parameters_not_cli_flags(client, lib_store):
+    from justicegap.errors import InvalidParameter
+
+    # the library speaks to the command line...
+    with pytest.raises(InvalidParameter) as lib_err:
+        metrics.compute("outcome_share_cohort", area="Kent", period="2017/18", store=lib_store)
+    assert lib_err.value.parameter == "--outcome"
+    # ...the API names its own query parameter
+    r = client.get(f"{API}/figure", params={"metric": "outcome_share_cohort", "area": "Kent", "period": "2017/18"})
+    assert r.status_code == 422
+    d = r.json()
+    assert d["parameter"] == "outcome"
+    assert d["message"] == "outcome: " + lib_err.value.message
+    r = client.get(f"{API}/figure", params={"metric": "recorded", "area": "Kent", "period": "2017/18", "outcome": "14"})
+    assert r.status_code == 422 and r.json()["parameter"] == "outcome" and r.json()["message"].startswith("outcome: ")
+    for resp in (client.get(f"{API}/figure", params={"metric": "recorded", "area": "Kentt", "period": "2017/18"}),
+                 client.get(f"{API}/areas/Kentt")):
+        assert resp.status_code == 404
+        assert "justicegap areas" not in resp.json()["message"] and f"{API}/areas?search=" in resp.json()["message"]
+    r = client.get(f"{API}/figure", params={"metric": "outcome_share_cohort", "area": "Kent", "period": "2017/18",
+                                             "format": "csv"})
+    assert r.status_code == 422 and r.json()["parameter"] == "outcome"
+
+
+def test_partial_period_error_drops_the_cli_advice(client, lib_store):
+    """The API has no equivalent of --allow-partial for /figure: the clause is dropped, the rest kept."""
+    from justicegap.errors import NotAvailable
+
+    params = {"metric": "cps_conviction_rate", "area": "Kent", "period": "2017/18", "offence": "sexual_offences"}
+    with pytest.raises(NotAvailable) as lib_err:
+        metrics.compute(params["metric"], area="Kent", period="2017/18", offence="sexual_offences", store=lib_store)
+    assert "--allow-partial" in str(lib_err.value)  # the CLI wording stays in the library
+    r = client.get(f"{API}/figure", params=params)
+    assert r.status_code == 409
+    d = r.json()
+    assert "--" not in d["message"] and "allow" not in d["message"]
+    assert "April 2017 to June 2017 (2017/18 Q1) is missing, so no figure is given for the whole period. Available instead: " in d["message"]
+    assert d["available"] == lib_err.value.available and d["holder"] == lib_err.value.holder
+    assert d["message"] == str(lib_err.value).replace(" (use --allow-partial for a flagged partial figure)", "")
+
+
+def test_error_wording_for_http():
+    from justicegap.api import messages
+    from justicegap.errors import InvalidParameter, NotAvailable
+
+    assert messages.parameter("--outcome") == "outcome" and messages.parameter("--allow-partial") == "allow_partial"
+    assert messages.parameter("period") == "period" and messages.parameter(None) is None
+    body = messages.error_body(InvalidParameter("--level", "use pfa, cps_area or csp; see --sort"))
+    assert body == {"error": "InvalidParameter", "message": "level: use pfa, cps_area or csp; see sort", "parameter": "level"}
+    # instructions for whoever runs the server are left as written
+    e = NotAvailable("No edition is loaded.", available=["load it with `justicegap update --source-dir DIR`"])
+    assert messages.error_body(e)["message"] == str(e)
+
+
+# --- the area detail and the service use the library, not copies or computations of it --------
+
+def test_area_detail_reasons_are_the_library_level_messages_without_computing(loaded_home, lib_store, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from justicegap import areas as A
+    from justicegap.api import create_app
+    from justicegap.errors import NotAvailable
+
+    ashford = A.get("E07000105")
+    expected = {}
+    for k, m in metrics.registry().items():
+        if ashford.level in m["levels"]:
+            continue
+        with pytest.raises(NotAvailable) as e:  # what compute says, at any period
+            metrics.compute(k, area=ashford, period="2018/19", outcome="14" if m.get("needs_outcome") else None, store=lib_store)
+        expected[k] = str(e.value)
+    assert expected
+
+    def no_computing(*a, **k):
+        raise AssertionError("the area detail computed a figure to find a level message")
+
+    monkeypatch.setattr(metrics, "compute", no_computing)
+    fresh = create_app(loaded_home / "justicegap.duckdb", warm=False)  # nothing cached
+    try:
+        r = TestClient(fresh, raise_server_exceptions=False).get(f"{API}/areas/E07000105")
+    finally:
+        fresh.state.service.close()
+    assert r.status_code == 200, r.text
+    assert {n["metric"]: n["reason"] for n in r.json()["not_published"]} == expected
+    assert all("police force area only" in expected[k] for k, m in metrics.registry().items()
+               if m["stage"] == "police" and k in expected)
+
+
+def test_boundaries_are_the_library_boundaries_with_their_edition(client, lib_store):
+    from justicegap.sources import ons_geography
+
+    lib = ons_geography.boundaries(lib_store, "pfa")
+    d = client.get(f"{API}/boundaries", params={"level": "pfa"}).json()
+    assert d["type"] == "FeatureCollection" and d["edition"] == lib["edition"]
+    assert [(f["properties"]["code"], f["properties"]["name"]) for f in d["features"]] == \
+        [(f["properties"]["code"], f["properties"]["name"]) for f in lib["features"]]
+    assert len(d["features"]) >= 43
+
+
+def test_service_tiles_a_period_as_the_library_does():
+    from datetime import date
+
+    from justicegap.api.service import _tiles
+    from justicegap.periods import financial_quarter, financial_year
+
+    fy = financial_year(2017)
+    qs = [(q.start, q.end) for q in (financial_quarter(2017, i) for i in (1, 2, 3, 4))]
+    assert _tiles(qs, fy)
+    assert not _tiles(qs[1:], fy)
+    months = [(date(2017, m, 1), date(2017, m, 28 if m == 2 else 30 if m in (4, 6, 9, 11) else 31)) for m in range(4, 13)]
+    assert _tiles(months + [qs[3]], fy)
+    # a year published whole answers for the year, whatever finer rows lie beside it (as in gather)
+    assert _tiles([qs[0], (fy.start, fy.end)], fy)

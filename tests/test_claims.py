@@ -79,3 +79,40 @@ def test_cli_check(loaded):
                                  "--area", "England and Wales", "--period", "2017/18", "--value", "1 in 24"])
     assert r.exit_code == 0, r.output
     assert "matches Charge rate (offences recorded in the period)" in " ".join(r.output.split())
+
+
+def test_measure_with_no_cases_in_its_denominator(loaded):
+    # City of London, 2017/18 Q1, rape of a man: no investigation closed in the quarter, so one basis has nothing to divide by
+    r = check_claim("1% of rapes of men charged", "charge_rate_cohort", "City of London", "2017/18 Q1", "1%", offence="rape_adult_male")
+    by = {c["metric"]: c for c in r["candidates"]}
+    closed = by["charge_rate_closed"]
+    assert closed["available"] and closed["value"] is None and closed["denominator"] == 0
+    assert closed["verdict"] == "no figure: no cases in the denominator"
+    assert closed["difference"] is None and "charge_rate_closed" not in r["matched"] + r["consistent"]
+    assert "Charge rate (investigations closed in the period) [charge_rate_closed]: no figure: no cases in the denominator (0 of 0)" in r["summary"]
+    assert r["consistent"] == ["charge_rate_cohort"]  # 0 of 3: the claim lies in its interval
+    assert r["summary"].count("[charge_rate_cohort]") == 1  # named once, not again among 'the other bases'
+
+
+def test_cli_check_with_no_cases_in_the_denominator(loaded):
+    from justicegap.cli import app
+
+    r = CliRunner().invoke(app, ["check", "x", "--metric", "charge_rate_cohort", "--area", "City of London", "--period", "2017/18 Q1",
+                                 "--offence", "rape_adult_male", "--value", "1%"])
+    assert r.exit_code == 0, r.output
+    assert "no figure: no cases in the denominator" in " ".join(r.output.split())
+
+
+def test_summary_when_no_measure_gives_a_figure():
+    from justicegap.answers.claims import _show, _summary
+
+    claimed = parse_value("1%")
+    cands = [{"metric": m, "name": m, "kind": k, "unit": "offences", "basis_text": "", "available": True, "value": None,
+              "numerator": 0, "denominator": 0, "ci_low": None, "ci_high": None, "flags": ["no_denominator"],
+              "verdict": "no figure: no cases in the denominator", "difference": None}
+             for m, k in (("charge_rate_closed", "proportion"), ("charge_ratio_period", "ratio"))]
+    text = _summary(claimed, cands, [], [])
+    assert "cannot be checked" in text and "nearest" not in text
+    assert "charge_rate_closed]: no figure: no cases in the denominator (0 of 0)" in text
+    assert _show({**cands[0], "numerator": None, "denominator": None}) == "no figure: no cases in the denominator"
+    assert _show({**cands[0], "kind": "count", "value": 2238.0}) == "2,238 offences"

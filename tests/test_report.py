@@ -10,6 +10,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from justicegap.answers.report import build_report
@@ -149,7 +151,9 @@ def test_not_available_covers_borough_conviction_rates_and_no_crimes(kent):
     assert "police force area" in borough["reason"] and "Crown Prosecution Service" in borough["holder"]
     assert any(p.startswith("Police outcomes and charge rates by local area") for p in parts)
     nocrime = next(n for p, n in parts.items() if "no-crimed" in p)
+    assert nocrime["part"].startswith("Crime records cancelled by the police (formerly 'no-crimed')")
     assert "Home Office" in nocrime["holder"]
+    assert not [n for n in kent.not_available if "written off" in n["part"] + n["reason"]]
     accused = next(n for p, n in parts.items() if p.startswith("Age and sex of the accused"))
     assert "Ministry of Justice" in accused["holder"]
     assert all(n["reason"] for n in kent.not_available)
@@ -250,20 +254,196 @@ def test_default_years_are_the_last_ten_loaded(loaded_home):
     assert "local" in {t.id for t in r.tables}
 
 
-def test_small_cells_suppressed_only_in_derived_tables(loaded_home, shared_data):
+BANDS = {"16 and over": ("19C", "19F"), "13 to 15": ("19D", "19G"), "Under 13": ("19E", "19H")}
+
+
+def recoverable_blanks(report) -> list:
+    """Blank (suppressed) cells of the victims cross-tab whose value the report itself gives away:
+    each sex-and-band cell is one offence code's count, which the table by offence code shows, and
+    each total is a sum of those."""
+    shown = {(r["Financial year"], r["Offence code"]): r["Offences recorded"] for r in report.table("victims").records()}
+    out = []
+    for r in report.table("victims_crosstab").records():
+        y = r["Financial year"]
+        for band, (fcode, mcode) in BANDS.items():
+            codes = {"Female": (fcode,), "Male": (mcode,), "Both": (fcode, mcode)}[r["Victim sex"]]
+            if r[band] is None and all((y, c) in shown for c in codes):
+                out.append((y, r["Victim sex"], band))
+        all_codes = {"Female": ("19C", "19D", "19E"), "Male": ("19F", "19G", "19H")}.get(r["Victim sex"], tuple(RAPE))
+        if r["All ages"] is None and all((y, c) in shown for c in all_codes):
+            out.append((y, r["Victim sex"], "All ages"))
+    return out
+
+
+def test_small_counts_in_the_victims_tables_are_published_counts(loaded_home, shared_data):
+    # City of London, 2017/18: 2 rapes of girls under 13 (19E) and 3 of men (19F), both published by the Home Office
     raw = raw_pfa(shared_data, "London, City of")
     with Store(loaded_home / "justicegap.duckdb", read_only=True) as s:
         r = build_report("City of London", start="2017/18", end="2017/18", offence="rape", suppress_small=True, store=s)
-    x = r.table("victims_crosstab")
-    female = next(row for row in x.records() if row["Victim sex"] == "Female")
-    male = next(row for row in x.records() if row["Victim sex"] == "Male")
-    assert raw[("19E", "Rape offences")] == 2 and female["Under 13"] is None
-    assert raw[("19F", "Rape offences")] == 3 and male["16 and over"] is None
-    assert female["All ages"] == sum(raw[(c, "Rape offences")] for c in ("19C", "19D", "19E"))
-    assert female["Suppressed"] and x.suppressed
-    # the published table by offence code is shown as published
+        plain = build_report("City of London", start="2017/18", end="2017/18", offence="rape", store=s)
     by_code = {row["Offence code"]: row["Offences recorded"] for row in r.table("victims").records()}
-    assert by_code["19E"] == 2
+    assert by_code["19E"] == raw[("19E", "Rape offences")] == 2 and by_code["19F"] == raw[("19F", "Rape offences")] == 3
+    x = r.table("victims_crosstab")
+    rows = {row["Victim sex"]: row for row in x.records()}
+    assert rows["Female"]["Under 13"] == 2 and rows["Male"]["16 and over"] == 3
+    for sex, codes in (("Female", ("19C", "19D", "19E")), ("Male", ("19F", "19G", "19H"))):
+        for band, (fcode, mcode) in BANDS.items():
+            assert rows[sex][band] == raw[(fcode if sex == "Female" else mcode, "Rape offences")]
+        assert rows[sex]["All ages"] == sum(raw[(c, "Rape offences")] for c in codes)
+    for band, pair in BANDS.items():
+        assert rows["Both"][band] == sum(raw[(c, "Rape offences")] for c in pair)
+    assert rows["Both"]["All ages"] == sum(v for (c, _), v in raw.items() if c in RAPE)
+    # no cell is blanked, so none can be worked back from the table by offence code
+    assert recoverable_blanks(r) == []
+    assert all(v is not None for row in x.rows for v in row)
+    assert "Suppressed" not in [c.name for c in x.columns]
+    # the decision is written down where the reader sees it
+    assert any("--suppress-small" in n and "not a small-cell table" in n.lower() for n in x.notes)
+    assert "no cell is blanked" in r.small_cells and "no count is suppressed" in plain.small_cells.lower()
+    # --suppress-small changes no figure in any table
+    assert [(t.id, t.rows) for t in r.tables] == [(t.id, t.rows) for t in plain.tables]
+
+
+_count = st.one_of(st.integers(0, 4), st.integers(5, 400))
+_codes = st.fixed_dictionaries({c: _count for c in sorted(RAPE)})
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from(["2016/17", "2017/18", "2018/19"]), _codes, min_size=1), st.booleans())
+def test_victims_crosstab_holds_only_published_counts_and_their_sums(code_figs, suppress_small):
+    from justicegap import areas as A
+    from justicegap.answers.report import _victim_crosstab
+
+    x = _victim_crosstab(code_figs, A.resolve("City of London"), suppress_small)
+    recs = x.records()
+    assert len(recs) == 3 * len(code_figs)
+    for r in recs:
+        counts = code_figs[r["Financial year"]]
+        for band, (fcode, mcode) in BANDS.items():
+            want = {"Female": counts[fcode], "Male": counts[mcode], "Both": counts[fcode] + counts[mcode]}[r["Victim sex"]]
+            assert r[band] == want  # a published count (or the sum of two), never blanked
+        want = {"Female": counts["19C"] + counts["19D"] + counts["19E"], "Male": counts["19F"] + counts["19G"] + counts["19H"],
+                "Both": sum(counts.values())}[r["Victim sex"]]
+        assert r["All ages"] == want
+    assert any("not a small-cell table" in n.lower() for n in x.notes)
+
+
+def test_from_without_to_describes_the_years_used(loaded_home):
+    with Store(loaded_home / "justicegap.duckdb", read_only=True) as s:
+        r = build_report("Kent", start="2016/17", offence="rape", store=s)
+        with pytest.raises(InvalidParameter) as e:
+            build_report("Kent", start="2020/21", offence="rape", store=s)
+    assert r.question["years"] == ["2016/17", "2017/18", "2018/19"]
+    how = r.question["period"]["how"]
+    assert "ten" not in how and "from 2016/17" in how and "2018/19" in how and "latest" in how
+    assert how in r.question["text"]
+    assert "--from" in str(e.value) and "2018/19" in str(e.value)
+
+
+def test_ratios_are_not_labelled_rates(kent):
+    t = kent.table("charges")
+    names = [c.name for c in t.columns]
+    assert "Rate" in names and "Ratio" in names
+    for r in t.records():
+        kind = "Ratio" if r["Metric"] == "charge_ratio_period" else "Rate"
+        other = "Rate" if kind == "Ratio" else "Ratio"
+        assert r[kind] is not None and r[other] is None, r
+    assert "not a rate" in t.columns[names.index("Ratio")].description
+
+
+def test_trend_chart_axis_named_by_kind(kent):
+    from justicegap.answers.html import trend_chart
+
+    trend = kent.charts["trend"]
+    spec, text = trend_chart(trend)
+    y = spec["layer"][0]["encoding"]["y"]
+    assert {p["kind"] for p in trend["points"] if p["kind"] != "count"} == {"proportion", "ratio"}
+    assert y["title"] == "Rate or ratio (see the legend)"
+    series = {p["series"] for p in spec["layer"][0]["data"]["values"]}
+    assert "Charges in the period per offence recorded in the period (a ratio, not a rate)" in series
+    assert "rate or ratio" in text
+    ratios = {**trend, "points": [p for p in trend["points"] if p["kind"] == "ratio"]}
+    rates = {**trend, "points": [p for p in trend["points"] if p["kind"] == "proportion"]}
+    assert trend_chart(ratios)[0]["layer"][0]["encoding"]["y"]["title"] == "Ratio"
+    assert trend_chart(rates)[0]["layer"][0]["encoding"]["y"]["title"] == "Rate"
+
+
+def test_code_counts_one_query_per_year(loaded_home, shared_data):
+    from justicegap import metrics
+    from justicegap.answers.report import _code_counts
+
+    raw = raw_pfa(shared_data, "Kent")
+    with Store(loaded_home / "justicegap.duckdb", read_only=True) as s:
+        g = metrics.compute("recorded", area="Kent", period="2017/18", offence="sexual_offences", store=s).gathered
+        con, queries = s.con, []
+
+        class Counting:
+            def execute(self, sql, *args):
+                queries.append(sql)
+                return con.execute(sql, *args)
+
+        s.con = Counting()
+        try:
+            codes = sorted(RAPE | {"20A", "20B", "19J", "19K"})
+            got = _code_counts(s, g, codes)
+        finally:
+            s.con = con
+    assert len(queries) == 1
+    for c in codes:
+        have = [v for (code, _), v in raw.items() if code == c]
+        assert got[c] == (sum(have) if have else (None if c in ("19J", "19K") else 0))
+
+
+def test_report_reuses_its_figures_for_the_attrition_chart(loaded_home, monkeypatch):
+    from types import SimpleNamespace
+
+    from justicegap import areas as A
+    from justicegap import metrics
+    from justicegap.answers import funnel, report
+
+    calls = Counter()
+
+    def counting(metric_id, **kw):
+        calls[(metric_id, kw["area"].code, str(kw["period"]), kw.get("offence"))] += 1
+        return metrics.compute(metric_id, **kw)
+
+    # the funnel's own computations only (the comparison with other forces computes Kent's rate again, by design)
+    proxy = SimpleNamespace(**{k: getattr(metrics, k) for k in dir(metrics) if not k.startswith("__")})
+    proxy.compute = counting
+    monkeypatch.setattr(funnel, "metrics", proxy)
+    other = A.get("CPS-EM")
+    monkeypatch.setattr(metrics, "_cps_area_of", lambda area: other)  # the report asks metrics which CPS Area a force is in
+    with Store(loaded_home / "justicegap.duckdb", read_only=True) as s:
+        r = build_report("Kent", start="2017/18", end="2017/18", offence="rape", store=s)
+    att = r.charts["attrition"]
+    assert att["period"]["label"] == "2017/18"
+    assert not [k for k in calls if k[0] in ("recorded", "charge_rate_cohort", "charge_rate_closed")], calls
+    assert not [k for k in calls if k[0] == "outcome_share_cohort"]  # one gather, not one compute per group
+    stages = {x["id"]: x for x in att["stages"]}
+    assert stages["recorded"]["volume"] == 2529 and (stages["police_charged"]["numerator"], stages["police_charged"]["denominator"]) == (42, 2529)
+    groups = {g["label"]: g["count"] for g in att["outcome_groups"]}
+    table = {row["Outcome group"]: row["Offences"] for row in r.table("outcomes").records() if row["Offence"] == "Rape"}
+    assert groups == {k: v for k, v in table.items() if v} and sum(groups.values()) == 2529
+    # one implementation each of the calendar year and the CPS Area lookups
+    assert report.calendar_overlap is funnel.calendar_overlap
+    assert r.question["cps_area"]["code"] == "CPS-EM"
+
+
+def test_newcombe_difference_and_unused_parameters():
+    import inspect
+
+    from justicegap import metrics
+    from justicegap.answers import claims, disclosure, report
+
+    # Newcombe (1998), Statistics in Medicine 17:873-890, Table II example: 56/70 against 48/80, method 10
+    d, lo, hi = report.newcombe_difference(48, 80, 56, 70)
+    assert d == pytest.approx(0.2) and lo == pytest.approx(0.0524, abs=5e-5) and hi == pytest.approx(0.3339, abs=5e-5)
+    assert list(inspect.signature(report.newcombe_difference).parameters) == ["k1", "n1", "k2", "n2"]
+    assert list(inspect.signature(report._code_counts).parameters) == ["store", "g", "codes"]
+    assert "claim_text" not in inspect.signature(claims._summary).parameters
+    assert not hasattr(disclosure.Suppression, "reason")
+    stages = {m["stage"] for m in metrics.registry().values() if m.get("stage") != "police"}
+    assert set(report.STAGE_TITLES) == stages
 
 
 @pytest.mark.parametrize("kwargs, error, needle", [
@@ -291,6 +471,8 @@ def test_html_page_structure(kent, tmp_path):
     assert page.count("<caption") >= len(kent.tables)
     assert "<main" in page and "<nav" in page and "<header" in page
     assert "Conviction rates by local area" in page
+    assert "<dt>Small cells</dt><dd>Shown as published: no count is suppressed.</dd>" in page
+    assert "<th scope=\"col\" class=\"num\">Ratio</th>" in page
 
 
 # --- the command line -------------------------------------------------------------------------------

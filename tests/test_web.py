@@ -159,3 +159,265 @@ def test_assets_are_served_locally(client):
     assert client.get(assets.VEGA_PATH, headers={"If-None-Match": r.headers["etag"]}).status_code == 304
     for f in ("/static/app.css", "/static/app.js"):
         assert client.get(f).status_code == 200
+
+
+# --- what travels with each figure on the pages (review findings) ------------------------------
+
+import html as _html  # noqa: E402
+import json  # noqa: E402
+import shutil  # noqa: E402
+
+
+def spec_of(html: str, chart: str) -> dict:
+    m = re.search(rf'<script type="application/json" id="{chart}-spec">(.*?)</script>', html, re.S)
+    assert m, f"no spec for {chart}"
+    return json.loads(m.group(1))
+
+
+def alt_of(html: str, chart: str) -> str:
+    m = re.search(rf'id="{chart}" role="img" aria-label="([^"]*)"', html)
+    assert m, f"no text alternative for {chart}"
+    return _html.unescape(m.group(1))
+
+
+def table_of(html: str, name: str) -> str:
+    m = re.search(rf'<table class="data" data-table="{name}">(.*?)</table>', html, re.S)
+    assert m, f"no table {name}"
+    return m.group(1)
+
+
+def stage_rows(html: str) -> dict[str, str]:
+    return dict(re.findall(r'<tr data-stage="([a-z_]+)">(.*?)</tr>', html, re.S))
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+@pytest.fixture
+def lib(app):
+    with app.state.service.cursor() as s:
+        yield s
+
+
+def test_compare_page_of_a_ratio_has_no_limits_and_says_why(client, lib):
+    """charge_ratio_period has no pooled target: the page gave a 500 reading cmp.target."""
+    from justicegap.answers.compare import compare
+
+    r = client.get("/compare", params={"metric": "charge_ratio_period", "period": "2017/18", "level": "pfa"})
+    html = _check_page(r)
+    expected = compare("charge_ratio_period", level="pfa", period="2017/18", store=lib)
+    assert "target" not in expected
+    assert 'id="chart-funnelplot"' not in html and "data-no-limits" in html
+    t = text_of(html)
+    assert "No funnel plot" in t and "a ratio of two counts of different cases" in t
+    for c in expected["caveats"]:
+        assert _html.escape(c) in html
+    assert html.count("data-code=") == len(expected["areas"]) == 43
+    assert "Against the 99.8% limits" not in t  # no limits, so no position against them
+    kent = next(a for a in expected["areas"] if a["area"]["name"] == "Kent")
+    row = re.search(r'data-code="E23000032">(.*?)</tr>', html, re.S).group(1)
+    assert f"{kent['numerator']:,.0f}" in row and f"{kent['denominator']:,.0f}" in row
+    assert _pct(kent["numerator"] / kent["denominator"]) in row
+    assert "Value (ratio)" in t
+    assert expected["editions"] == ["ho_outcomes-20440511f940"]
+    assert "edition: ho_outcomes-20440511f940" in t
+
+
+def test_ratio_map_and_trend_read_as_percentages(client, lib):
+    """A ratio was formatted as a count: '0 in London, City of to 0 in Derbyshire'."""
+    from justicegap.answers.compare import compare
+
+    html = _check_page(client.get("/", params={"metric": "charge_ratio_period", "period": "2017/18"}))
+    cmp = compare("charge_ratio_period", level="pfa", period="2017/18", store=lib)
+    known = [a for a in cmp["areas"] if a["value"] is not None]
+    lo = min(known, key=lambda a: a["numerator"] / a["denominator"])
+    hi = max(known, key=lambda a: a["numerator"] / a["denominator"])
+    if 'id="chart-map"' in html:
+        spec = spec_of(html, "chart-map")
+        enc = spec["layer"][1]["encoding"]
+        assert enc["color"]["legend"]["format"] == ".1%"
+        assert next(x for x in enc["tooltip"] if x["field"] == "value")["format"] == ".1%"
+        alt = alt_of(html, "chart-map")
+        assert (f"from {_pct(lo['numerator'] / lo['denominator'])} in {lo['area']['name']} to "
+                f"{_pct(hi['numerator'] / hi['denominator'])} in {hi['area']['name']}") in alt
+        assert "ho_outcomes-20440511f940" in alt
+    derbyshire = next(a for a in cmp["areas"] if a["area"]["name"] == "Derbyshire")
+    assert _pct(derbyshire["numerator"] / derbyshire["denominator"]) in table_of(html, "map")
+
+    html = _check_page(client.get("/area/E23000032", params={"metric": "charge_ratio_period", "period": "2017/18"}))
+    spec = spec_of(html, "chart-trend-charge_ratio_period")
+    line = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "line")
+    assert line["encoding"]["y"]["axis"]["format"] == ".1%"
+    assert next(x for x in line["encoding"]["tooltip"] if x["field"] == "value")["format"] == ".1%"
+    alt = alt_of(html, "chart-trend-charge_ratio_period")
+    q1 = metrics.compute("charge_ratio_period", area="Kent", period="2017/18 Q1", store=lib)
+    assert f"2017/18 Q1 {_pct(q1.numerator / q1.denominator)}" in alt
+    fig = metrics.compute("charge_ratio_period", area="Kent", period="2017/18", store=lib)
+    t = text_of(html)
+    # the headline and the area against the others: a ratio, with its two counts
+    assert f"{fig.numerator:,.0f} against {fig.denominator:,.0f} offences; a ratio, not a share" in t
+
+
+@pytest.fixture(scope="module")
+def moj_client(loaded_home, tmp_path_factory):
+    """The loaded store plus an MoJ Outcomes by Offence file in the official layout (no real copy
+    exists), so that the funnel has its ratio stages: the court's conviction ratio and
+    convictions per offence recorded."""
+    from fastapi.testclient import TestClient
+    from test_sources_moj_outcomes import COUNT_HEADER, count_rows, write_csv
+
+    from justicegap import update
+    from justicegap.api import create_app
+    from justicegap.store import Store
+
+    home = tmp_path_factory.mktemp("moj-home")
+    shutil.copy(loaded_home / "justicegap.duckdb", home / "justicegap.duckdb")
+    with Store(home / "justicegap.duckdb") as s:
+        update.load_file(s, write_csv(home / "outcomes.csv", COUNT_HEADER, count_rows()))
+    app = create_app(home / "justicegap.duckdb", warm=False)
+    yield TestClient(app, raise_server_exceptions=False)
+    app.state.service.close()
+
+
+def test_stage_table_labels_ratios_as_ratios(moj_client):
+    """The funnel's 'Rate' column held moj_conviction_ratio and conviction_to_recorded_ratio."""
+    funnel = moj_client.get("/api/v1/funnel", params={"area": "Kent", "period": "2017/18"}).json()
+    stages = {s["id"]: s for s in funnel["stages"] if s["available"]}
+    ratios = [i for i, s in stages.items() if s["kind"] == "ratio"]
+    assert {stages[i]["metric"] for i in ratios} == {"moj_conviction_ratio", "conviction_to_recorded_ratio"}
+    html = _check_page(moj_client.get("/area/E23000032", params={"period": "2017/18", "offence": "rape"}))
+    assert '<th scope="col" class="num">Rate</th>' not in html
+    assert "Rate or ratio" in html
+    rows = stage_rows(html)
+    for i in ratios:
+        s = stages[i]
+        cells = text_of(rows[i])
+        assert f"{_pct(s['numerator'] / s['denominator'])} ratio" in cells and " rate" not in cells
+        assert f"{s['denominator']:,.0f}" in cells
+    assert f"{_pct(stages['police_charged']['value'])} rate; 95% CI" in text_of(rows["police_charged"])
+    alt = alt_of(html, "chart-funnel")
+    s = stages["moj_convicted"]
+    assert f"{s['volume']:,.0f} defendants (ratio {_pct(s['value'])} against {s['denominator']:,.0f})" in alt
+    assert f"({_pct(s['value'])} of" not in alt  # a ratio is not a share of its denominator
+
+
+def test_funnel_shows_each_stage_edition_and_flags(client):
+    """A CPS year with three months missing was shown as '2017/18' with no mark."""
+    params = {"area": "E23000032", "period": "2017/18", "offence": "sexual_offences"}
+    funnel = client.get("/api/v1/funnel", params={"area": "Kent", "period": "2017/18", "offence": "sexual_offences"}).json()
+    stages = {s["id"]: s for s in funnel["stages"] if s["available"]}
+    partial = [s for s in stages.values() if "partial" in s["flags"]]
+    assert {s["id"] for s in partial} >= {"cps_completed", "cps_convicted"}
+    html = _check_page(client.get("/area/E23000032", params={**params, "metric": "charge_rate_cohort"}))
+    rows = stage_rows(html)
+    alt = alt_of(html, "chart-funnel")
+    chart = {r["stage"]: r for r in spec_of(html, "chart-funnel")["data"]["values"]}
+    for s in stages.values():
+        cells = text_of(rows[s["id"]])
+        for e in s["editions"]:
+            assert e in cells
+        if len(s["editions"]) > 2:
+            assert f"{len(s['editions'])} editions of cps_case_outcomes" in cells
+            assert f"{s['label']}: " in alt and f"{len(s['editions'])} editions of cps_case_outcomes" in alt
+        else:
+            assert f"(edition: {', '.join(s['editions'])})" in alt
+        for flag, words in (("partial", "partial"), ("provisional", "provisional"), ("maturing", "maturing"),
+                            ("low_count", "low count"), ("excludes_areas", "excludes")):
+            assert (words in cells) == (flag in s["flags"]), (s["id"], flag)
+            assert (words in chart[s["label"]]["text"]) == (flag in s["flags"]), (s["id"], flag)
+    for s in partial:
+        months = s["figure"]["missing"]["periods"]
+        assert months == "April 2017 to June 2017 (2017/18 Q1)"
+        assert f"partial: no data for {months}" in text_of(rows[s["id"]])
+        assert f"{s['period']['label']} (partial)" in text_of(rows[s["id"]])
+        assert f"partial: no data for {months}" in chart[s["label"]]["flags"]
+        assert f"partial: no data for {months}" in alt
+
+
+def test_funnel_downloads_carry_flags_missing_periods_caveats_and_editions(client):
+    params = {"area": "E23000032", "period": "2017/18", "offence": "sexual_offences"}
+    funnel = client.get("/api/v1/funnel", params=params).json()
+    stages = {s["id"]: s for s in funnel["stages"]}
+    for r in (client.get("/api/v1/funnel", params={**params, "format": "csv"}), client.get("/download/funnel.csv", params=params)):
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+        rows = {x["stage"]: x for x in csv.DictReader(io.StringIO(r.text))}
+        assert {"flags", "missing_periods", "caveats", "edition", "kind"} <= set(next(iter(rows.values())))
+        for sid, row in rows.items():
+            s = stages[sid]
+            assert row["edition"].split("; ") == (s.get("editions") or [""])
+            assert row["flags"] == "; ".join(s.get("flags") or [])
+            assert row["caveats"] == "; ".join(s.get("caveats") or [])
+            assert row["missing_periods"] == ((s.get("figure") or {}).get("missing") or {}).get("periods", "")
+        cps = rows["cps_convicted"]
+        assert "partial" in cps["flags"].split("; ") and "provisional" in cps["flags"].split("; ")
+        assert cps["missing_periods"] == "April 2017 to June 2017 (2017/18 Q1)"
+        assert cps["caveats"].startswith("PARTIAL: the data do not cover April 2017 to June 2017")
+        assert len(cps["edition"].split("; ")) == 9
+
+
+def test_comparisons_show_their_editions(client, lib):
+    from justicegap.answers.compare import compare
+
+    cmp = compare("charge_rate_cohort", level="pfa", period="2017/18", store=lib)
+    for url in ("/", "/compare"):
+        html = _check_page(client.get(url, params={"period": "2017/18", "metric": "charge_rate_cohort"}))
+        shown = re.search(r"<span data-editions>(.*?)</span>", html).group(1)
+        assert shown == ", ".join(cmp["editions"]) == "ho_outcomes-20440511f940"
+    # many editions (a CPS year of monthly files): counted in the caption, every one listed
+    cmp = compare("cps_conviction_rate", level="pfa", period="2016/17", offence="sexual_offences", store=lib)
+    assert len(cmp["editions"]) == 12
+    html = _check_page(client.get("/compare", params={"period": "2016/17", "metric": "cps_conviction_rate",
+                                                      "offence": "sexual_offences"}))
+    assert re.search(r"<span data-editions>(.*?)</span>", html).group(1) == "12 editions of cps_case_outcomes"
+    assert all(e in html for e in cmp["editions"])
+
+
+def test_outcome_groups_show_their_denominator_and_edition(client, lib):
+    html = _check_page(client.get("/area/E23000032", params={"period": "2017/18", "offence": "sexual_offences"}))
+    table = table_of(html, "outcomes")
+    fig = metrics.compute("outcome_share_cohort", area="Kent", period="2017/18", offence="sexual_offences",
+                          outcome="charged", store=lib)
+    caption = text_of(re.search(r"<caption>(.*?)</caption>", table, re.S).group(1))
+    assert f"of the {fig.denominator:,.0f} offences (sexual offences) recorded in Kent in 2017/18" in caption
+    assert "sexual offences offences" not in caption
+    assert fig.edition in caption
+    assert table.count(f'data-denominator="{fig.denominator}"') == len(re.findall(r"<tr><th scope=\"row\">", table))
+    alt = alt_of(html, "chart-outcomes")
+    assert f"as shares of the {fig.denominator:,.0f} offences recorded" in alt and fig.edition in alt
+
+
+def test_area_on_the_funnel_plot_has_its_numerator_denominator_and_edition(client, lib):
+    from justicegap.answers.compare import compare
+
+    html = _check_page(client.get("/area/E23000032", params={"period": "2017/18", "metric": "charge_rate_cohort"}))
+    cmp = compare("charge_rate_cohort", level="pfa", period="2017/18", store=lib)
+    kent = next(a for a in cmp["areas"] if a["area"]["code"] == "E23000032")
+    para = text_of(re.search(r"<p data-position=[^>]*>(.*?)</p>", html, re.S).group(1))
+    assert (f"Kent: {_pct(kent['value'])} ({kent['numerator']:,.0f} of {kent['denominator']:,.0f} offences; "
+            f"edition {kent['edition']}), {kent['position']} the 99.8% control limits around the "
+            f"{100 * cmp['target']:.2f}% rate of all 43 areas ({cmp['target_numerator']:,.0f} of "
+            f"{cmp['target_denominator']:,.0f})") in para
+    assert (kent["numerator"], kent["denominator"]) == (42, 2529)
+    alt = alt_of(html, "chart-funnelplot")
+    assert f"42 of 2,529 offences; edition {kent['edition']}" in alt
+
+
+def test_other_figures_carry_basis_population_and_flags(client, lib):
+    # a rate per 100,000 with its count and population
+    html = _check_page(client.get("/area/E23000032", params={"period": "2017/18", "metric": "recorded_per_100k"}))
+    fig = metrics.compute("recorded_per_100k", area="Kent", period="2017/18", store=lib)
+    t = text_of(html)
+    assert f"{fig.numerator:,.0f} offences; population {fig.denominator:,.0f}" in t
+    assert fig.population["note"] in t
+    # timeliness: each average with its basis
+    html = _check_page(client.get("/area/K04000001", params={"period": "2018/19"}))
+    timely = table_of(html, "timeliness")
+    with_basis = re.findall(r'<tr><th scope="row">(.*?)</th><td class="num">.*?</td><td>(.*?)</td><td>(.*?)</td>', timely)
+    assert with_basis and all(basis == "completed in period" for _, _, basis in with_basis)
+    # a partial figure's reason on a page names no command-line flag
+    html = _check_page(client.get("/area/E23000032", params={"period": "2017/18", "offence": "sexual_offences",
+                                                             "metric": "cps_conviction_rate"}))
+    t = text_of(html)
+    assert "April 2017 to June 2017 (2017/18 Q1) is missing" in t
+    assert "--allow-partial" not in t

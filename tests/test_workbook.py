@@ -110,3 +110,14 @@ def test_derived_table_marked(book):
     _, wb = book
     assert "Derived by justicegap" in wb["Victims sex x age"].cell(2, 1).value
     assert wb["Charge rates"].cell(2, 1).value.startswith("As published")
+
+
+def test_cover_says_what_small_cell_suppression_did_and_ratios_are_ratios(book):
+    r, wb = book
+    cover = {row[0].value: row[1].value for row in wb["Cover"].iter_rows(max_row=20, max_col=2) if row[0].value}
+    assert cover["Small cells"] == r.small_cells == "Shown as published: no count is suppressed."
+    header, rows = _table(wb["Charge rates"])
+    k = {h: i for i, h in enumerate(header)}
+    ratio = [x for x in rows if x[k["Metric"]].value == "charge_ratio_period"]
+    assert ratio and all(x[k["Rate"]].value is None and isinstance(x[k["Ratio"]].value, (int, float)) for x in ratio)
+    assert all("%" in x[k["Ratio"]].number_format for x in ratio)
