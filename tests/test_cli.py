@@ -71,6 +71,8 @@ def test_sources_areas_metrics(loaded_home):
     assert {"ho_pfa", "ho_outcomes", "ons_csp_tables"} <= {e["dataset"] for e in eds}
     assert all(len(e["sha256"]) == 64 for e in eds)
     assert all(e["rows"] > 0 for e in eds if e["dataset"].startswith("ho_"))
+    table = run("sources", home=loaded_home).stdout
+    assert "None" not in table and "(no facts)" in table  # lookups and boundaries cover no period
     lineage = json.loads(run("sources", "--lineage", eds[0]["edition"], "--json", home=loaded_home).stdout)
     assert lineage["lineage"][0]["action"] == "retrieved"
     pfa = json.loads(run("areas", "--level", "pfa", "--json", home=loaded_home).stdout)

@@ -41,6 +41,47 @@ def test_lookup_becomes_geo_lookup_without_facts(store):
     assert by_lad["E07000112"][0][1] == "Folkestone and Hythe" and by_lad["E07000112"][0][4] == "E23000032"
 
 
+def _reference_pairs():
+    """The package's reference table read as a plain CSV, not through the loader."""
+    import csv
+
+    path = Path(ons_geography.__file__).resolve().parents[1] / "reference" / "lad_csp_pfa.csv"
+    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if not ln.startswith("#")]
+    return {(r["lad_code"], r["csp_code"], r["pfa_code"]) for r in csv.DictReader(lines)}
+
+
+def test_lookup_checked_against_the_reference(store):
+    import csv
+
+    with open(LOOKUP, encoding="utf-8-sig") as f:
+        published = {(r["ltla24_code"], r["csp24_code"], r["pfa24_code"]) for r in csv.DictReader(f)}
+    assert published == _reference_pairs()  # the reference was written from this lookup
+    res = update.load_file(store, LOOKUP)
+    assert res[0].message == ""
+    lineage = [detail for _, _, detail, _ in store.lineage(res[0].edition)]
+    assert any(f"agrees with justicegap's reference table lad_csp_pfa.csv for all {len({p[0] for p in published})} districts" in d
+               for d in lineage)
+
+
+def test_lookup_that_differs_from_the_reference_is_a_warning(store, tmp_path):
+    lines = LOOKUP.read_text(encoding="utf-8-sig").splitlines()
+    header, rows = lines[0], lines[1:]
+    # Ashford placed in Sussex, and Boston left out
+    moved = [r.replace("E07000105,Ashford,E22000137,Ashford,E23000032,Kent", "E07000105,Ashford,E22000137,Ashford,E23000033,Sussex")
+             for r in rows if not r.startswith("E07000136,")]
+    assert len(moved) == len(rows) - 1 and any("E07000105,Ashford" in r and "E23000033" in r for r in moved)
+    path = tmp_path / "lookup-changed.csv"
+    path.write_text("\n".join([header, *moved]) + "\n")
+    before = counts(store, GEO_TABLES)
+    res = update.load_file(store, path)
+    assert res[0].status == "loaded"
+    msg = res[0].message
+    assert "differs from justicegap's reference table lad_csp_pfa.csv" in msg
+    assert "1 reference districts not in this lookup (E07000136)" in msg
+    assert "1 districts placed in another partnership or force (E07000105)" in msg
+    assert counts(store, GEO_TABLES)[2] == before[2] + len(moved)  # geo_lookup: kept, with the warning
+
+
 def test_older_vintage_lookup_placed_through_reference(store):
     update.load_file(store, LAD22)
     got = dict((r[0], r[1:]) for r in store.con.execute(

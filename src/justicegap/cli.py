@@ -178,7 +178,7 @@ def sources(catalogue: bool = typer.Option(False, "--catalogue", help="List the 
     t = Table("dataset", "edition", "file", "published", "loaded", "sha256", "rows", "covers")
     for e in eds:
         t.add_row(e.dataset, e.edition, e.file_name, str(e.published or ""), f"{e.loaded_at:%Y-%m-%d %H:%M}", e.sha256[:16],
-                  f"{e.rows:,}", f"{e.period_start}..{e.period_end}")
+                  f"{e.rows:,}", f"{e.period_start}..{e.period_end}" if e.period_start else "(no facts)")
     _console().print(t)
 
 

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from . import sources
+from .sources import fields
 from .errors import InputError, JusticegapError
 from .readers import kind
 from .store import Store, sha256_of
@@ -91,12 +92,13 @@ def load_file(store: Store, path: Path, *, published: date | None = None, url: s
                 lineage = [("retrieved", url or f"local file {path.resolve()}"),
                            ("identified", f"{sources.modules()[dataset].TITLE} by its header row"
                             + (f" (from zip archive {path.name})" if member != path else "")),
-                           *[("normalised", n) for n in notes], *([("dated", when_note)] if when_note else [])]
+                           *[("normalised", str(n)) for n in notes], *([("dated", when_note)] if when_note else [])]
                 ed = store.load(dataset=dataset, title=sources.modules()[dataset].TITLE, facts=facts, source_file=member,
                                 sha256=sha, file_name=member_name, lineage=lineage, published=when,
                                 url=url, page_url=page_url, retrieved_at=retrieved_at, sheets=", ".join(sheet_names) or None,
                                 extras=extras)
-                results.append(FileResult(name, "loaded", dataset, ed.edition, ed.rows, message=_undated_warning(store, ed)))
+                warnings = [n for n in notes if isinstance(n, fields.Warn)] + [_undated_warning(store, ed)]
+                results.append(FileResult(name, "loaded", dataset, ed.edition, ed.rows, message="; ".join(w for w in warnings if w)))
     return results
 
 

@@ -13,6 +13,11 @@ from pathlib import Path
 from .. import areas, reference
 from ..errors import InputError
 
+class Warn(str):
+    """A normalisation note that whoever loads the file must also see (it goes into the lineage
+    like every note, and into the load's message)."""
+
+
 MISSING_MARKERS = ("", "..", "-", "--", ":", "[x]", "[z]", "[c]", "[u]", "n/a")
 
 

@@ -69,6 +69,38 @@ def _reference_place(code: str) -> tuple[str | None, str | None, str | None, str
     return None
 
 
+def reference_check(lookup) -> str:
+    """How a loaded district -> CSP -> force lookup compares with the reference tables areas are
+    resolved from: a note when they agree, a warning naming the districts when they do not (a
+    newer ONS vintage the package has not caught up with)."""
+    def pairs(rows):
+        out: dict[str, set] = {}
+        for lad, csp, pfa in rows:
+            out.setdefault(lad, set()).add((csp or None, pfa))
+        return out
+
+    ref = pairs((r["lad_code"], r["csp_code"], r["pfa_code"]) for r in reference.table("lad_csp_pfa"))
+    got = pairs(lookup.select("lad_code", "csp_code", "pfa_code").iter_rows())
+    if not lookup.get_column("csp_code").is_null().all():
+        ref_cmp, got_cmp = ref, got
+    else:  # no CSP column: compare forces only
+        ref_cmp = {k: {(None, p) for _, p in v} for k, v in ref.items()}
+        got_cmp = {k: {(None, p) for _, p in v} for k, v in got.items()}
+    only_new = sorted(set(got_cmp) - set(ref_cmp))
+    only_ref = sorted(set(ref_cmp) - set(got_cmp))
+    moved = sorted(k for k in set(got_cmp) & set(ref_cmp) if got_cmp[k] != ref_cmp[k])
+    if not (only_new or only_ref or moved):
+        return f"agrees with justicegap's reference table lad_csp_pfa.csv for all {len(got_cmp)} districts"
+
+    def few(codes):
+        return ", ".join(codes[:5]) + (f" and {len(codes) - 5} more" if len(codes) > 5 else "")
+
+    parts = [f"{len(only_new)} districts not in the reference ({few(only_new)})" if only_new else "",
+             f"{len(only_ref)} reference districts not in this lookup ({few(only_ref)})" if only_ref else "",
+             f"{len(moved)} districts placed in another partnership or force ({few(moved)})" if moved else ""]
+    return fields.Warn("differs from justicegap's reference table lad_csp_pfa.csv, from which areas are resolved: "
+                   + "; ".join(p for p in parts if p) + ". Update the reference table from this lookup.")
+
 
 def normalise(df, ctx):
     import polars as pl
@@ -99,7 +131,7 @@ def normalise(df, ctx):
             "pfa_code": pfa,
             "pfa_name": df.get_column("pfa_name").str.strip_chars() if "pfa_name" in df.columns else None,
         }, schema={c: pl.String for c in ("lad_code", "lad_name", "csp_code", "csp_name", "pfa_code", "pfa_name")})
-        notes.append(f"{lookup.height} district-partnership-force rows ({code.n_unique()} districts)")
+        notes += [f"{lookup.height} district-partnership-force rows ({code.n_unique()} districts)", reference_check(lookup)]
     else:
         rows = []
         for number, c, name in df.select("_row", "lad_code", "lad_name").unique("lad_code", keep="first", maintain_order=True).iter_rows():
