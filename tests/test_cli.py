@@ -45,6 +45,17 @@ def test_get_text_shows_everything_that_travels(loaded_home):
     (["get", "nonsense", "--area", "Kent", "--period", "2017/18"], 3, "unknown metric"),
     (["get", "charge_rate_cohort", "--area", "Ashford", "--period", "2017/18"], 4, "police force area only"),
     (["get", "recorded", "--area", "Kent", "--period", "2017/18", "--offence", "burglary"], 3, "unknown offence family"),
+    # what the user typed is shown as typed, never read as terminal markup
+    (["get", "recorded", "--area", "[/x]", "--period", "2017/18"], 3, "unknown area '[/x]'"),
+    (["get", "recorded", "--area", "[bold]Kent[/bold", "--period", "2017/18"], 3, "'[bold]Kent[/bold'"),
+    (["check", "x", "--metric", "charge_rate_cohort", "--area", "Kent", "--period", "2017/18", "--value", "1 in 0"], 2,
+     "--value"),
+    (["check", "x", "--metric", "charge_rate_cohort", "--area", "Kent", "--period", "2017/18", "--value", "-5"], 2,
+     "is negative"),
+    (["check", "x", "--metric", "charge_rate_cohort", "--area", "Kent", "--period", "2017/18", "--value", "150%"], 2,
+     "more than 100%"),
+    (["export", "charge_rate_cohort", "--area", "Kent", "--period", "2017/18", "--out", "/proc/justicegap-x"], 2,
+     "'/proc/justicegap-x' cannot be written"),
 ])
 def test_errors_are_one_message_and_an_exit_status(loaded_home, args, code, needle):
     p = run(*args, home=loaded_home, check=False)
@@ -98,3 +109,30 @@ def test_compare_funnel_maturation(loaded_home, tmp_path):
     assert "2,529" in text and "recorded_cohort" in text
     m = json.loads(run("maturation", "charge_rate_cohort", "--area", "Kent", "--period", "2017/18", "--json", home=loaded_home).stdout)
     assert m["editions"][0]["numerator"] == 42
+
+
+def test_text_output_carries_editions_flags_and_data_breaks(loaded_home):
+    """What the JSON holds that must travel with a figure is in the text output too."""
+    f = json.loads(run("funnel", "--area", "Kent", "--period", "2017/18", "--offence", "rape", "--json", home=loaded_home).stdout)
+    events = {ev["title"] for s in f["stages"] if s["available"] for ev in s["figure"]["events"]}
+    assert events
+    text = " ".join(run("funnel", "--area", "Kent", "--period", "2017/18", "--offence", "rape", home=loaded_home).stdout.split())
+    assert all(f"Data break: {t}:" in text for t in events)
+
+    c = json.loads(run("compare", "charge_rate_cohort", "--period", "2017/18", "--offence", "rape", "--json", home=loaded_home).stdout)
+    text = " ".join(run("compare", "charge_rate_cohort", "--period", "2017/18", "--offence", "rape", home=loaded_home).stdout.split())
+    assert all(e in text for e in c["editions"]) and "Editions:" in text
+    small = [a for a in c["areas"] if "low_count" in a["flags"]]
+    assert small and all(a["denominator"] < 30 for a in small)
+    row = next(ln for ln in run("compare", "charge_rate_cohort", "--period", "2017/18", "--offence", "rape",
+                                home=loaded_home).stdout.splitlines() if small[0]["area"]["name"] in ln)
+    assert "low_count" in row
+
+    m = json.loads(run("maturation", "charge_rate_cohort", "--area", "Kent", "--period", "2017/18", "--json", home=loaded_home).stdout)
+    assert {ev["id"] for ev in m["events"]} >= {"recording_integrity"}
+    text = " ".join(run("maturation", "charge_rate_cohort", "--area", "Kent", "--period", "2017/18", home=loaded_home).stdout.split())
+    assert "Data break: Crime recording improvements:" in text
+
+    text = " ".join(run("check", "1.7%", "--metric", "charge_rate_cohort", "--area", "Kent", "--period", "2017/18",
+                        "--value", "1.7%", home=loaded_home).stdout.split())
+    assert "ho_outcomes-" in text and "Data break: Crime recording improvements:" in text

@@ -45,12 +45,14 @@ def test_every_force_with_limits_and_position(loaded, by_force):
         lo_q, hi_q = binom.ppf(0.001, int(n), p0) / n, binom.ppf(0.999, int(n), p0) / n
         assert lo_q - 1 / n - 1e-12 <= a["lower998"] <= lo_q + 1e-12
         assert hi_q - 1 / n - 1e-12 <= a["upper998"] <= hi_q + 1e-12
-        expected = "above" if a["value"] > a["upper998"] else "below" if a["value"] < a["lower998"] else "within"
+        # marked by the binomial tails beyond the area's count, not by the interpolated line
+        expected = "above" if binom.sf(k - 1, int(n), p0) < 0.001 else "below" if binom.cdf(k, int(n), p0) < 0.001 else "within"
         assert a["position"] == expected
         for key in ("ci_low", "ci_high", "basis", "unit", "edition", "sentence"):
             assert a[key] is not None
     assert "rank" not in r["areas"][0]
-    assert "Of 43 areas" in r["summary"]
+    assert r["summary"].startswith("Charge rate (offences recorded in the period), rape, 2018/19, by police force area "
+                                   "(basis: recorded_cohort): of 43 areas")
 
 
 def test_sorting_gives_rank_intervals(loaded):
@@ -123,3 +125,11 @@ def test_areas_with_missing_forces_are_left_out_of_the_target(loaded_copy):
     [se] = [e for e in r["excluded"] if e["area"]["name"] == "CPS South East"]
     assert "Surrey has no data for April 2018 to March 2019 (2018/19)" in se["reason"]
     assert r["target_denominator"] == sum(a["denominator"] for a in r["areas"])
+
+
+def test_cps_areas_say_london_is_one_area_for_police_data(loaded):
+    r = compare("charge_rate_cohort", level="cps_area", period="2018/19", offence="rape")
+    names = {a["area"]["name"] for a in r["areas"]}
+    assert "Metropolitan Police and City of London" in names and not {"CPS London North", "CPS London South"} & names
+    assert any("CPS London North and CPS London South are not compared separately" in c for c in r["caveats"])
+    assert "by CPS Area" in r["summary"]

@@ -462,3 +462,38 @@ def test_rank_intervals_two_identical_areas_are_undistinguishable():
 def test_rank_intervals_rejects_bad_input():
     with pytest.raises(ValueError, match="exceeds"):
         stats.rank_intervals([5, 20], [10, 10])
+
+
+def _tail_at_least(r: int, n: int, p: float) -> float:
+    """P(X >= r) for X ~ Binomial(n, p), summed term by term (no SciPy)."""
+    return sum(math.comb(n, k) * p ** k * (1 - p) ** (n - k) for k in range(r, n + 1))
+
+
+def test_small_areas_at_100_percent_are_within_when_chance_allows():
+    # CPS conviction rates, March 2018: small forces with 4 of 4, 6 of 6, 9 of 9 beside bigger ones
+    r = [4, 6, 9, 8, 80, 60, 300]
+    n = [4, 6, 9, 8, 100, 90, 380]
+    out = stats.funnel(r, n)
+    p0 = sum(r) / sum(n)
+    for area in out["areas"][:4]:
+        assert area["value"] == 1.0
+        assert _tail_at_least(area["n"], area["n"], p0) > 0.025  # ordinary: P(all convicted) is large
+        assert area["position"] == "within" and area["alert"] == "within"
+    # and the classification follows the exact tails wherever they are decisive
+    for area in out["areas"]:
+        above = _tail_at_least(area["r"], area["n"], p0)
+        below = 1 - _tail_at_least(area["r"] + 1, area["n"], p0)
+        want = "above" if above < 0.001 else "below" if below < 0.001 else "within"
+        assert area["position"] == want, area
+
+
+def test_exact_marks_agree_with_the_tails_everywhere():
+    import itertools
+
+    for n, p0 in itertools.product((1, 2, 5, 13, 40), (0.02, 0.3, 0.77)):
+        rs = list(range(n + 1))
+        out = stats.funnel(rs, [n] * len(rs), target=p0)
+        for area in out["areas"]:
+            hi = _tail_at_least(area["r"], n, p0)
+            lo = 1 - _tail_at_least(area["r"] + 1, n, p0)
+            assert area["alert"] == ("above" if hi < 0.025 else "below" if lo < 0.025 else "within"), (n, p0, area)

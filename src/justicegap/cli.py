@@ -25,6 +25,30 @@ OffenceOpt = typer.Option("rape", "--offence", "-o", help="rape, rape_adult, rap
 JsonOpt = typer.Option(False, "--json", help="Print JSON instead of text")
 
 
+def _print_error(message: str) -> None:
+    """One error line on stderr; the message is text (an area typed as "[/x]" is not markup)."""
+    from rich.markup import escape
+
+    _console(stderr=True).print(f"[red]error:[/red] {escape(message)}")
+
+
+def _print_events(c, events) -> None:
+    """Each data break once, with what it means (figures carry only the event's id and title)."""
+    from . import reference
+
+    described = {e["id"]: e["description"] for e in reference.table("events")}
+    seen = set()
+    for ev in events:
+        if ev["id"] not in seen:
+            seen.add(ev["id"])
+            c.print(f"  • Data break: {ev['title']}: {ev.get('description') or described.get(ev['id'], '')}", markup=False)
+
+
+def _flags_text(flags) -> str:
+    """Flags for a table cell; data breaks are listed under the table with their meaning."""
+    return ", ".join(f for f in flags or () if not f.startswith("event:"))
+
+
 def _console(stderr: bool = False):
     from rich.console import Console
 
@@ -141,7 +165,7 @@ def update(source_dir: Optional[Path] = typer.Option(None, "--source-dir", help=
     failed = [r for r in results if r.status == "failed"]
     if failed:
         for r in failed:
-            err.print(f"[red]error:[/red] {r.message}")
+            _print_error(r.message)
         raise typer.Exit(2)
 
 
@@ -279,22 +303,25 @@ def compare(metric: str = typer.Argument(..., help="A proportion metric, e.g. ch
         return _print_json(r)
     c = _console()
     c.print(f"[bold]{r['name']}[/bold] ({r['basis']}, unit: {r['unit']}), {r['offence']['label']}, {r['period']['label']}, by {level}")
-    t = Table("area", "numerator", "denominator", "value", "95% CI", "99.8% limits", "position", *(["rank (95% interval)"] if sort == "value" else []))
+    t = Table("area", "numerator", "denominator", "value", "95% CI", "99.8% limits", "position", "flags",
+              *(["rank (95% interval)"] if sort == "value" else []))
     for a in r["areas"]:
         ci = f"{_pct(a['ci_low'])}–{_pct(a['ci_high'])}" if a.get("ci_low") is not None else ""
         lim = f"{_pct(a['lower998'])}–{_pct(a['upper998'])}" if "lower998" in a else ""
         extra = [f"{a['rank']} ({a['rank_low']}–{a['rank_high']})"] if "rank" in a else []
         t.add_row(a["area"]["name"], _num(a["numerator"]), _num(a["denominator"]), value_text(a["kind"], a["value"]),
-                  ci, lim, a.get("position", ""), *extra)
+                  ci, lim, a.get("position", ""), _flags_text(a.get("flags")), *extra)
     c.print(t)
+    files = {s["edition"]: s for a in r["areas"] for s in a.get("sources") or ()}
+    c.print("Editions: " + "; ".join(f"{e} ({s['title']}, {s['file']}, SHA-256 {s['sha256'][:12]})" for e, s in files.items()),
+            markup=False)
     if r.get("summary"):
         c.print(r["summary"])
     for cav in r["caveats"]:
         c.print(f"  • {cav}")
     for e in r["excluded"]:
         c.print(f"  • Left out: {e['area']['name']}: {e['reason']}")
-    for ev in r["events"]:
-        c.print(f"  • Data break: {ev['title']}: {ev['description']}")
+    _print_events(c, r["events"])
     if plot:
         c.print(f"Funnel plot written to {plot}")
 
@@ -322,8 +349,9 @@ def funnel(area: str = AreaOpt, period: str = PeriodOpt, offence: str = OffenceO
         if s.get("ci_low") is not None:
             rate += f" ({_pct(s['ci_low'])}–{_pct(s['ci_high'])})"
         t.add_row(s["label"], _num(s["volume"]), rate, _num(s["denominator"]) if s["denominator"] is not None else "",
-                  s["unit"], s["basis"], s["period"]["label"], s["geography"], ", ".join(f for f in s["flags"] if not f.startswith("event:")))
+                  s["unit"], s["basis"], s["period"]["label"], s["geography"], _flags_text(s["flags"]))
     c.print(t)
+    _print_events(c, [ev for s in r["stages"] if s["available"] for ev in (s.get("figure") or {}).get("events") or ()])
     if r["outcome_groups"]:
         g = Table("police outcome (offences recorded in the period)", "offences", "share", "95% CI")
         for row in r["outcome_groups"]:
@@ -351,15 +379,16 @@ def maturation(metric: str = typer.Argument(..., help="A metric of the police ou
     r = run(metric, area=area, period=period, offence=offence, outcome=outcome)
     if as_json:
         return _print_json(r)
-    t = Table("edition", "file", "published", "numerator", "denominator", "value", "95% CI", "not yet assigned")
+    t = Table("edition", "file", "published", "numerator", "denominator", "value", "95% CI", "not yet assigned", "flags")
     for e in r["editions"]:
         t.add_row(e["edition"], e["file"], e["published"] or f"loaded {e['loaded_at'][:10]}", _num(e["numerator"]), _num(e["denominator"]),
                   value_text(r["kind"], e["value"]), interval(e["ci_low"], e["ci_high"]),
-                  _pct(e["not_yet_assigned_share"]) if e["not_yet_assigned_share"] is not None else "")
+                  _pct(e["not_yet_assigned_share"]) if e["not_yet_assigned_share"] is not None else "", _flags_text(e["flags"]))
     c = _console()
     c.print(f"[bold]{r['name']}[/bold]: {r['area']['name']}, {r['offence']['label']}, {r['period']['label']}")
     c.print(t)
     c.print(r["summary"])
+    _print_events(c, r["events"])
 
 
 @app.command()
@@ -467,21 +496,16 @@ def export(metric: Optional[str] = typer.Argument(None, help="Metric id (for one
            outcome: Optional[str] = typer.Option(None, "--outcome", help="For outcome shares: a type or group"),
            fmt: str = typer.Option("csv", "--format", "-f", help="csv, parquet or xlsx"),
            out: Path = typer.Option(..., "--out", help="Folder to write into (created if needed)")):
-    import os
-
     from .answers.exports import FORMATS
     from .answers.exports import export as run
+    from .answers.writable import check_writable_folder
     from .errors import InvalidParameter
 
     if fmt.lower() not in FORMATS:
         raise InvalidParameter("--format", f"'{fmt}': use one of {', '.join(FORMATS)}")
     if compare_ and funnel_:
         raise InvalidParameter("--compare", "choose --compare or --funnel, not both")
-    if out.exists() and not out.is_dir():
-        raise InvalidParameter("--out", f"'{out}' is a file; give a folder")
-    probe = out if out.exists() else out.parent
-    if not probe.is_dir() or not os.access(probe, os.W_OK):
-        raise InvalidParameter("--out", f"'{out}' cannot be created or written (check the folder above it exists and is writable)")
+    check_writable_folder(out, "--out")
     if funnel_:
         if not area:
             raise InvalidParameter("--area", "--funnel needs --area")
@@ -520,17 +544,18 @@ def check(claim: str = typer.Argument(..., help="The claim as published, e.g. 'O
         return _print_json(r)
     c = _console()
     c.print(f"Claim: {claim} ({r['value']['precision']})", markup=False)
-    t = Table("metric", "basis", "value", "95% CI", "numerator", "denominator", "verdict")
+    t = Table("metric", "basis", "value", "95% CI", "numerator", "denominator", "verdict", "edition", "flags")
     for x in r["candidates"]:
         if not x.get("available"):
-            t.add_row(x["metric"], x["basis"], "", "", "", "", "not available")
+            t.add_row(x["metric"], x["basis"], "", "", "", "", "not available", "", "")
             continue
-        pct = x["kind"] in ("proportion", "ratio")
-        t.add_row(x["metric"], x["basis"], _pct(x["value"]) if pct else _num(x["value"]),
+        t.add_row(x["metric"], x["basis"], value_text(x["kind"], x["value"]),
                   f"{_pct(x['ci_low'])}–{_pct(x['ci_high'])}" if x.get("ci_low") is not None else "",
-                  _num(x.get("numerator")), _num(x.get("denominator")), x["verdict"])
+                  _num(x.get("numerator")), _num(x.get("denominator")), x["verdict"], x.get("edition") or "",
+                  _flags_text(x.get("flags")))
     c.print(t)
     c.print(r["summary"], markup=False)
+    _print_events(c, [ev for x in r["candidates"] for ev in x.get("events") or ()])
 
 
 def main() -> None:
@@ -540,7 +565,7 @@ def main() -> None:
     try:
         status = app(standalone_mode=False)  # without standalone mode, click returns typer.Exit's code
     except JusticegapError as e:
-        _console(stderr=True).print(f"[red]error:[/red] {e}", markup=True, highlight=False)
+        _print_error(str(e))
         sys.exit(e.exit_code)
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)

@@ -400,7 +400,9 @@ def funnel(r: Sequence[int], n: Sequence[int], *, target: float | None = None,
       :func:`level_key`: ``lower95``, ``upper95``, ``lower998``, ``upper998`` by default),
       ``position`` ("within", "above" or "below", against the widest level's limits, 99.8% by
       default) and ``alert`` (the same against the narrowest level's limits, 95% by default).
-      A rate exactly on a limit counts as within.
+      With exact limits an area is outside when the binomial tail beyond its count is below
+      (1 - level) / 2 (P(X >= r) for above, P(X <= r) for below): the drawn, interpolated line
+      is for the eye. With adjusted limits a rate exactly on a limit counts as within.
     """
     levels = _check_levels(levels)
     r_arr, n_arr = _areas(r, n)
@@ -430,7 +432,18 @@ def funnel(r: Sequence[int], n: Sequence[int], *, target: float | None = None,
     limits = {lv: _limits(method, p0, n_arr, lv, phi, t2) for lv in levels}
     wide, narrow = max(levels), min(levels)
 
+    if method == "exact":
+        from scipy.stats import binom
+
+        # the discrete tails, not the interpolated line: the line sits up to one count inside
+        # r_p, so an area at 100% (4 of 4) would always be drawn just outside it
+        p_upper = binom.sf(r_arr - 1, n_arr, p0)  # P(X >= r)
+        p_lower = binom.cdf(r_arr, n_arr, p0)  # P(X <= r)
+
     def mark(i: int, lv: float) -> str:
+        if method == "exact":
+            tail_p = (1.0 - lv) / 2.0
+            return "above" if p_upper[i] < tail_p else "below" if p_lower[i] < tail_p else "within"
         lo, hi = limits[lv][0][i], limits[lv][1][i]
         if y[i] > hi:
             return "above"
@@ -513,3 +526,4 @@ def rank_intervals(r: Sequence[int], n: Sequence[int], *, confidence: float = 0.
     lo = np.quantile(ranks, a, axis=0, method="inverted_cdf")
     hi = np.quantile(ranks, 1.0 - a, axis=0, method="inverted_cdf")
     return [(int(x), int(y)) for x, y in zip(lo, hi)]
+

@@ -60,6 +60,8 @@ def parse_value(value, kind: str = "proportion") -> dict:
     m = re.fullmatch(r"(?:about|around|approximately|~)?\s*1\s*(?:in|out of)\s*([0-9]+(?:\.[0-9]+)?)", text)
     if m:
         n = Decimal(m.group(1))
+        if n < 1:
+            raise InvalidParameter("--value", f"'{value}': '1 in N' needs N of at least 1")
         half = Decimal(1).scaleb(_exponent(m.group(1))) / 2
         return {"given": str(value), "form": "one_in", "point": float(1 / n), "low": float(1 / (n + half)),
                 "high": float(1 / (n - half)) if n - half > 0 else 1.0, "precision": f"1 in {m.group(1)} (to the nearest {_step(half)})"}
@@ -71,6 +73,10 @@ def parse_value(value, kind: str = "proportion") -> dict:
         d = Decimal(num)
     except InvalidOperation:
         raise InvalidParameter("--value", f"'{value}' is not a number") from None
+    if d < 0:
+        raise InvalidParameter("--value", f"'{value}' is negative: no count, rate or ratio here can be")
+    if kind == "proportion" and d > 100:  # a bare number above 1 is read as a percentage
+        raise InvalidParameter("--value", f"'{value}' is more than 100%: a proportion of cases cannot be")
     half = Decimal(1).scaleb(_exponent(num)) / 2
     if kind in ("proportion", "ratio") and (pct or d > 1):
         return {"given": str(value), "form": "percent", "point": float(d / 100), "low": float((d - half) / 100),
@@ -116,7 +122,7 @@ def check_claim(claim_text: str, metric: str, area, period, value, offence: str 
             within = d["ci_low"] is not None and d["ci_low"] <= claimed["point"] <= d["ci_high"]
             verdict = ("matches" if rounding else ("consistent" if within else "does not match")) if v is not None else _no_figure(d)
             entry.update(available=True, value=v, numerator=d["numerator"], denominator=d["denominator"], ci_low=d["ci_low"],
-                         ci_high=d["ci_high"], edition=d["edition"], flags=d["flags"], sentence=d["sentence"],
+                         ci_high=d["ci_high"], edition=d["edition"], flags=d["flags"], events=d["events"], sentence=d["sentence"],
                          matches_rounding=rounding, within_interval=within, verdict=verdict,
                          difference=None if v is None else v - claimed["point"])
             candidates.append(entry)

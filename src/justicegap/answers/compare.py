@@ -29,6 +29,18 @@ def _members(level: str, period, metric: dict) -> list[A.Area]:
     return out
 
 
+def _london_substitution(level: str, period, metric: dict) -> str | None:
+    """Said wherever :func:`_members` puts the Metropolitan Police and City of London in place of
+    CPS London North and London South."""
+    cps = {a.code: a.name for a in A.all_areas("cps_area")}
+    members = {a.code for a in _members(level, period, metric)}
+    if level != "cps_area" or "E23000001+E23000034" not in members:
+        return None
+    return (f"{cps.get('CPS-LN', 'CPS London North')} and {cps.get('CPS-LS', 'CPS London South')} are not compared separately: "
+            "police data cannot split London between them, so the two appear together as one area, "
+            "the Metropolitan Police and City of London.")
+
+
 def compare(metric_id: str, *, level: str = "pfa", period, offence: str = "rape", outcome: str | None = None,
             edition: str | None = None, overdispersion: str | None = None, sort: str | None = None,
             store: Store | None = None) -> dict:
@@ -68,6 +80,7 @@ def compare(metric_id: str, *, level: str = "pfa", period, offence: str = "rape"
     finally:
         if own:
             store.close()
+    london = _london_substitution(level, p, m)
     if not figures:
         raise NotAvailable(f"No area has {m['name'].lower()} for {p}.", available=[e["reason"] for e in excluded[:3]])
     rows = [{**f.to_dict(), "sentence": f.sentence} for f in figures]
@@ -75,7 +88,7 @@ def compare(metric_id: str, *, level: str = "pfa", period, offence: str = "rape"
         "metric": m["id"], "name": m["name"], "basis": m["basis"], "unit": m["unit"], "kind": m["kind"],
         "level": level, "period": p.to_dict(), "offence": figures[0].to_dict()["offence"],
         "outcome": figures[0].outcome, "editions": sorted({e.edition for f in figures for e in f.editions}),
-        "excluded": excluded, "events": [], "caveats": [], "method": None,
+        "excluded": excluded, "events": [], "caveats": [london] if london else [], "method": None,
     }
     events = {ev["id"]: ev for f in figures for ev in f.events}
     out["events"] = [{"id": k, "title": v["title"], "start": v["start"], "end": v["end"], "description": v["description"]} for k, v in events.items()]
@@ -94,7 +107,8 @@ def compare(metric_id: str, *, level: str = "pfa", period, offence: str = "rape"
         out["caveats"].append("Limits: " + _limits_text(fun, overdispersion))
         above = [x["area"]["name"] for x in rows if x["position"] == "above"]
         below = [x["area"]["name"] for x in rows if x["position"] == "below"]
-        out["summary"] = (f"Of {len(rows)} areas, {len(above)} {'is' if len(above) == 1 else 'are'} above the 99.8% limit"
+        what = f"{m['name']}, {out['offence']['label'].lower()}, {p.label}, by {A.LEVEL_NAMES[level]} (basis: {m['basis']})"
+        out["summary"] = (f"{what}: of {len(rows)} areas, {len(above)} {'is' if len(above) == 1 else 'are'} above the 99.8% limit"
                           + (f" ({', '.join(above)})" if above else "") + f" and {len(below)} below"
                           + (f" ({', '.join(below)})" if below else "") + "; the rest are within what chance alone would give.")
     else:

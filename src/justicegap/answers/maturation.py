@@ -18,7 +18,7 @@ def maturation(metric_id: str, *, area, period, offence: str = "rape", outcome: 
     m = metrics.get(metric_id)
     own = store is None
     store = store or Store(read_only=True)
-    rows, skipped = [], []
+    rows, skipped, events = [], [], {}
     try:
         eds = [e for ds in m["datasets"] for e in store.editions(ds)]
         for ed in sorted(eds, key=lambda e: (e.published or e.loaded_at.date(), e.loaded_at)):
@@ -35,7 +35,9 @@ def maturation(metric_id: str, *, area, period, offence: str = "rape", outcome: 
                          "denominator": d["denominator"], "ci_low": d["ci_low"], "ci_high": d["ci_high"],
                          "not_yet_assigned": pending,
                          "not_yet_assigned_share": pending / fig.denominator if pending is not None and fig.denominator else None,
-                         "sentence": d["sentence"]})
+                         "flags": d["flags"], "sentence": d["sentence"]})
+            for ev in d["events"]:
+                events.setdefault(ev["id"], ev)
             last = d
     finally:
         if own:
@@ -45,7 +47,7 @@ def maturation(metric_id: str, *, area, period, offence: str = "rape", outcome: 
                            available=[s["reason"] for s in skipped[:3]])
     out = {"metric": m["id"], "name": m["name"], "kind": m["kind"], "basis": m["basis"], "unit": m["unit"],
            "area": last["area"], "period": last["period"], "offence": last["offence"], "outcome": last["outcome"],
-           "editions": rows, "skipped": skipped}
+           "editions": rows, "skipped": skipped, "events": list(events.values())}
     if len(rows) > 1:
         first, final = rows[0], rows[-1]
         num_change = None if first["numerator"] is None or final["numerator"] is None else final["numerator"] - first["numerator"]
