@@ -133,3 +133,45 @@ def test_cps_areas_say_london_is_one_area_for_police_data(loaded):
     assert "Metropolitan Police and City of London" in names and not {"CPS London North", "CPS London South"} & names
     assert any("CPS London North and CPS London South are not compared separately" in c for c in r["caveats"])
     assert "by CPS Area" in r["summary"]
+
+
+def test_rates_per_resident_get_poisson_limits(loaded, by_force):
+    from scipy.stats import poisson
+
+    r = compare("recorded_per_100k", level="pfa", period="2017/18", offence="rape")
+    assert len(r["areas"]) == 43 and r["method"] == "exact"
+    counts = {a["area"]["name"]: a["numerator"] for a in r["areas"]}
+    pops = {a["area"]["name"]: a["denominator"] for a in r["areas"]}
+    lam = sum(counts.values()) / sum(pops.values())
+    assert r["target"] == pytest.approx(lam * 100_000)
+    for a in r["areas"]:
+        o, n = a["numerator"], a["denominator"]
+        assert a["value"] == pytest.approx(o / n * 100_000)
+        hi_q = poisson.ppf(0.999, lam * n)
+        assert (hi_q - 1) / n * 100_000 - 1e-9 <= a["upper998"] <= hi_q / n * 100_000 + 1e-9
+        want = "above" if poisson.sf(o - 1, lam * n) < 0.001 else "below" if poisson.cdf(o, lam * n) < 0.001 else "within"
+        assert a["position"] == want
+    kent = next(a for a in r["areas"] if a["area"]["name"] == "Kent")
+    assert kent["numerator"] == 2529 and kent["position"] == "above"
+    assert any("exact Poisson" in c for c in r["caveats"])
+    assert any("overdispersion" in c for c in r["caveats"])  # many areas outside: said, with the remedy
+    adj = compare("recorded_per_100k", level="pfa", period="2017/18", offence="rape", overdispersion="multiplicative")
+    assert adj["method"] == "multiplicative" and adj["phi"] > 1
+    assert sum(a["position"] != "within" for a in adj["areas"]) < sum(a["position"] != "within" for a in r["areas"])
+    ranked = compare("recorded_per_100k", level="pfa", period="2017/18", offence="rape", sort="value")
+    assert all(x["rank_low"] <= x["rank"] <= x["rank_high"] for x in ranked["areas"])
+
+
+def test_per_resident_funnel_plot(loaded, tmp_path):
+    from justicegap.answers import plots
+
+    r = compare("recorded_per_100k", level="pfa", period="2017/18", offence="rape")
+    spec = plots.funnel_plot(r)
+    y = spec["layer"][0]["encoding"]["y"]
+    assert y["title"] == "Rate per 100,000 residents" and y["axis"]["format"] != ".1%"
+    limits = [v["limit"] for v in spec["layer"][0]["data"]["values"]]
+    assert 90 < sorted(limits)[len(limits) // 2] < 100 and "92.0 per 100,000" in spec["title"]["subtitle"][1]  # per 100,000, not per head
+    assert "92.0 per 100,000" in plots.funnel_plot_text(r)
+    svg = tmp_path / "p.svg"
+    plots.write(spec, svg)
+    assert svg.read_text().startswith("<svg")

@@ -497,3 +497,48 @@ def test_exact_marks_agree_with_the_tails_everywhere():
             hi = _tail_at_least(area["r"], n, p0)
             lo = 1 - _tail_at_least(area["r"] + 1, n, p0)
             assert area["alert"] == ("above" if hi < 0.025 else "below" if lo < 0.025 else "within"), (n, p0, area)
+
+
+def _poisson_cdf(k: int, mean: float) -> float:
+    """P(X <= k), X ~ Poisson(mean), by summing the terms in logs (no SciPy)."""
+    return math.fsum(math.exp(j * math.log(mean) - mean - math.lgamma(j + 1)) for j in range(k + 1))
+
+
+def test_poisson_funnel_marks_by_the_poisson_tails():
+    # recorded offences against populations: one small area with few offences, one high, one low
+    o = [3, 40, 260, 80, 900, 1200]
+    n = [20_000, 100_000, 900_000, 1_000_000, 6_000_000, 8_000_000]
+    out = stats.poisson_funnel(o, n)
+    lam = sum(o) / sum(n)
+    assert out["target"] == pytest.approx(lam, rel=1e-12) and out["method"] == "exact"
+    for a, oi, ni in zip(out["areas"], o, n):
+        mean = lam * ni
+        assert a["value"] == pytest.approx(oi / ni) and a["z"] == pytest.approx((oi - mean) / math.sqrt(mean))
+        above, below = 1 - _poisson_cdf(oi - 1, mean), _poisson_cdf(oi, mean)
+        for key, level in (("position", 0.998), ("alert", 0.95)):
+            tail = (1 - level) / 2
+            assert a[key] == ("above" if above < tail else "below" if below < tail else "within"), (oi, ni, key)
+        # the drawn limits lie within one count (per head) of the Poisson quantiles
+        q_hi = next(k for k in range(10 * int(mean) + 50) if _poisson_cdf(k, mean) >= 0.999)
+        assert q_hi / ni - 1 / ni - 1e-12 <= a["upper998"] <= q_hi / ni + 1e-12
+    marks = [a["position"] for a in out["areas"]]
+    assert marks[1] == "above" and "below" in marks
+
+
+def test_poisson_funnel_overdispersion():
+    o = [3, 40, 260, 80, 900, 1200]
+    n = [20_000, 100_000, 900_000, 1_000_000, 6_000_000, 8_000_000]
+    lam = sum(o) / sum(n)
+    z = [(oi - lam * ni) / math.sqrt(lam * ni) for oi, ni in zip(o, n)]
+    phi = float(np.mean(stats.winsorise(z) ** 2))
+    m = stats.poisson_funnel(o, n, overdispersion="multiplicative")
+    assert m["phi"] == pytest.approx(phi) and m["method"] == "multiplicative"
+    for a, ni in zip(m["areas"], n):
+        assert a["upper998"] == pytest.approx(lam + Z998 * math.sqrt(phi * lam / ni))
+    w = [ni / lam for ni in n]
+    t2 = max(0.0, (len(o) * phi - (len(o) - 1)) / (sum(w) - sum(x * x for x in w) / sum(w)))
+    a = stats.poisson_funnel(o, n, overdispersion="additive")
+    assert a["tau2"] == pytest.approx(t2) and a["method"] == "additive"
+    assert a["areas"][0]["upper95"] == pytest.approx(lam + Z95 * math.sqrt(lam / n[0] + t2))
+    with pytest.raises(ValueError):
+        stats.poisson_funnel([0, 0], [10, 20])

@@ -307,7 +307,7 @@ def compare(metric: str = typer.Argument(..., help="A proportion metric, e.g. ch
               *(["rank (95% interval)"] if sort == "value" else []))
     for a in r["areas"]:
         ci = f"{_pct(a['ci_low'])}–{_pct(a['ci_high'])}" if a.get("ci_low") is not None else ""
-        lim = f"{_pct(a['lower998'])}–{_pct(a['upper998'])}" if "lower998" in a else ""
+        lim = f"{value_text(a['kind'], a['lower998'])}–{value_text(a['kind'], a['upper998'])}" if "lower998" in a else ""
         extra = [f"{a['rank']} ({a['rank_low']}–{a['rank_high']})"] if "rank" in a else []
         t.add_row(a["area"]["name"], _num(a["numerator"]), _num(a["denominator"]), value_text(a["kind"], a["value"]),
                   ci, lim, a.get("position", ""), _flags_text(a.get("flags")), *extra)

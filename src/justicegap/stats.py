@@ -502,7 +502,7 @@ def funnel_curve(p0: float, n_min: float, n_max: float, points: int = 200, *,
 
 
 def rank_intervals(r: Sequence[int], n: Sequence[int], *, confidence: float = 0.95,
-                   simulations: int = 10000, seed: int = 0) -> list[tuple[int, int]]:
+                   simulations: int = 10000, seed: int = 0, poisson: bool = False) -> list[tuple[int, int]]:
     """How uncertain each area's rank is (rank 1 = highest rate), shown instead of a league table.
 
     Each simulation draws every area's rate from its Jeffreys posterior Beta(r + 1/2, n - r + 1/2)
@@ -510,14 +510,21 @@ def rank_intervals(r: Sequence[int], n: Sequence[int], *, confidence: float = 0.
     simulated ranks (lower end: the smallest rank k with P(rank <= k) >= (1 - confidence)/2;
     upper end: the smallest k with P(rank <= k) >= 1 - (1 - confidence)/2). Returns one
     ``(best, worst)`` pair of 1-based ranks per area, in input order, best <= worst. The same
-    inputs and seed always give the same result.
+    inputs and seed always give the same result. ``poisson``: ``r`` are counts against populations
+    ``n`` (offences per resident), drawn from their Jeffreys posterior Gamma(r + 1/2) / n.
     """
     _check_level(confidence, "confidence")
     if int(simulations) < 1:
         raise ValueError(f"simulations must be at least 1, got {simulations!r}")
-    r_arr, n_arr = _areas(r, n)
+    if poisson:
+        r_arr, (n_arr, _) = _counts(r, "counts r"), _n_array(n)
+    else:
+        r_arr, n_arr = _areas(r, n)
     rng = np.random.default_rng(seed)
-    draws = rng.beta(r_arr + 0.5, n_arr - r_arr + 0.5, size=(int(simulations), r_arr.size))
+    if poisson:
+        draws = rng.gamma(r_arr + 0.5, size=(int(simulations), r_arr.size)) / n_arr
+    else:
+        draws = rng.beta(r_arr + 0.5, n_arr - r_arr + 0.5, size=(int(simulations), r_arr.size))
     order = np.argsort(-draws, axis=1, kind="stable")
     ranks = np.empty_like(order)
     rows = np.arange(order.shape[0])[:, None]
@@ -527,3 +534,120 @@ def rank_intervals(r: Sequence[int], n: Sequence[int], *, confidence: float = 0.
     hi = np.quantile(ranks, 1.0 - a, axis=0, method="inverted_cdf")
     return [(int(x), int(y)) for x, y in zip(lo, hi)]
 
+
+
+# --------------------------------------------------------------------------------------------
+# funnel plot for rates per head of population
+
+
+def poisson_limits(rate: float, n, level: float):
+    """Exact Poisson control limits for a rate per head at population ``n`` (scalar or array):
+    the quantiles of a Poisson count with mean rate*n, interpolated as :func:`exact_limits`
+    interpolates binomial ones, divided by n (Spiegelhalter 2005, Appendix A.1.2)."""
+    from scipy.stats import poisson
+
+    _check_level(level, "level")
+    if not (math.isfinite(rate) and rate > 0):
+        raise ValueError(f"rate must be a positive number, got {rate!r}")
+    n_arr, scalar = _n_array(n)
+    e = rate * n_arr
+    out = []
+    for p in ((1.0 - level) / 2.0, 1.0 - (1.0 - level) / 2.0):
+        r_p = poisson.ppf(p, e)
+        alpha = (poisson.cdf(r_p, e) - p) / poisson.pmf(r_p, e)
+        lim = np.clip((r_p - alpha) / n_arr, 0.0, None)
+        out.append(float(lim[0]) if scalar else lim)
+    return (out[0], out[1])
+
+
+def poisson_funnel(o: Sequence[int], n: Sequence[float], *, overdispersion: str | None = None,
+                   levels: Sequence[float] = (0.95, 0.998), tail: float = 0.10) -> dict:
+    """Compare areas' rates per head of population (offences per resident) with the pooled rate.
+
+    Offences counted against a population are Poisson, not binomial: with the target rate
+    lambda = sum(o)/sum(n) an area's count has mean E = lambda*n. Limits are
+    :func:`poisson_limits`; with them an area is above (below) when P(X >= o) (P(X <= o)) is under
+    (1 - level)/2. ``overdispersion``: "multiplicative" (phi from Winsorised z = (o - E)/sqrt(E),
+    limits lambda +/- z*sqrt(phi*lambda/n)) or "additive" (DerSimonian-Laird tau^2 on the rate
+    scale with w = n/lambda, limits lambda +/- z*sqrt(lambda/n + tau^2)), falling back to exact
+    limits when there is no overdispersion, as :func:`funnel` does.
+
+    Returns the dict :func:`funnel` returns, with ``value`` = o/n (per head) and ``r`` = o.
+    """
+    from scipy.stats import poisson
+
+    levels = _check_levels(levels)
+    if overdispersion not in OVERDISPERSION_METHODS:
+        raise ValueError(f"overdispersion must be None, 'multiplicative' or 'additive', got {overdispersion!r}")
+    o_arr = _counts(o, "o").astype(float)
+    n_arr, _ = _n_array(n)
+    if o_arr.size != n_arr.size or o_arr.size == 0:
+        raise ValueError("o and n must have the same, non-zero length")
+    lam = float(o_arr.sum() / n_arr.sum())
+    if lam <= 0:
+        raise ValueError("the pooled rate is 0: there is nothing to compare")
+    e = lam * n_arr
+    y, s2 = o_arr / n_arr, lam / n_arr
+    z = (o_arr - e) / np.sqrt(e)
+    phi = t2 = None
+    if overdispersion is not None:
+        phi = dispersion(winsorise(z, tail))
+        if overdispersion == "additive":
+            i, w = n_arr.size, n_arr / lam
+            denom = w.sum() - (w * w).sum() / w.sum()
+            t2 = 0.0 if i * phi < i - 1 or denom <= 0 else float((i * phi - (i - 1)) / denom)
+    method = _applied_method(overdispersion, phi, t2)
+    if method == "multiplicative":
+        z_adj, var = z / math.sqrt(phi), phi * s2
+    elif method == "additive":
+        z_adj, var = (y - lam) / np.sqrt(s2 + t2), s2 + t2
+    else:
+        z_adj, var = z, None
+    limits = {}
+    for lv in levels:
+        if var is None:
+            limits[lv] = poisson_limits(lam, n_arr, lv)
+        else:
+            half = _z(lv) * np.sqrt(var)
+            limits[lv] = (np.clip(lam - half, 0.0, None), lam + half)
+    p_upper, p_lower = poisson.sf(o_arr - 1, e), poisson.cdf(o_arr, e)
+
+    def mark(i: int, lv: float) -> str:
+        if var is None:
+            tail_p = (1.0 - lv) / 2.0
+            return "above" if p_upper[i] < tail_p else "below" if p_lower[i] < tail_p else "within"
+        return "above" if y[i] > limits[lv][1][i] else "below" if y[i] < limits[lv][0][i] else "within"
+
+    areas = []
+    for i in range(o_arr.size):
+        area = {"r": int(o_arr[i]), "n": float(n_arr[i]), "value": float(y[i]), "z": float(z[i]),
+                "z_adjusted": float(z_adj[i])}
+        for lv in levels:
+            key = level_key(lv)
+            area[f"lower{key}"], area[f"upper{key}"] = float(limits[lv][0][i]), float(limits[lv][1][i])
+        area["position"], area["alert"] = mark(i, max(levels)), mark(i, min(levels))
+        areas.append(area)
+    return {"target": lam, "phi": phi, "tau2": t2, "overdispersion": overdispersion, "method": method,
+            "levels": levels, "tail": tail, "areas": areas}
+
+
+def poisson_curve(rate: float, n_min: float, n_max: float, points: int = 200, *,
+                  overdispersion: str | None = None, phi: float | None = None, tau2: float | None = None,
+                  levels: Sequence[float] = (0.95, 0.998)) -> dict:
+    """The limit lines of :func:`poisson_funnel`, for drawing, as :func:`funnel_curve` gives them
+    for proportions: populations spaced evenly on a log scale from n_min to n_max."""
+    levels = _check_levels(levels)
+    if not (0 < n_min <= n_max and math.isfinite(n_max)):
+        raise ValueError(f"need 0 < n_min <= n_max, got n_min={n_min!r}, n_max={n_max!r}")
+    method = _applied_method(overdispersion, phi, tau2)
+    grid = np.unique(np.round(np.geomspace(n_min, n_max, int(points))))
+    out: dict = {"target": rate, "method": method, "n": grid}
+    for lv in levels:
+        key = level_key(lv)
+        if method == "exact":
+            lo, hi = poisson_limits(rate, grid, lv)
+        else:
+            half = _z(lv) * np.sqrt(phi * rate / grid if method == "multiplicative" else rate / grid + tau2)
+            lo, hi = np.clip(rate - half, 0.0, None), rate + half
+        out[f"lower{key}"], out[f"upper{key}"] = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
+    return out

@@ -10,10 +10,12 @@ from __future__ import annotations
 from .. import areas as A
 from .. import metrics
 from ..errors import InvalidParameter, NotAvailable
+from ..formats import value_text
 from ..periods import parse
 from ..store import Store
 
 LEVELS = ("pfa", "cps_area", "csp")
+SCALE = {"proportion": 1.0, "per_100k": 100_000.0}  # kinds with funnel limits, and the scale their values are shown on
 SORTS = (None, "name", "value")
 
 
@@ -92,29 +94,44 @@ def compare(metric_id: str, *, level: str = "pfa", period, offence: str = "rape"
     }
     events = {ev["id"]: ev for f in figures for ev in f.events}
     out["events"] = [{"id": k, "title": v["title"], "start": v["start"], "end": v["end"], "description": v["description"]} for k, v in events.items()]
-    if m["kind"] == "proportion":
+    if m["kind"] in SCALE:
+        scale = SCALE[m["kind"]]
         r = [int(round(f.numerator)) for f in figures]
         n = [int(round(f.denominator)) for f in figures]
-        fun = stats.funnel(r, n, overdispersion=overdispersion)
-        out.update(target=fun["target"], target_numerator=sum(r), target_denominator=sum(n), phi=fun["phi"],
+        if m["kind"] == "proportion":
+            fun = stats.funnel(r, n, overdispersion=overdispersion)
+        else:  # offences per resident: Poisson counts against a population
+            fun = stats.poisson_funnel(r, n, overdispersion=overdispersion)
+        out.update(target=fun["target"] * scale, target_numerator=sum(r), target_denominator=sum(n), phi=fun["phi"],
                    tau2=fun["tau2"], method=fun["method"], overdispersion=overdispersion)
         for row, a in zip(rows, fun["areas"]):
-            row.update({k: a[k] for k in ("z", "lower95", "upper95", "lower998", "upper998", "position", "alert")})
+            row.update({k: a[k] for k in ("z", "position", "alert")})
+            row.update({k: a[k] * scale for k in ("lower95", "upper95", "lower998", "upper998")})
+        pooled = value_text(m["kind"], out["target"])
         out["caveats"].append(
-            f"Target: the pooled rate of the {len(figures)} areas with data ({sum(r):,} of {sum(n):,}, {100 * fun['target']:.2f}%)"
+            f"Target: the pooled rate of the {len(figures)} areas "
+            f"with data ({sum(r):,} of {sum(n):,}{'' if m['kind'] == 'proportion' else ' residents'}, {pooled})"
             + (f"; {len(excluded)} area(s) without complete data are left out of the target and the plot: "
                + ", ".join(e["area"]["name"] for e in excluded) if excluded else "") + ".")
-        out["caveats"].append("Limits: " + _limits_text(fun, overdispersion))
+        out["caveats"].append("Limits: " + _limits_text(fun, overdispersion, m["kind"]))
         above = [x["area"]["name"] for x in rows if x["position"] == "above"]
         below = [x["area"]["name"] for x in rows if x["position"] == "below"]
         what = f"{m['name']}, {out['offence']['label'].lower()}, {p.label}, by {A.LEVEL_NAMES[level]} (basis: {m['basis']})"
         out["summary"] = (f"{what}: of {len(rows)} areas, {len(above)} {'is' if len(above) == 1 else 'are'} above the 99.8% limit"
                           + (f" ({', '.join(above)})" if above else "") + f" and {len(below)} below"
                           + (f" ({', '.join(below)})" if below else "") + "; the rest are within what chance alone would give.")
+        outside = len(above) + len(below)
+        if overdispersion is None and outside > max(2, 0.05 * len(rows)):
+            out["caveats"].append(
+                f"{outside} of {len(rows)} areas are outside the 99.8% limits, where chance alone would put about "
+                f"{0.002 * len(rows):.1f}: the areas differ by more than chance (overdispersion), so being outside says little "
+                "on its own; --overdispersion multiplicative or additive widens the limits to allow for it.")
     else:
-        out["caveats"].append(f"{m['name']} is not a proportion of one group of cases, so no funnel limits are drawn: compare volumes and rates with care.")
-    if sort == "value" and m["kind"] == "proportion":
-        ranks = stats.rank_intervals([x["numerator"] for x in rows], [x["denominator"] for x in rows])
+        out["caveats"].append(f"{m['name']} is not a proportion of one group of cases nor a rate per resident, so no funnel "
+                              "limits are drawn: compare the figures with their numerators and denominators.")
+    if sort == "value" and m["kind"] in SCALE:
+        ranks = stats.rank_intervals([x["numerator"] for x in rows], [x["denominator"] for x in rows],
+                                     poisson=m["kind"] != "proportion")
         order = sorted(range(len(rows)), key=lambda i: -rows[i]["value"])
         for pos, i in enumerate(order, 1):
             rows[i]["rank"], rows[i]["rank_low"], rows[i]["rank_high"] = pos, *ranks[i]
@@ -128,12 +145,14 @@ def compare(metric_id: str, *, level: str = "pfa", period, offence: str = "rape"
     return out
 
 
-def _limits_text(fun: dict, asked: str | None) -> str:
+def _limits_text(fun: dict, asked: str | None, kind: str = "proportion") -> str:
     if fun["method"] == "multiplicative":
         return f"95% and 99.8% limits inflated for overdispersion (phi = {fun['phi']:.2f} from Winsorised z-scores)."
     if fun["method"] == "additive":
         return f"95% and 99.8% limits with an additive random effect (tau² = {fun['tau2']:.2e} from Winsorised z-scores)."
-    text = "exact binomial 95% and 99.8% limits for each area's denominator (Spiegelhalter 2005)."
+    text = ("exact binomial 95% and 99.8% limits for each area's denominator (Spiegelhalter 2005)." if kind == "proportion" else
+            "exact Poisson 95% and 99.8% limits for each area's population: offences counted against residents are "
+            "Poisson counts (Spiegelhalter 2005).")
     if asked:
         text += f" No overdispersion was found (phi = {fun['phi']:.2f}), so no {asked} adjustment was made."
     return text

@@ -20,16 +20,21 @@ def funnel_plot(result: dict) -> dict:
 
     rows = result["areas"]
     n = [r["denominator"] for r in rows]
-    curve = stats.funnel_curve(result["target"], max(1, int(min(n) * 0.8)), int(max(n) * 1.1), points=120,
-                               overdispersion=result.get("overdispersion"), phi=result.get("phi"), tau2=result.get("tau2"))
+    per_head = result.get("kind") == "per_100k"
+    scale = 100_000.0 if per_head else 1.0
+    curve = (stats.poisson_curve if per_head else stats.funnel_curve)(
+        result["target"] / scale, max(1, int(min(n) * 0.8)), int(max(n) * 1.1), points=120,
+        overdispersion=result.get("overdispersion"), phi=result.get("phi"), tau2=result.get("tau2"))
     lines = []
     for key, label in (("lower998", "99.8% limits"), ("upper998", "99.8% limits"), ("lower95", "95% limits"), ("upper95", "95% limits")):
-        lines += [{"n": int(x), "limit": float(y), "line": label, "side": key} for x, y in zip(curve["n"], curve[key])]
+        lines += [{"n": int(x), "limit": float(y) * scale, "line": label, "side": key} for x, y in zip(curve["n"], curve[key])]
+    y_format, y_title = (",.1f", "Rate per 100,000 residents") if per_head else (".1%", "Rate")
+    x_title = "Resident population" if per_head else f"Denominator ({result['unit']})"
     points = [{"area": r["area"]["name"], "n": r["denominator"], "rate": r["value"], "position": r["position"],
                "numerator": r["numerator"]} for r in rows]
     breaks = "; ".join(e["title"] for e in result.get("events", []))
     subtitle = [f"{result['name']} ({result['basis']}, unit: {result['unit']}), {result['offence']['label'].lower()}, {result['period']['label']}",
-                f"Target {100 * result['target']:.2f}% (pooled); limits: {result['method']}. Editions: {', '.join(result['editions'])}"]
+                f"Target {_target_text(result)} (pooled); limits: {result['method']}. Editions: {', '.join(result['editions'])}"]
     if breaks:
         subtitle.append(f"Data breaks touching this period: {breaks}")
     return {
@@ -38,8 +43,8 @@ def funnel_plot(result: dict) -> dict:
         "width": 640, "height": 420,
         "layer": [
             {"data": {"values": lines}, "mark": {"type": "line", "strokeDash": [4, 3]},
-             "encoding": {"x": {"field": "n", "type": "quantitative", "title": f"Denominator ({result['unit']})"},
-                          "y": {"field": "limit", "type": "quantitative", "axis": {"format": ".1%"}, "title": "Rate"},
+             "encoding": {"x": {"field": "n", "type": "quantitative", "title": x_title},
+                          "y": {"field": "limit", "type": "quantitative", "axis": {"format": y_format}, "title": y_title},
                           "detail": {"field": "side"},
                           "color": {"field": "line", "type": "nominal", "scale": {"range": ["#1d70b8", "#6f777b"]}, "title": "Limits"}}},
             {"data": {"values": [{"target": result["target"]}]}, "mark": {"type": "rule", "color": "#0b0c0c"},
@@ -48,7 +53,7 @@ def funnel_plot(result: dict) -> dict:
              "encoding": {"x": {"field": "n", "type": "quantitative"}, "y": {"field": "rate", "type": "quantitative"},
                           "shape": {"field": "position", "type": "nominal", "title": "Against 99.8% limits"},
                           "tooltip": [{"field": "area"}, {"field": "numerator", "format": ","}, {"field": "n", "format": ","},
-                                      {"field": "rate", "format": ".1%"}, {"field": "position"}]}},
+                                      {"field": "rate", "format": y_format}, {"field": "position"}]}},
             {"data": {"values": points}, "mark": {"type": "text", "align": "left", "dx": 5, "dy": -4, "fontSize": 9},
              "encoding": {"x": {"field": "n", "type": "quantitative"}, "y": {"field": "rate", "type": "quantitative"},
                           "text": {"field": "area"}}},
@@ -60,7 +65,13 @@ def funnel_plot_text(result: dict) -> str:
     """The text alternative of a funnel plot: what it shows, in words."""
     return (f"Funnel plot of {result['name'].lower()} for {result['offence']['label'].lower()} in {result['period']['label']} "
             f"across {len(result['areas'])} areas. Each area's rate is plotted against its denominator with 95% and 99.8% "
-            f"control limits around the pooled rate of {100 * result['target']:.2f}%. " + result.get("summary", ""))
+            f"control limits around the pooled rate of {_target_text(result)}. " + result.get("summary", ""))
+
+
+def _target_text(result: dict) -> str:
+    from ..formats import pct, value_text
+
+    return pct(result["target"], 2) if result.get("kind", "proportion") == "proportion" else value_text(result["kind"], result["target"])
 
 
 def check_path(path: Path) -> Path:
