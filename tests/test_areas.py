@@ -69,3 +69,11 @@ def test_search_and_levels():
     with pytest.raises(NotFound):
         A.all_areas("county")
     assert A.get("E23000032:unassigned").name == "Unassigned Kent"
+
+
+def test_group_note_reads_cleanly():
+    group = A.resolve("Metropolitan and City")
+    assert group.level == "pfa_group" and set(group.members) == {A.resolve("Metropolitan Police").code, A.resolve("City of London").code}
+    assert group.note.count('"') % 2 == 0
+    assert not group.note.rstrip().endswith('").') and "Metropolitan and City" in group.note
+    assert group.note.count("(") == group.note.count(")")

@@ -91,3 +91,65 @@ def test_cli_export_three_kinds(loaded, tmp_path):
     assert r.exit_code != 0 and "is a file" in str(r.exception)
     r = run(app, ["export", "recorded", "--area", "Kent", "--period", "2017/18", "--format", "json", "--out", str(tmp_path / "x")])
     assert r.exit_code != 0 and "csv, parquet, xlsx" in str(r.exception)
+
+
+def test_funnel_xlsx_dates_are_dates_and_every_value_has_its_kind(loaded, tmp_path):
+    from datetime import date, datetime
+
+    import openpyxl
+
+    from justicegap.answers.funnel import attrition
+
+    fun = attrition(area="Kent", period="2017/18", offence="rape")
+    out = export(fun, tmp_path, "xlsx")
+    pkg = json.loads(out["descriptor"].read_text())
+    fields = {f["name"]: f for f in pkg["resources"][0]["schema"]["fields"]}
+    assert fields["period_start"]["type"] == "date" and fields["kind"]["type"] == "string"
+    ws = openpyxl.load_workbook(out["data"]).active
+    rows = list(ws.iter_rows(values_only=True))
+    head = rows[0]
+    by_stage = {r[head.index("stage")]: dict(zip(head, r)) for r in rows[1:]}
+    for s in fun["stages"]:
+        row = by_stage[s["id"]]
+        for col in ("period_start", "period_end"):
+            assert isinstance(row[col], datetime), (col, row[col])
+            assert row[col].date() == date.fromisoformat(s["period"][col.split("_")[1]])
+        assert row["kind"] == metrics.get(s["metric"])["kind"]
+    assert by_stage["recorded"]["kind"] == "count" and by_stage["police_charged"]["kind"] == "proportion"
+    assert by_stage["recorded"]["value"] == by_stage["recorded"]["volume"]
+    assert 0 < by_stage["police_charged"]["value"] < 1
+    assert frictionless.validate(str(out["descriptor"])).valid
+
+
+def test_package_name_and_title_describe_every_resource(loaded, tmp_path):
+    from justicegap.answers.funnel import attrition
+
+    a = export(metrics.compute("charge_rate_cohort", area="Kent", period="2017/18", offence="rape"), tmp_path, "csv")
+    one = json.loads(a["descriptor"].read_text())
+    assert one["title"] == a["resource"]["title"] and a["resource"]["name"].replace("_", "-") in one["name"]
+    b = export(attrition(area="Kent", period="2017/18", offence="rape"), tmp_path, "csv")
+    two = json.loads(b["descriptor"].read_text())
+    assert len(two["resources"]) == 2
+    for r in two["resources"]:
+        assert r["title"] in two["title"]
+    assert two["name"] != one["name"] and "2" in two["name"]
+    assert frictionless.validate(str(b["descriptor"])).valid
+    # exporting the first again: still the two resources, and a title naming both
+    export(metrics.compute("charge_rate_cohort", area="Kent", period="2017/18", offence="rape"), tmp_path, "csv")
+    again = json.loads(b["descriptor"].read_text())
+    assert {r["name"] for r in again["resources"]} == {r["name"] for r in two["resources"]}
+    assert all(r["title"] in again["title"] for r in again["resources"]) and again["title"] != one["title"]
+
+
+def test_rates_per_resident_export_their_limits_per_100000(loaded, tmp_path):
+    from justicegap.answers.compare import compare
+
+    c = compare("recorded_per_100k", level="pfa", period="2017/18", offence="rape")
+    export(c, tmp_path, "csv")
+    pkg = json.loads((tmp_path / "datapackage.json").read_text())
+    assert frictionless.validate(str(tmp_path / "datapackage.json")).valid
+    fields = {f["name"]: f for f in pkg["resources"][0]["schema"]["fields"]}
+    assert {fields[k]["unit"] for k in ("lower998", "upper998", "target")} == {"per 100,000 residents"}
+    with open(tmp_path / pkg["resources"][0]["path"], newline="") as f:
+        kent = next(r for r in csv.DictReader(f) if r["area_code"] == "E23000032")
+    assert float(kent["lower998"]) < float(kent["target"]) < float(kent["upper998"]) < float(kent["value"])

@@ -82,3 +82,79 @@ def test_partial_statement_from_the_stage_alone():
              "basis": "b", "period": {"label": "2017/18"}, "figure": {"missing": {"periods": "April 2017 to June 2017 (2017/18 Q1)"}}}
     assert statements([stage]) == ["'X' covers only part of 2017/18: the data do not cover April 2017 to June 2017 (2017/18 Q1). "
                                    "It is not a whole-period count and cannot be set beside the other stages' figures for the whole period."]
+
+
+# --- what each row says it counts --------------------------------------------------------------------
+
+def test_a_stage_volume_carries_the_basis_of_its_count(loaded):
+    """A stage's volume is its numerator: it carries the basis the registry gives a count of that
+    measure (defendants convicted are completed in the period), never a same-period ratio's."""
+    from justicegap import metrics
+
+    reg = metrics.registry()
+    counts = {}
+    for m in reg.values():
+        if m["kind"] == "count":
+            for ds in m["datasets"]:
+                counts[(ds, m["value"]["measure"] if isinstance(m["value"]["measure"], str) else None)] = m["basis"]
+    r = attrition(area="Kent", period="2017/18", offence="sexual_offences")
+    checked = 0
+    for s in r["stages"]:
+        m = reg[s["metric"]]
+        assert s["rate_basis"] == m["basis"]
+        if m["kind"] in ("proportion", "ratio"):
+            measure = m["numerator_term"]["measure"]
+            matches = {counts[(ds, measure)] for ds in m["datasets"] if (ds, measure) in counts}
+            if matches:
+                assert s["basis"] in matches, s["id"]
+                checked += 1
+            assert s["basis"] != "same_period_ratio", s["id"]
+    convicted = next(s for s in r["stages"] if s["id"] == "moj_convicted")
+    assert convicted["basis"] == reg["moj_convicted"]["basis"] and convicted["rate_basis"] == "same_period_ratio"
+    assert checked >= 2
+
+
+def test_geography_says_how_the_area_was_made(loaded):
+    from justicegap import areas as A
+
+    se = A.resolve("CPS South East")
+    r = attrition(area=se.name, period="2017/18", offence="sexual_offences")
+    police = [s for s in r["stages"] if s.get("available") and s["stage"] == "police"]
+    assert police
+    for s in police:
+        assert s["geography"].startswith("CPS Area") and f"sum of {len(se.members)} police force areas" in s["geography"]
+    group = next(a for a in A.all_areas("pfa_group") if A.resolve("Metropolitan Police").code in a.members)
+    kent = attrition(area="Kent", period="2017/18", offence="sexual_offences")
+    for s in kent["stages"]:
+        if s.get("available"):
+            assert s["geography"] == "police force area" and group.name not in s["geography"], s["id"]
+            assert "Metropolitan" not in s["geography"]
+    nation = attrition(area="England and Wales", period="2016/17", offence="sexual_offences")
+    cps = [s for s in nation["stages"] if s.get("available") and s["dataset"] == "cps_case_outcomes"]
+    assert cps and all(s["geography"] == "England and Wales" for s in cps)  # the CPS's national row, no group used
+    met = attrition(area=group.name, period="2016/17", offence="sexual_offences")
+    cps = [s for s in met["stages"] if s.get("available") and s["dataset"] == "cps_case_outcomes"]
+    assert cps and all(f"{group.name} published together" in s["geography"] for s in cps)
+
+
+def test_small_outcome_shares_are_not_shown_as_zero(loaded, shared_data):
+    from decimal import ROUND_HALF_EVEN, Decimal
+
+    from justicegap.formats import pct
+    from officialfiles import sum_counts
+
+    f = shared_data / "homeoffice" / "prc-outcomes-2018-19.csv.gz"
+    rape = {"19C", "19D", "19E", "19F", "19G", "19H"}
+    col = "Force outcomes for offences recorded in quarter"
+    formal = sum_counts(f, col, lambda r: r["Offence Code"] in rape and r["Outcome Group"] == "Out-of-court (formal)")
+    total = sum_counts(f, col, lambda r: r["Offence Code"] in rape)
+    r = attrition(area="England and Wales", period="2018/19", offence="rape")
+    row = next(g for g in r["outcome_groups"] if g["group"] == "out_of_court_formal")
+    assert (row["count"], row["denominator"]) == (formal, total) and 0 < formal / total < 0.001
+    # one significant digit, rounded independently
+    share = Decimal(formal) / Decimal(total) * 100
+    expect = share.quantize(Decimal(1).scaleb(share.adjusted()), rounding=ROUND_HALF_EVEN)
+    assert pct(row["share"]) == f"{expect}%"
+    for g in r["outcome_groups"]:
+        for x in (g["share"], g["ci_high"]):
+            assert x > 0 and pct(x) not in ("0.0%", "0.00%", "0%")

@@ -194,10 +194,30 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
 
+def _per100(x: float, per: str = "offences recorded") -> str:
+    """A ratio as the pages write it: so many per 100 of its denominator's cases (never a %)."""
+    return f"{100 * x:,.1f} per 100 {per}"
+
+
 @pytest.fixture
 def lib(app):
     with app.state.service.cursor() as s:
         yield s
+
+
+def test_compare_page_of_rates_per_resident_has_its_funnel_plot(client, lib):
+    from justicegap.answers.compare import compare
+
+    html = _check_page(client.get("/compare", params={"metric": "recorded_per_100k", "period": "2017/18", "level": "pfa"}))
+    expected = compare("recorded_per_100k", level="pfa", period="2017/18", store=lib)
+    assert 'id="chart-funnelplot"' in html and "data-no-limits" not in html
+    t = text_of(html)
+    pooled = f"{expected['target']:,.1f} per 100,000"
+    assert f"all areas together: {pooled} ({expected['target_numerator']:,} offences among {expected['target_denominator']:,} residents)" in t
+    assert "%" not in t.split("all areas together:")[1].split(";")[0]
+    kent = next(a for a in expected["areas"] if a["area"]["name"] == "Kent")
+    row = re.search(r'<tr[^>]*data-code="E23000032".*?</tr>', html, re.S).group(0)
+    assert kent["position"] in row and f"{kent['value']:,.1f} per 100,000" in row
 
 
 def test_compare_page_of_a_ratio_has_no_limits_and_says_why(client, lib):
@@ -211,21 +231,27 @@ def test_compare_page_of_a_ratio_has_no_limits_and_says_why(client, lib):
     assert 'id="chart-funnelplot"' not in html and "data-no-limits" in html
     t = text_of(html)
     assert "No funnel plot" in t and "a ratio of two counts of different cases" in t
+    from justicegap.web.labels import caveat_text
+
     for c in expected["caveats"]:
-        assert _html.escape(c) in html
+        assert _html.escape(caveat_text(c, expected)) in html
+    # the caveat is worded for a ratio: there are no rates to compare
+    assert "volumes and rates" not in t
+    assert "different cases" in caveat_text("X: compare volumes and rates with care.", expected)
     assert html.count("data-code=") == len(expected["areas"]) == 43
     assert "Against the 99.8% limits" not in t  # no limits, so no position against them
     kent = next(a for a in expected["areas"] if a["area"]["name"] == "Kent")
     row = re.search(r'data-code="E23000032">(.*?)</tr>', html, re.S).group(1)
     assert f"{kent['numerator']:,.0f}" in row and f"{kent['denominator']:,.0f}" in row
-    assert _pct(kent["numerator"] / kent["denominator"]) in row
+    assert _per100(kent["numerator"] / kent["denominator"]) in text_of(row) and "%" not in text_of(row)
     assert "Value (ratio)" in t
     assert expected["editions"] == ["ho_outcomes-20440511f940"]
     assert "edition: ho_outcomes-20440511f940" in t
 
 
-def test_ratio_map_and_trend_read_as_percentages(client, lib):
-    """A ratio was formatted as a count: '0 in London, City of to 0 in Derbyshire'."""
+def test_ratio_map_and_trend_read_as_ratios_per_100(client, lib):
+    """A ratio was formatted as a count ('0 in London, City of to 0 in Derbyshire'), then as a
+    percentage of a cohort ('3.8%'): it is so many per 100 offences recorded, everywhere."""
     from justicegap.answers.compare import compare
 
     html = _check_page(client.get("/", params={"metric": "charge_ratio_period", "period": "2017/18"}))
@@ -236,23 +262,28 @@ def test_ratio_map_and_trend_read_as_percentages(client, lib):
     if 'id="chart-map"' in html:
         spec = spec_of(html, "chart-map")
         enc = spec["layer"][1]["encoding"]
-        assert enc["color"]["legend"]["format"] == ".1%"
-        assert next(x for x in enc["tooltip"] if x["field"] == "value")["format"] == ".1%"
+        assert enc["color"]["legend"]["format"] == ",.1f" and "per 100 offences recorded" in enc["color"]["title"]
+        assert next(x for x in enc["tooltip"] if x["field"] == "value")["format"] == ",.1f"
+        shown = {v["code"]: v["value"] for v in spec["transform"][0]["from"]["data"]["values"]}
+        assert shown["E23000032"] == pytest.approx(100 * next(a for a in cmp["areas"] if a["area"]["code"] == "E23000032")["value"])
         alt = alt_of(html, "chart-map")
-        assert (f"from {_pct(lo['numerator'] / lo['denominator'])} in {lo['area']['name']} to "
-                f"{_pct(hi['numerator'] / hi['denominator'])} in {hi['area']['name']}") in alt
+        assert f"from {_per100(lo['numerator'] / lo['denominator'])} in {lo['area']['name']}" in alt
+        assert f"to {_per100(hi['numerator'] / hi['denominator'])} in {hi['area']['name']}" in alt
         assert "ho_outcomes-20440511f940" in alt
     derbyshire = next(a for a in cmp["areas"] if a["area"]["name"] == "Derbyshire")
-    assert _pct(derbyshire["numerator"] / derbyshire["denominator"]) in table_of(html, "map")
+    assert _per100(derbyshire["numerator"] / derbyshire["denominator"]) in table_of(html, "map")
+    assert "%" not in text_of(table_of(html, "map"))
 
     html = _check_page(client.get("/area/E23000032", params={"metric": "charge_ratio_period", "period": "2017/18"}))
     spec = spec_of(html, "chart-trend-charge_ratio_period")
     line = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "line")
-    assert line["encoding"]["y"]["axis"]["format"] == ".1%"
-    assert next(x for x in line["encoding"]["tooltip"] if x["field"] == "value")["format"] == ".1%"
+    assert line["encoding"]["y"]["axis"]["format"] == ",.1f" and "per 100 offences recorded" in line["encoding"]["y"]["title"]
+    pts = [layer for layer in spec["layer"] if layer["mark"]["type"] == "point"]
+    assert pts and all(next(x for x in p["encoding"]["tooltip"] if x["field"] == "shown")["format"] == ",.1f" for p in pts)
     alt = alt_of(html, "chart-trend-charge_ratio_period")
     q1 = metrics.compute("charge_ratio_period", area="Kent", period="2017/18 Q1", store=lib)
-    assert f"2017/18 Q1 {_pct(q1.numerator / q1.denominator)}" in alt
+    assert f"2017/18 Q1 {_per100(q1.numerator / q1.denominator)}" in alt
+    assert next(p for p in spec["data"]["values"] if p["period"] == "2017/18 Q1")["shown"] == pytest.approx(100 * q1.value)
     fig = metrics.compute("charge_ratio_period", area="Kent", period="2017/18", store=lib)
     t = text_of(html)
     # the headline and the area against the others: a ratio, with its two counts
@@ -293,12 +324,14 @@ def test_stage_table_labels_ratios_as_ratios(moj_client):
     for i in ratios:
         s = stages[i]
         cells = text_of(rows[i])
-        assert f"{_pct(s['numerator'] / s['denominator'])} ratio" in cells and " rate" not in cells
+        per = "offences recorded" if s["metric"] == "conviction_to_recorded_ratio" else "defendants proceeded against"
+        assert f"{_per100(s['numerator'] / s['denominator'], per)} ratio" in cells and " rate" not in cells
         assert f"{s['denominator']:,.0f}" in cells
     assert f"{_pct(stages['police_charged']['value'])} rate; 95% CI" in text_of(rows["police_charged"])
     alt = alt_of(html, "chart-funnel")
     s = stages["moj_convicted"]
-    assert f"{s['volume']:,.0f} defendants (ratio {_pct(s['value'])} against {s['denominator']:,.0f})" in alt
+    assert (f"{s['volume']:,.0f} defendants (ratio: {_per100(s['value'], 'defendants proceeded against')}, "
+            f"against {s['denominator']:,.0f})") in alt
     assert f"({_pct(s['value'])} of" not in alt  # a ratio is not a share of its denominator
 
 

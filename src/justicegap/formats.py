@@ -3,9 +3,25 @@ never shown as a count, nor a rate per 100,000 as a percentage."""
 
 from __future__ import annotations
 
+import math
+
+
+def pct_digits(x, dp: int = 1) -> int:
+    """Decimal places for a proportion as a percentage: ``dp`` for ordinary values, more for a small
+    non-zero one, so it keeps one significant digit (15 of 59,502 reads 0.03%, never 0.0%)."""
+    v = abs(100 * float(x))
+    if v == 0 or not math.isfinite(v) or v >= 10 ** -dp:
+        return dp
+    return max(dp, -math.floor(math.log10(v)))
+
+
+def pct_number(x, dp: int = 1) -> str:
+    """A proportion as a percentage without the sign ('2.2', '0.03'): see :func:`pct_digits`."""
+    return f"{100 * x:.{pct_digits(x, dp)}f}"
+
 
 def pct(x, dp: int = 1) -> str:
-    return "n/a" if x is None else f"{100 * x:.{dp}f}%"
+    return "n/a" if x is None else f"{pct_number(x, dp)}%"
 
 
 def num(x) -> str:

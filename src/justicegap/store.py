@@ -122,6 +122,28 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
+def _close_editions(text: str, eds: list[Edition], n: int = 5) -> list[str]:
+    """Editions whose id or file name is genuinely close to ``text`` (a typo, a missing suffix or
+    a prefix of an id or file name), not the first few loaded: none when nothing is close."""
+    import difflib
+
+    t = text.lower()
+    names: dict[str, Edition] = {}
+    for e in eds:
+        for key in (e.edition, e.file_name):
+            if key:
+                names.setdefault(key.lower(), e)
+                names.setdefault(key.lower().split(".")[0], e)  # the file name without .csv.gz
+    hits = [names[k] for k in names if len(t) >= 4 and t in k]
+    hits += [names[k] for k in difflib.get_close_matches(t, list(names), n, 0.8)]
+    out = []
+    for e in hits:
+        label = f"{e.edition} ({e.file_name})"
+        if label not in out:
+            out.append(label)
+    return out[:n]
+
+
 class Store:
     """A connection to the store file. Open read-only to serve or answer; read-write to load."""
 
@@ -202,8 +224,12 @@ class Store:
             return hits[0]
         if hits:
             raise NotFound("edition", text, [f"{e.edition} ({e.file_name})" for e in hits], "Several editions match: give its id")
-        raise NotFound("edition", text, [f"{e.edition} ({e.file_name})" for e in eds][:8],
-                       "See `justicegap sources` for the editions loaded")
+        close = _close_editions(t, eds)
+        hint = "See `justicegap sources` for the editions loaded"
+        if not close and datasets and 0 < len(eds) <= 5:  # the few editions that could answer, named as such
+            hint = ("The loaded editions of these data are " + ", ".join(f"{e.edition} ({e.file_name})" for e in eds)
+                    + "; see `justicegap sources`")
+        raise NotFound("edition", text, close, hint)
 
     def editions(self, dataset: str | None = None) -> list[Edition]:
         return self._editions("where dataset = ?", [dataset]) if dataset else self._editions()

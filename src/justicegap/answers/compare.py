@@ -111,7 +111,7 @@ def compare(metric_id: str, *, level: str = "pfa", period, offence: str = "rape"
         out["caveats"].append(
             f"Target: the pooled rate of the {len(figures)} areas "
             f"with data ({sum(r):,} of {sum(n):,}{'' if m['kind'] == 'proportion' else ' residents'}, {pooled})"
-            + (f"; {len(excluded)} area(s) without complete data are left out of the target and the plot: "
+            + (f"; {len(excluded)} area(s) without a complete figure of their own are left out of the target and the plot: "
                + ", ".join(e["area"]["name"] for e in excluded) if excluded else "") + ".")
         out["caveats"].append("Limits: " + _limits_text(fun, overdispersion, m["kind"]))
         above = [x["area"]["name"] for x in rows if x["position"] == "above"]

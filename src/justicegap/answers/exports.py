@@ -48,6 +48,7 @@ KNOWN = {
     "ci_low": ("number", "lower end of the 95% Wilson interval (proportions only)", "proportion"),
     "ci_high": ("number", "upper end of the 95% Wilson interval (proportions only)", "proportion"),
     "basis": ("string", "what the figure counts: recorded_cohort, closed_in_period, same_period_ratio, ...", None),
+    "rate_basis": ("string", "the basis of the stage's rate or ratio, where it differs from its volume's (a same-period ratio)", None),
     "unit": ("string", "the counting unit: offences, suspects, defendants, days", None),
     "edition": ("string", "the edition(s) of the source data the figure comes from", None),
     "flags": ("string", "flags that must travel with the figure (partial, low_count, maturing, event:...)", None),
@@ -115,8 +116,10 @@ def normalise(result) -> dict:
                          "area_code": result["area"]["code"], "area_name": result["area"]["name"], "period": s["period"]["label"],
                          "period_start": s["period"]["start"], "period_end": s["period"]["end"],
                          "offence_family": result["offence"]["family"], "volume": s.get("volume"), "value": s.get("value"),
+                         "kind": s.get("kind"),
                          "numerator": s.get("numerator"), "denominator": s.get("denominator"), "ci_low": s.get("ci_low"),
-                         "ci_high": s.get("ci_high"), "unit": s["unit"], "basis": s["basis"], "geography": s.get("geography"),
+                         "ci_high": s.get("ci_high"), "unit": s["unit"], "basis": s["basis"], "rate_basis": s.get("rate_basis"),
+                         "geography": s.get("geography"),
                          "edition": ", ".join(s.get("editions") or []), "flags": ", ".join(s.get("flags") or []),
                          "reason": s.get("reason")})
         return {"name": f"funnel_{_slug(result['area']['name'])}_{_slug(result['period']['label'])}_{result['offence']['family']}",
@@ -156,6 +159,7 @@ def _infer_fields(rows: list[dict], given: list[dict] | None) -> list[dict]:
             if k not in names:
                 names.append(k)
     fields = []
+    kinds = {r.get("kind") for r in rows if r.get("kind")}
     for n in names:
         vals = [_clean(r.get(n)) for r in rows if _clean(r.get(n)) is not None]
         known = KNOWN.get(n)
@@ -173,6 +177,8 @@ def _infer_fields(rows: list[dict], given: list[dict] | None) -> list[dict]:
         f = {"name": n, "type": ftype, "description": known[1] if known else n.replace("_", " ")}
         if known and known[2]:
             f["unit"] = known[2]
+            if known[2] == "proportion" and kinds == {"per_100k"}:  # limits and target of rates per resident
+                f["unit"] = "per 100,000 residents"
         fields.append(f)
     return fields
 
@@ -238,7 +244,14 @@ def _write_xlsx(path: Path, fields, data, title: str):
 
     wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False})
     ws = wb.add_worksheet("data")
-    fmts = {"integer": wb.add_format({"num_format": "#,##0"}), "number": wb.add_format({"num_format": "0.000000"})}
+    fmts = {"integer": wb.add_format({"num_format": "#,##0"}), "number": wb.add_format({"num_format": "0.000000"}),
+            "date": wb.add_format({"num_format": "yyyy-mm-dd"})}
+    dates = [k for k, f in enumerate(fields) if f["type"] == "date"]
+    if dates:  # real dates, as the descriptor declares them, not text that looks like one
+        from datetime import date
+
+        data = [[date.fromisoformat(v) if k in dates and isinstance(v, str) else v for k, v in enumerate(line)]
+                for line in data]
     cols = []
     for f in fields:
         spec = {"header": f["name"]}
@@ -262,7 +275,7 @@ def _definitions(ids) -> list[dict]:
         m = reg[mid]
         out.append({"metric": mid, "name": m.get("name"), "basis": m.get("basis"), "unit": m.get("unit"), "kind": m.get("kind"),
                     "numerator": m.get("numerator"), "denominator": m.get("denominator"), "definition": m.get("definition"),
-                    "caveats": list(m.get("caveats") or [])})
+                    "caveats": metrics.all_caveats(m)})
     return out
 
 
@@ -294,6 +307,18 @@ def _sources(norm: dict, store=None) -> list[dict]:
                     "publisher": src.get("publisher"), "dataset": s.get("dataset"), "edition": ed, "file": s.get("file"),
                     "sha256": s.get("sha256"), "published": s.get("published"), "licence": src.get("licence")})
     return out
+
+
+def _package_name(names: list[str]) -> str:
+    if len(names) == 1:
+        return _slug(f"justicegap-{names[0]}").replace("_", "-")[:100].strip("-")
+    return _slug(f"justicegap-{len(names)}-resources-" + "-".join(names)).replace("_", "-")[:100].strip("-")
+
+
+def _package_title(titles: list[str]) -> str:
+    if len(titles) == 1:
+        return titles[0]
+    return f"justicegap export, {len(titles)} resources: " + "; ".join(titles)
 
 
 def export(result, path, format: str = "csv", *, store=None) -> dict:
@@ -349,10 +374,11 @@ def export(result, path, format: str = "csv", *, store=None) -> dict:
     defs = {d["metric"]: d for d in package.get("definitions", [])}
     for d in _definitions(norm.get("metrics") or []):
         defs[d["metric"]] = d
+    # the package is named and titled for every resource in it, in order, not for the first alone
     package = {
         "profile": "tabular-data-package",
-        "name": package.get("name") or _slug(f"justicegap-{name}").replace("_", "-")[:100],
-        "title": package.get("title") if len(resources) > 1 and package.get("title") else norm["title"],
+        "name": _package_name([r["name"] for r in resources]),
+        "title": _package_title([r["title"] for r in resources]),
         "description": "Figures from justicegap, each with its definition, basis, unit and edition. " + ATTRIBUTION,
         "licenses": [LICENCE],
         "sources": list(sources.values()),

@@ -33,9 +33,26 @@ def calendar_overlap(p: Period) -> Period:
                key=lambda c: (min(c.end, p.end) - max(c.start, p.start)).days)
 
 
-def _geography(dataset: str) -> str:
-    g = reference.sources()[dataset]["geography"]
-    return "police force area of the court" if dataset == "moj_outcomes" else g
+def _geography(fig) -> str:
+    """The geography a stage's figure was published for, as it was used for this area: the
+    publisher's own row for the area, or a sum of its forces (a CPS Area or the nation made from
+    police force areas), naming a group row (the CPS's "Metropolitan and City") only where one
+    was used."""
+    published = reference.sources()[fig.dataset]["geography"].split(" (")[0]
+    base = "police force area of the court" if fig.dataset == "moj_outcomes" else published
+    g = getattr(fig, "gathered", None)
+    used = list(g.areas_used) if g is not None else []
+    area = fig.area
+    if len(used) > 1:
+        text = f"{area.level_name}: the sum of {len(used)} {base.replace('area', 'areas', 1)}"
+    elif used == [area.code] and area.level not in ("pfa", "btp", "csp", "lad"):
+        text = area.level_name
+    else:
+        text = base
+    groups = [A.get(c).name for c in used if "+" in c]
+    if groups:
+        text += f" ({'; '.join(groups)} published together)"
+    return text
 
 
 def edition_of(store: Store, edition: str | None, datasets) -> str | None:
@@ -136,8 +153,11 @@ def attrition(*, area, period, offence: str = "rape", edition: str | None = None
             except NotFound:
                 continue
             sp = p if st["period"] == "same" else calendar_overlap(p)
+            # the row's volume is the numerator: it carries the numerator's own basis (defendants
+            # convicted in the period), the rate beside it the metric's (a same-period ratio)
             entry = {"id": st["id"], "label": st["label"], "metric": m["id"], "name": m["name"], "stage": m["stage"],
-                     "unit": m["unit"], "basis": m["basis"], "kind": m["kind"], "period": sp.to_dict()}
+                     "unit": m["unit"], "basis": m.get("numerator_basis", m["basis"]), "rate_basis": m["basis"],
+                     "kind": m["kind"], "period": sp.to_dict()}
             fig = known.get((m["id"], sp.start, sp.end))
             if fig is None:
                 try:
@@ -149,7 +169,7 @@ def attrition(*, area, period, offence: str = "rape", edition: str | None = None
             d = fig.to_dict()
             entry.update(available=True, value=d["value"], numerator=d["numerator"], denominator=d["denominator"],
                          ci_low=d["ci_low"], ci_high=d["ci_high"], volume=d["numerator"] if d["numerator"] is not None else d["value"],
-                         dataset=fig.dataset, geography=_geography(fig.dataset), editions=[e["edition"] for e in d["sources"]],
+                         dataset=fig.dataset, geography=_geography(fig), editions=[e["edition"] for e in d["sources"]],
                          flags=d["flags"], caveats=d["caveats"], sentence=d["sentence"], figure=d)
             out_stages.append(entry)
             covered[st["id"]] = _covered(fig)

@@ -36,7 +36,7 @@ from .. import areas as A
 from .. import metrics as M
 from ..errors import JusticegapError, NotAvailable, NotFound
 from . import messages, models, tables
-from .service import _MISSING, DEFAULT_METRIC, Service
+from .service import _MISSING, DEFAULT_METRIC, Service, find_areas
 
 log = logging.getLogger("justicegap.server")
 
@@ -217,7 +217,7 @@ def build_api() -> APIRouter:
                          search: Annotated[Optional[str], Query(max_length=100, pattern=_TEXT, description="Part of a name or code")] = None,
                          format: FormatQ = None):
         return await answer(request, "areas", (level, search),
-                            lambda: [_area_dict(a) for a in A.all_areas(level, search)], list[models.Area], None, format)
+                            lambda: [_area_dict(a) for a in find_areas(search, level)], list[models.Area], None, format)
 
     @r.get("/areas/{code}", response_model=models.AreaDetail, tags=["areas"], summary="One area: what it is made of and what is published for it",
            responses={**_csv_too(), **_errors(404, 422)})
@@ -238,7 +238,9 @@ def build_api() -> APIRouter:
            summary="One metric: definition, basis, unit, caveats and how it differs from those it is confused with",
            responses={**_csv_too(), **_errors(404, 422)})
     async def get_metric(request: Request,
-                         metric_id: Annotated[str, PathParam(min_length=1, max_length=64, pattern=_TEXT, examples=["charge_rate_cohort"])],
+                         metric_id: Annotated[str, PathParam(min_length=1, max_length=64, pattern=_TEXT,
+                                                             description="Metric id (see /api/v1/metrics)",
+                                                             examples=["charge_rate_cohort"])],
                          format: FormatQ = None):
         return await answer(request, "metric", (metric_id,), lambda: M.explain(metric_id), models.Metric,
                             lambda d: tables.records([d], ["id", "name", "stage", "kind", "basis", "unit", "definition", "caveats"]), format)
@@ -380,6 +382,19 @@ def create_app(store_path: str | Path | None = None, *, warm: bool = True) -> Fa
     return app
 
 
+def repeated_parameter(query_string: bytes) -> str | None:
+    """The first query parameter given more than once (?metric=a&metric=b), or None. Every
+    parameter of the API and the pages takes one value: the last is never silently chosen."""
+    from urllib.parse import parse_qsl
+
+    seen: set[str] = set()
+    for k, _ in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+        if k in seen:
+            return k
+        seen.add(k)
+    return None
+
+
 class CatchAll:
     """Pure ASGI middleware: any unhandled error becomes a plain 500 (JSON for the API, a page for
     the dashboard) with the traceback in the server log only; adds nosniff to every response.
@@ -401,6 +416,17 @@ class CatchAll:
                 message["headers"] = [*message["headers"], (b"x-content-type-options", b"nosniff")]
             await send(message)
 
+        repeated = repeated_parameter(scope.get("query_string", b""))
+        if repeated:
+            request = Request(scope)
+            message = f"{repeated}: given more than once; give each parameter once"
+            if _is_api(request) or scope.get("path", "").startswith("/api/"):
+                response = JSONResponse({"error": "InvalidParameter", "message": message, "parameter": repeated}, status_code=422)
+            else:
+                from ..web.views import error_page
+
+                response = error_page(request, 422, "That request could not be understood", message)
+            return await response(scope, receive, send_wrapper)
         try:
             await self.app(scope, receive, send_wrapper)
         except Exception:  # a bug: the traceback goes to the log, never to the client

@@ -22,7 +22,14 @@ _CLI_ONLY = [
     (re.compile(r"\s*\(use --allow-partial for a flagged partial figure\)"), {"api": "", "web": ""}),
     (re.compile(r"Try `justicegap areas --search TEXT`"), {"api": f"Try {API}/areas?search=TEXT",
                                                            "web": "Try the area search (/areas?q=TEXT)"}),
+    (re.compile(r"See `justicegap metrics` for the list"), {"api": f"See {API}/metrics for the list",
+                                                             "web": "See the list of metrics (/metrics)"}),
+    (re.compile(r"See `justicegap sources` for the editions loaded"), {"api": f"See {API}/editions for the editions loaded",
+                                                                        "web": f"See the editions loaded ({API}/editions)"}),
 ]
+
+# Pages of this server that a web message may name: shown as links on the error page.
+WEB_LINKS = ("/metrics", f"{API}/editions", "/areas?q=TEXT")
 
 
 def parameter(name: str | None) -> str | None:
@@ -45,4 +52,17 @@ def error_body(e: JusticegapError, where: str = "api") -> dict:
     d["message"] = text(d["message"], where)
     if isinstance(e, InvalidParameter):
         d["parameter"] = parameter(d.get("parameter"))
+    if "holder" in d and not d["holder"]:
+        d["holder"] = None  # no holder named: null, not an empty name
     return d
+
+
+def linked(message: str):
+    """A web message as HTML, escaped, with the pages of this server it names as links."""
+    from markupsafe import Markup, escape
+
+    html = str(escape(message))
+    for path in WEB_LINKS:
+        target = path.split("?")[0] if "TEXT" in path else path
+        html = html.replace(f"({escape(path)})", f'(<a href="{escape(target)}">{escape(path)}</a>)')
+    return Markup(html)

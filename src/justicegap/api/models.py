@@ -38,7 +38,7 @@ class InvalidParameterError(ErrorBody):
 
 class NotAvailableError(ErrorBody):
     available: list[str] = Field(default_factory=list, description="What can be had instead")
-    holder: str = Field("", description="Who holds the data, when it is not published")
+    holder: Optional[str] = Field(None, description="Who holds the data, when it is not published (null when no holder is named)")
 
 
 # --- building blocks -------------------------------------------------------------------------

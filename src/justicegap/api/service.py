@@ -168,6 +168,38 @@ class Service:
         return self.cached("funnel", (area, period, offence, edition),
                            lambda s: attrition(area=area, period=period, offence=offence, edition=edition, store=s))
 
+    def funnel_covered(self, area: str, period: str, offence: str = DEFAULT_OFFENCE, edition: str | None = None) -> dict:
+        """Stage id -> the months a partial stage of the funnel does cover (None for whole-period
+        stages), as the funnel's own statements word them."""
+        from ..answers.funnel import _covered
+
+        def run(s):
+            out = {}
+            for st in self.funnel(area, period, offence, edition)["stages"]:
+                if not st["available"] or "partial" not in (st.get("flags") or []):
+                    continue
+                try:
+                    fig = metrics.compute(st["metric"], area=area, period=st["period"]["label"], offence=offence,
+                                          edition=edition, store=s, allow_partial=True)
+                except JusticegapError:
+                    continue
+                out[st["id"]] = _covered(fig)
+            return out
+        return self.cached("funnel_covered", (area, period, offence, edition), run)
+
+    def outcome_rows(self, area: str, period: str, offence: str = DEFAULT_OFFENCE, edition: str | None = None) -> list[dict]:
+        """Every police outcome group of the funnel's period, zeros included (the funnel leaves out
+        groups with no offences; a download keeps them: a zero is data)."""
+        from ..answers.funnel import outcome_groups
+
+        def run(s):
+            f = self.funnel(area, period, offence, edition)
+            if not f["outcome_groups"]:
+                return []
+            g = outcome_groups(s, A.resolve(area), parse(f["period"]["label"]), metrics.family(offence), edition)
+            return list(g.rows)
+        return self.cached("outcome_rows", (area, period, offence, edition), run)
+
     def compare(self, metric: str, level: str = "pfa", period: str = "", offence: str = DEFAULT_OFFENCE,
                 outcome: str | None = None, edition: str | None = None, overdispersion: str | None = None,
                 sort: str | None = None) -> dict:
@@ -323,11 +355,29 @@ class Service:
                     d = metrics.compute(mid, area=area, period=p, offence=offence, store=s).to_dict()
                     rows.append({"metric": mid, "name": m["name"], "value": d["value"], "unit": d["unit"],
                                  "basis": d["basis"], "period": d["period"]["label"], "edition": d["edition"],
-                                 "sentence": d["sentence"]})
+                                 "area": d["area"], "offence": d["offence"], "flags": d["flags"],
+                                 "defendants": _defendants(s, m, d), "sentence": d["sentence"]})
                 except JusticegapError as e:
                     missing.append({"metric": mid, "name": m["name"], "reason": str(e)})
             return {"period": p.to_dict(), "rows": rows, "missing": missing}
         return self.cached("timeliness", (area, period, offence), run)
+
+
+def _defendants(s: Store, m: dict, d: dict) -> float | None:
+    """The number of defendants behind a published average (the same edition, area, period and
+    offence), summed by the library's own gathering; None when the publication gives none."""
+    from ..metrics.data import Term, gather
+
+    ds = m["datasets"][0]
+    ed = next((e for e in s.editions(ds) if e.edition == d["edition"]), None)
+    if ed is None:
+        return None
+    try:
+        g = gather(s, ds, [Term("defendants", ("defendants",), None)], A.resolve(d["area"]["code"]), parse(d["period"]["label"]),
+                   d["offence"]["family"], ed)
+    except JusticegapError:
+        return None
+    return None if g.missing_spans or not g.editions else g.values.get("defendants")
 
 
 def _tiles(spans, p: Period) -> bool:
@@ -360,6 +410,22 @@ def _rewind(geom):
     if geom.get("type") == "MultiPolygon":
         return {**geom, "coordinates": [poly(p) for p in geom["coordinates"]]}
     return geom
+
+
+def find_areas(search: str | None, level: str | None = None) -> list[A.Area]:
+    """The areas a search finds, for the API and the area search page alike: first the area the
+    text names (a name, code or alias, as ``resolve`` reads it: 'City of London' is 'London, City
+    of'), then every area whose name or code contains it."""
+    found: list[A.Area] = []
+    if search:
+        try:
+            found.append(A.resolve(search, level))
+        except NotFound:
+            pass
+    for a in A.all_areas(level, search):
+        if all(a.code != f.code for f in found):
+            found.append(a)
+    return found
 
 
 def compare_level(area: A.Area) -> str | None:

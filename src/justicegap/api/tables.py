@@ -73,17 +73,19 @@ def compare(r: dict) -> Table:
 
 
 def trend(r: dict) -> Table:
-    cols = ["area_code", "area_name", "metric", "period", "start", "end", "value", "numerator", "denominator", "ci_low",
+    cols = ["area_code", "area_name", "offence", "metric", "period", "start", "end", "value", "numerator", "denominator", "ci_low",
             "ci_high", "basis", "unit", "edition", "flags"]
-    rows = [[r["area"]["code"], r["area"]["name"], r["metric"], p["period"], p["start"], p["end"], p["value"],
+    rows = [[r["area"]["code"], r["area"]["name"], r["offence"]["family"], r["metric"], p["period"], p["start"], p["end"], p["value"],
              p["numerator"], p["denominator"], p["ci_low"], p["ci_high"], r["basis"], r["unit"], p["edition"], _join(p["flags"])]
             for p in r["points"]]
     return cols, rows
 
 
 def timeliness(r: dict) -> Table:
-    cols = ["metric", "name", "period", "value", "unit", "basis", "edition"]
-    return cols, [[x["metric"], x["name"], x["period"], x["value"], x["unit"], x["basis"], x["edition"]] for x in r["rows"]]
+    """Each published average with the number of defendants behind it (from the same edition)."""
+    cols = ["area_code", "area_name", "offence", "metric", "name", "period", "value", "unit", "defendants", "basis", "edition", "flags"]
+    return cols, [[x["area"]["code"], x["area"]["name"], x["offence"]["family"], x["metric"], x["name"], x["period"], x["value"],
+                   x["unit"], x.get("defendants"), x["basis"], x["edition"], _join(x.get("flags"))] for x in r["rows"]]
 
 
 def records(items: Iterable[dict], columns: list[str] | None = None) -> Table:
@@ -96,6 +98,11 @@ def records(items: Iterable[dict], columns: list[str] | None = None) -> Table:
                     columns.append(k)
     rows = [[_cell(it.get(c)) for c in columns] for it in items]
     return columns, rows
+
+
+def _whole(v):
+    """A count held as a float (34.0) is written as the integer it is (34)."""
+    return int(v) if isinstance(v, float) and v.is_integer() and abs(v) < 2 ** 53 else v
 
 
 def _cell(v):
@@ -112,7 +119,7 @@ def to_csv(table: Table) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(cols)
     for r in rows:
-        w.writerow(["" if v is None else v for v in r])
+        w.writerow(["" if v is None else _whole(v) for v in r])
     return buf.getvalue()
 
 
@@ -132,7 +139,7 @@ def to_xlsx(table: Table, *, title: str = "data", notes: list[str] | None = None
             if isinstance(v, bool):
                 ws.write_boolean(i, j, v)
             elif isinstance(v, (int, float)):
-                ws.write_number(i, j, v)
+                ws.write_number(i, j, _whole(v))
             else:
                 ws.write_string(i, j, str(v))
     ws.freeze_panes(1, 0)

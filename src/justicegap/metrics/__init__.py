@@ -16,9 +16,10 @@ from importlib import resources
 from .. import areas as A
 from .. import reference
 from ..errors import InvalidParameter, NotAvailable, NotFound
+from ..formats import pct, pct_number
 from ..periods import Period, parse
 from ..store import Edition, Store
-from .data import Gathered, Term, availability, dataset_levels, describe_spans, gather, sub_codes
+from .data import Gathered, Term, availability, dataset_levels, describe_spans, gather, straddling, sub_codes
 
 LOW_COUNT = 30
 PROPORTION_KINDS = ("proportion",)
@@ -144,6 +145,25 @@ class Figure:
 
 # --- caveats -------------------------------------------------------------------------------------
 
+def conditional_caveats(m: dict, datasets, offence: str | None) -> list[str]:
+    """The metric's ``caveats_when`` that apply to a figure from ``datasets`` for ``offence``: a
+    caveat about rape-flagged CPS cases is not attached to sexual-offences figures from the
+    monthly case outcomes."""
+    out = []
+    for c in m.get("caveats_when", []):
+        if c.get("datasets") and not set(c["datasets"]) & set(datasets):
+            continue
+        if c.get("families") and offence not in c["families"]:
+            continue
+        out.append(c["text"])
+    return out
+
+
+def all_caveats(m: dict) -> list[str]:
+    """Every caveat the metric can carry (the general ones, then the conditional ones)."""
+    return [*m.get("caveats", []), *(c["text"] for c in m.get("caveats_when", []))]
+
+
 def events_touching(period: Period, area: A.Area, dataset: str | None, offence: str | None) -> list[dict]:
     """Data breaks whose dates, area, dataset and offence family touch this figure."""
     from datetime import date
@@ -193,7 +213,7 @@ def _fmt_int(x) -> str:
 
 
 def _fmt_pct(x, dp=1) -> str:
-    return f"{100 * x:.{dp}f}%" if x is not None else "n/a"
+    return pct(x, dp)
 
 
 def _sentence_fields(fig: Figure) -> dict:
@@ -205,7 +225,7 @@ def _sentence_fields(fig: Figure) -> dict:
         "period": fig.period.long, "offence_plural": fam["noun_plural"], "offence_singular": fam["noun_singular"],
         "value_int": _fmt_int(fig.value), "value_pct": _fmt_pct(fig.value), "value_1dp": f"{fig.value:,.1f}" if fig.value is not None else "n/a",
         "numerator_int": _fmt_int(fig.numerator), "denominator_int": _fmt_int(fig.denominator),
-        "ci": f"{100 * fig.ci_low:.1f}–{100 * fig.ci_high:.1f}%" if fig.ci_low is not None else "n/a",
+        "ci": f"{pct_number(fig.ci_low)}–{pct_number(fig.ci_high)}%" if fig.ci_low is not None else "n/a",
         "outcome_label": (fig.outcome or {}).get("label", "").lower(),
         "population_note": (fig.population or {}).get("note", ""),
         "edition": fig.edition,
@@ -248,7 +268,10 @@ def _finish(fig: Figure, allow_partial: bool) -> Figure:
             fig.missing.setdefault("areas", {}).update({A.get(a).name: describe_spans(h) for a, h in excluded.items()})
             fig.caveats.append("Excludes " + "; ".join(f"{A.get(a).name} (no data for {describe_spans(h)})" for a, h in excluded.items())
                                + whose + ": no figures are imputed for missing forces.")
-    if m["kind"] in PROPORTION_KINDS and fig.denominator is not None and fig.denominator < LOW_COUNT:
+    if m["kind"] != "count" and fig.denominator == 0:
+        fig.caveats.append(f"No figure: nothing is in the denominator (no {m['unit']} in it for this area and period), "
+                           "so there is no rate and no interval.")
+    elif m["kind"] in PROPORTION_KINDS and fig.denominator is not None and fig.denominator < LOW_COUNT:
         fig.flags.append("low_count")
         fig.caveats.append(f"Low count: the denominator is {_fmt_int(fig.denominator)} (under {LOW_COUNT}), so the rate is unreliable; see the interval.")
     if fig.dataset == "ho_outcomes" and m["basis"] == "recorded_cohort":
@@ -265,6 +288,7 @@ def _finish(fig: Figure, allow_partial: bool) -> Figure:
         fig.flags.append(f"event:{ev['id']}")
         fig.caveats.append(f"{ev['title']} ({ev['start']}{'–' + ev['end'] if ev['end'] and ev['end'] != ev['start'] else ''}): {ev['description']}")
     fig.caveats.extend(m.get("caveats", []))
+    fig.caveats.extend(conditional_caveats(m, {g.dataset for g in fig.all_gathered} or {fig.dataset}, fig.offence))
     if fig.area.resolved_note:
         fig.caveats.append(fig.area.resolved_note)
     if fig.value is not None:
@@ -309,15 +333,22 @@ def _choose_dataset(store, m, area, period, fam, edition, terms) -> Gathered:
         raise reasons[0]
     avail = []
     for ds in usable:
-        spans = availability(store, ds, _for(terms, ds)[0].measure)
+        spans = availability(store, ds, _for(terms, ds)[0].measure, edition.edition if edition is not None else None)
         if spans:
-            avail.append(f"{reference.sources()[ds]['title']}: " + ", ".join(spans))
+            which = f", edition {edition.edition} ({edition.file_name}), covers only" if edition is not None else ":"
+            avail.append(f"{reference.sources()[ds]['title']}{which} " + ", ".join(spans))
     if not avail:
         titles = " or ".join(reference.sources()[ds]["title"] for ds in usable)
         raise NotAvailable(f"No edition of {titles} is loaded, so {_lower_first(m['name'])} cannot be given.",
                            available=["load it with `justicegap update` (or `justicegap update --source-dir DIR` from a local copy)"],
                            holder=", ".join(sorted({reference.sources()[ds]["publisher"] for ds in usable})))
-    raise NotAvailable(f"No loaded data cover {period} for {_lower_first(m['name'])} in {area.name}.",
+    what = f"Edition {edition.edition} does not cover" if edition is not None else "No loaded data cover"
+    across = sorted({lbl for ds in usable for lbl in straddling(store, ds, _for(terms, ds)[0].measure, period,
+                                                                   edition.edition if edition is not None else None)})
+    named = across[:4] + (["others"] if len(across) > 4 else [])
+    why = (f" The data are published for {' and '.join(filter(None, [', '.join(named[:-1]), named[-1]]))}, which "
+           f"{'straddles' if len(across) == 1 else 'straddle'} {period}: ask for one of those instead.") if across else ""
+    raise NotAvailable(f"{what} {period} for {_lower_first(m['name'])} in {area.name}.{why}",
                        available=avail or ["nothing yet: run `justicegap update`"])
 
 
@@ -374,6 +405,7 @@ def _compute(m, area, period, fam, outcome, edition_text, store, allow_partial) 
         if not outcome:
             raise InvalidParameter("--outcome", "this metric needs an outcome type (e.g. 14) or group (e.g. victim_does_not_support)")
         out_types, out_label = outcome_types(outcome)
+        _check_introduced(out_types, out_label, period)
     elif outcome:
         raise InvalidParameter("--outcome", f"{m['id']} does not take an outcome; use outcome_share_cohort or outcome_share_closed")
     kind = m["kind"]
@@ -472,6 +504,25 @@ def _compute(m, area, period, fam, outcome, edition_text, store, allow_partial) 
     return _finish(fig, allow_partial)
 
 
+def _check_introduced(types: tuple[str, ...], label: str, period: Period) -> None:
+    """An outcome type cannot be measured for a period wholly before it existed (outcome 22 from
+    1 April 2019, 21 from January 2016): that is no figure, not a measured zero. A period that
+    spans the introduction is answered, and carries the event (see :func:`events_touching`)."""
+    from datetime import date
+
+    outs = reference.outcomes()
+    starts = [outs[t].get("introduced") for t in types]
+    if not starts or not all(starts):
+        return
+    first = min(date.fromisoformat(x) for x in starts)
+    if period.end < first:
+        which = f"Outcome type {types[0]}" if len(types) == 1 else f"Outcome types {', '.join(types)}"
+        raise NotAvailable(
+            f"{which} ({label}) did not exist yet in {period}: it was introduced on {first:%-d %B %Y}, so there is "
+            "no figure for it before then (not a zero).",
+            available=[f"periods from {first:%-d %B %Y}"])
+
+
 def _check_average(g: Gathered, area: A.Area, period: Period) -> None:
     """An average (mean or median days) is never added up: only the area's own published row for
     exactly the period asked can answer."""
@@ -504,6 +555,8 @@ def _level_alternatives(m: dict, area: A.Area) -> list[str]:
 def explain(metric_id: str) -> dict:
     """A metric's definition, basis, unit, caveats and how it differs from those it is confused with."""
     m = get(metric_id)
-    return {k: m.get(k) for k in ("id", "name", "official_name", "stage", "kind", "basis", "unit", "numerator",
-                                   "denominator", "definition", "datasets", "levels", "caveats", "sentence", "confused_with")}
+    out = {k: m.get(k) for k in ("id", "name", "official_name", "stage", "kind", "basis", "unit", "numerator",
+                                  "denominator", "definition", "datasets", "levels", "caveats", "sentence", "confused_with")}
+    out["caveats"] = all_caveats(m)
+    return out
 

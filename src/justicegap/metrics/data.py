@@ -9,12 +9,13 @@ newest edition holding it, unless an edition is named.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
 from .. import areas as A
 from .. import reference
-from ..errors import NotAvailable
+from ..errors import NotAvailable, NotFound
 from ..periods import Period, describe, gaps
 from ..store import Edition, Store
 
@@ -125,8 +126,28 @@ def base_areas(store: Store, dataset: str, measure: str, area: A.Area, spans) ->
             if group <= set(members) and group & missing:
                 out.append(code)
                 missing -= group
+    for code in sorted(missing):
+        _only_together(dataset, code, area, [g for g in sorted(present) if code in g.split("+")])
     out += sorted(missing)
     return out
+
+
+def _only_together(dataset: str, code: str, area: A.Area, groups: list[str]) -> None:
+    """A force the dataset publishes only inside a group row (the CPS's "Metropolitan and City")
+    cannot be separated from its partners: say so and point to the group, rather than report the
+    force's months as missing."""
+    for grp_code in groups:
+        try:
+            grp = A.get(grp_code)
+        except NotFound:  # a group code the reference does not name
+            continue
+        src = reference.sources()[dataset]
+        partners = " and ".join(A.get(c).name for c in grp_code.split("+") if c != code)
+        raise NotAvailable(
+            f"{src['title']} publishes {A.get(code).name} only together with {partners}, as one row; "
+            f"no figure can be given for {area.name} on its own.",
+            available=[f"{grp.name} (the two together: --area \"{grp.name}\")"],
+            holder=f"{src['publisher']} (figures for one of these forces alone, on request)")
 
 
 def gather(store: Store, dataset: str, terms: list[Term], area: A.Area, period: Period, family: str,
@@ -207,20 +228,51 @@ def _families_held(store: Store, dataset: str) -> list[str]:
     return [f["label"] for fid, f in reference.families().items() if vals & set(offence_values(dataset, fid))]
 
 
-def availability(store: Store, dataset: str, measure: str) -> list[str]:
-    """What periods a dataset holds, as readable spans (for 'available instead' messages)."""
-    rows = store.con.execute(
-        "select distinct period_start, period_end from coverage where dataset = ? and measure = ? order by 1",
-        [dataset, measure]).fetchall()
-    if not rows:
-        return []
-    merged: list[list[date]] = []
+def availability(store: Store, dataset: str, measure: str, edition: str | None = None) -> list[str]:
+    """What periods a dataset (or one edition of it) holds, as readable spans for 'available
+    instead' messages, in the periods the data are published in: calendar years read "2011..2018",
+    months "2017-07..2018-03", never relabelled as financial quarters that would seem to include
+    a period the data do not have."""
+    sql = "select distinct period_start, period_end from coverage where dataset = ? and measure = ?"
+    params: list = [dataset, measure]
+    if edition is not None:
+        sql += " and edition = ?"
+        params.append(edition)
+    # by start, the longest first: a run is named by the coarsest spans it was published in
+    rows = sorted(store.con.execute(sql, params).fetchall(), key=lambda r: (r[0], -r[1].toordinal()))
+    runs: list[list] = []  # [run start, run end, first span, last span, every span's label]
     for s, e in rows:
-        if merged and (s - merged[-1][1]).days <= 1:
-            merged[-1][1] = max(merged[-1][1], e)
+        if runs and (s - runs[-1][1]).days <= 1:
+            run = runs[-1]
+            if e > run[1]:
+                run[3] = (s, e)
+            run[1] = max(run[1], e)
+            run[4].append(describe(s, e))
         else:
-            merged.append([s, e])
-    return [describe(s, e) for s, e in merged]
+            runs.append([s, e, (s, e), (s, e), [describe(s, e)]])
+    out = []
+    for rs, re_, first, last, labels in runs:
+        if all(_FINANCIAL.fullmatch(lbl) for lbl in labels):  # financial quarters add up to financial years
+            out.append(describe(rs, re_))
+            continue
+        a, b = describe(*first), describe(*last)
+        out.append(a if first == last else f"{a}..{b}")
+    return out
+
+
+_FINANCIAL = re.compile(r"\d{4}/\d{2}( Q[1-4])?")
+
+
+def straddling(store: Store, dataset: str, measure: str, period: Period, edition: str | None = None) -> list[str]:
+    """Published periods that overlap ``period`` without lying inside it (calendar years around a
+    financial year asked): the periods to ask for instead."""
+    sql = ("select distinct period_start, period_end from coverage where dataset = ? and measure = ?"
+           " and period_start <= ? and period_end >= ? and (period_start < ? or period_end > ?)")
+    params: list = [dataset, measure, period.end, period.start, period.start, period.end]
+    if edition is not None:
+        sql += " and edition = ?"
+        params.append(edition)
+    return [describe(s, e) for s, e in sorted(store.con.execute(sql, params).fetchall())]
 
 
 def describe_spans(spans) -> str:

@@ -7,7 +7,8 @@ figure reads as partial wherever it is shown, and a ratio is never called a rate
 
 from __future__ import annotations
 
-from ..formats import num
+from ..formats import num, pct
+from ..formats import value_text as _value_text
 from ..metrics import LOW_COUNT
 
 PERCENT_KINDS = ("proportion", "ratio")  # shown as %, like formats.value_text
@@ -21,6 +22,54 @@ FLAG_WORDS = {
     "different_sources": "numerator and denominator from different publications",
     "no_denominator": "no denominator",
 }
+
+
+# A ratio's two counts are different cases, so it is never a percentage of a cohort: it is read as
+# so many per 100 of its denominator's cases (formats.value_text writes every ratio as a percentage,
+# so the dashboard words ratios here). What each ratio metric counts per, in the plural:
+RATIO_PER = {
+    "charge_ratio_period": "offences recorded",
+    "conviction_to_recorded_ratio": "offences recorded",
+    "moj_conviction_ratio": "defendants proceeded against",
+}
+
+
+def ratio_per(metric: str | None) -> str:
+    """The cases a ratio is counted per: 'offences recorded' for charges per offence recorded."""
+    return RATIO_PER.get(metric or "", "of its denominator's cases")
+
+
+def value_text(kind: str, x, metric: str | None = None) -> str:
+    """A value as its kind reads (formats.value_text), except a ratio: '3.8 per 100 offences recorded'."""
+    if kind == "ratio":
+        return "n/a" if x is None else f"{100 * x:,.1f} per 100 {ratio_per(metric)}"
+    return _value_text(kind, x)
+
+
+def rate_text(kind: str, x, metric: str | None = None) -> str:
+    """The value column of a table of rates and ratios: a rate as %, a ratio per 100."""
+    return value_text(kind, x, metric) if kind == "ratio" else pct(x)
+
+
+def lower_first(name: str) -> str:
+    """A metric's name inside a sentence: 'Charge rate' -> 'charge rate', but 'CPS conviction rate'
+    keeps its capitals (an acronym is not lowercased)."""
+    if not name:
+        return name
+    first = name.split(" ", 1)[0]
+    if len(first) > 1 and first[:2].isupper():
+        return name
+    return name[:1].lower() + name[1:]
+
+
+def caveat_text(caveat: str, cmp: dict) -> str:
+    """A comparison's caveat worded for its kind: a ratio has no 'rates' to compare (its two counts
+    are different cases), so its caveat says what to compare instead."""
+    if cmp.get("kind") == "ratio":
+        return caveat.replace("compare volumes and rates with care.",
+                              f"a ratio's two counts are different cases, so compare each area's two counts beside its ratio "
+                              f"(per 100 {ratio_per(cmp.get('metric'))}) with care.")
+    return caveat
 
 
 def kind_word(kind: str) -> str:
@@ -41,7 +90,8 @@ def flag_notes(item: dict) -> list[str]:
             eid = f.split(":", 1)[1]
             out.append(f"data break: {titles.get(eid, eid.replace('_', ' '))}")
         elif f == "partial" and missing.get("periods"):
-            out.append(f"partial: no data for {missing['periods']}")
+            covered = item.get("covered")
+            out.append(f"partial: no data for {missing['periods']}" + (f"; covers only {covered}" if covered else ""))
         elif f == "excludes_areas" and missing.get("areas"):
             out.append("excludes " + "; ".join(f"{a} (no data for {s})" for a, s in missing["areas"].items()))
         else:

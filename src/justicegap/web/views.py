@@ -27,7 +27,7 @@ from .. import reference
 from ..errors import InvalidParameter, JusticegapError, NotAvailable, NotFound
 from ..periods import parse, year_ending
 from ..api import messages, tables
-from ..api.service import DEFAULT_METRIC, DEFAULT_OFFENCE, Service, compare_level
+from ..api.service import DEFAULT_METRIC, DEFAULT_OFFENCE, Service, compare_level, find_areas
 from . import assets, charts, labels
 
 log = logging.getLogger("justicegap.server")
@@ -40,7 +40,7 @@ CSP = ("default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'u
 
 # --- formatting ------------------------------------------------------------------------------
 
-from ..formats import num, pct, value_text  # noqa: E402  (shared with the CLI and the report)
+from ..formats import num, pct  # noqa: E402  (shared with the CLI and the report)
 
 
 def words(s: str | None) -> str:
@@ -49,7 +49,8 @@ def words(s: str | None) -> str:
 
 _env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(["html"]),
                    trim_blocks=True, lstrip_blocks=True)
-_env.filters.update(pct=pct, num=num, words=words, value_text=value_text, kind_word=labels.kind_word,
+_env.filters.update(pct=pct, num=num, words=words, value_text=labels.value_text, rate_text=labels.rate_text,
+                    lower_first=labels.lower_first, linked=messages.linked, kind_word=labels.kind_word,
                     flag_notes=labels.flag_notes, data_flags=labels.data_flags, editions_text=labels.editions_text,
                     of_text=labels.of_text, web_text=lambda t: messages.text(t or "", "web"))
 _env.globals.update(VEGA_PATH=assets.VEGA_PATH, LEVEL_NAMES=A.LEVEL_NAMES)
@@ -122,8 +123,26 @@ class View:
         self.edition = _opt(request, "edition", 200)
         if self.edition:
             with self.svc.cursor() as s:
-                s.edition(self.edition)  # unknown edition: 404 listing those loaded
+                try:
+                    s.edition(self.edition)
+                except NotFound as e:
+                    if e.suggestions and e.hint.startswith("Several"):
+                        raise
+                    raise NotFound("edition", self.edition, self.edition_suggestions(), e.hint) from None
         self.outcome = _opt(request, "outcome", 60)
+
+    def edition_suggestions(self) -> list[str]:
+        """For an unknown edition: close matches to what was typed, then the editions of the datasets
+        this page's metric and funnel draw on (never unrelated files)."""
+        import difflib
+
+        eds = self.svc.editions
+        names = {e.edition: e for e in eds} | {e.file_name: e for e in eds}
+        close = [names[n] for n in difflib.get_close_matches(self.edition, list(names), n=5, cutoff=0.6)]
+        datasets = set(M.get(self.metric)["datasets"])
+        relevant = [e for e in reversed(eds) if e.dataset in datasets]
+        out = list(dict.fromkeys(f"{e.edition} ({e.file_name})" for e in [*close, *relevant]))
+        return out[:8]
 
     def metric_edition(self, metric: str | None = None) -> str | None:
         return self.svc.edition_for(metric or self.metric, self.edition)
@@ -160,7 +179,7 @@ def _figure_ctx(svc: Service, metric: str, area: str, period: str, offence: str,
 def home(request: Request) -> HTMLResponse:
     v = View(request)
     svc = v.svc
-    funnel = svc.funnel(NATION, v.period, v.offence, v.edition)
+    funnel = _with_coverage(svc, svc.funnel(NATION, v.period, v.offence, v.edition), NATION, v)
     fchart = charts.funnel_chart(funnel)
     cmp, cmp_reason = _try(svc.compare, v.metric, "pfa", v.period, v.offence, None, v.metric_edition())
     mapchart = bounds_reason = None
@@ -168,16 +187,44 @@ def home(request: Request) -> HTMLResponse:
         _, bounds_reason = _try(svc.boundaries, "pfa")
         if bounds_reason is None:
             mapchart = charts.map_chart(cmp, "/api/v1/boundaries?level=pfa")
-    headlines = [s["sentence"] for s in funnel["stages"] if s["available"] and s.get("sentence")]
+    headlines = _headlines(svc, funnel, NATION, v)
     pinned = _pinned(cmp["editions"] if cmp else None, v)
     q = dict(period=v.period, offence=v.offence, metric=v.metric, edition=pinned)
     return render(request, "home.html", nav="home", v=v, form=v.form(), funnel=funnel, funnel_chart=fchart,
                   cmp=cmp, cmp_reason=cmp_reason, map_chart=mapchart, bounds_reason=bounds_reason, headlines=headlines,
                   permalink=link("/", **q), q=q, metric_info=M.get(v.metric),
+                  area_query=urlencode({k: val for k, val in dict(period=v.period, offence=v.offence, metric=v.metric,
+                                                                  edition=v.edition or pinned).items() if val}),
                   downloads={"funnel": link("/download/funnel", area=NATION, period=v.period, offence=v.offence, edition=v.edition),
                              "map": link("/download/compare", metric=v.metric, level="pfa", period=v.period, offence=v.offence,
                                          edition=pinned)},
                   compare_link=link("/compare", metric=v.metric, level="pfa", period=v.period, offence=v.offence, edition=pinned))
+
+
+def _headlines(svc: Service, funnel: dict, area: str, v: View) -> list[dict]:
+    """The headline sentences of the funnel's stages. A stage that covers only part of the period is
+    no headline figure: the API and the command line refuse it, so the page gives the same reason
+    (what is missing) with no number; the funnel keeps it, flagged partial with its months."""
+    out = []
+    for s in funnel["stages"]:
+        if not s["available"] or not s.get("sentence"):
+            continue
+        if "partial" in (s.get("flags") or []):
+            _, reason = _try(svc.figure, s["metric"], area, s["period"]["label"], v.offence, None, v.edition)
+            out.append({"stage": s["label"], "text": None,
+                        "reason": reason or messages.text(f"{s['label']}: the data cover only part of {s['period']['label']}.", "web")})
+        else:
+            out.append({"stage": s["label"], "text": s["sentence"], "reason": None})
+    return out
+
+
+def _with_coverage(svc: Service, funnel: dict, area: str, v: View) -> dict:
+    """The funnel with the months each partial stage does cover (for its flags on the page)."""
+    covered = svc.funnel_covered(area, v.period, v.offence, v.edition)
+    if not any(covered.values()):
+        return funnel
+    return {**funnel, "stages": [{**s, "covered": covered.get(s["id"])} if covered.get(s["id"]) else s
+                                 for s in funnel["stages"]]}
 
 
 def _pinned(editions: list[str] | None, v: View) -> str | None:
@@ -228,7 +275,7 @@ def area_page(request: Request, code: str) -> Response:
     local_note = None
     if area.level in ("csp", "lad"):
         v.period, v.offence, local_note = _local_defaults(v, area)
-    funnel = svc.funnel(area.code, v.period, v.offence, v.edition)
+    funnel = _with_coverage(svc, svc.funnel(area.code, v.period, v.offence, v.edition), area.code, v)
     fchart = charts.funnel_chart(funnel)
     ochart = charts.outcomes_chart(funnel) if funnel["outcome_groups"] else None
     fig, fig_reason = _figure_ctx(svc, v.metric, area.code, v.period, v.offence, v.metric_edition())
@@ -296,6 +343,8 @@ def compare_page(request: Request) -> HTMLResponse:
     hl = _opt(request, "highlight", 40)
     cmp, reason = _try(svc.compare, v.metric, level, v.period, v.offence, v.outcome, v.metric_edition(), od, sort)
     plot = charts.funnel_plot(cmp, hl) if cmp is not None and cmp.get("target") is not None else None
+    if cmp is not None:
+        cmp = {**cmp, "caveats": [labels.caveat_text(c, cmp) for c in cmp["caveats"]]}
     pinned = _pinned(cmp["editions"] if cmp else None, v)
     q = dict(metric=v.metric, level=level, period=v.period, offence=v.offence, outcome=v.outcome, edition=pinned,
              overdispersion=od, sort=sort, highlight=hl)
@@ -303,6 +352,8 @@ def compare_page(request: Request) -> HTMLResponse:
                   form=v.form(extra={"level": level, "overdispersion": od, "sort": sort,
                                      "levels": [("pfa", "Police force areas"), ("cps_area", "CPS Areas"), ("csp", "Community Safety Partnerships")]}),
                   permalink=link("/compare", **q), q=q, metric_info=M.get(v.metric), hl=hl,
+                  area_query=urlencode({k: val for k, val in dict(period=v.period, offence=v.offence, metric=v.metric,
+                                                                  edition=v.edition or pinned).items() if val}),
                   download=link("/download/compare", metric=v.metric, level=level, period=v.period, offence=v.offence,
                                 outcome=v.outcome, edition=v.metric_edition(), overdispersion=od, sort=sort))
 
@@ -336,10 +387,10 @@ def areas_page(request: Request) -> Response:
             a = A.resolve(q)
             return RedirectResponse(f"/area/{a.code}", status_code=302)
         except NotFound as e:
-            found = A.all_areas(None, q)
+            found = find_areas(q)
             return render(request, "areas.html", nav="area", q=q, found=found, message=str(e), levels=_area_levels(),
                           permalink=link("/areas", q=q), level=None)
-    found = A.all_areas(level if level in A.LEVELS else None, q)
+    found = find_areas(q, level if level in A.LEVELS else None)
     return render(request, "areas.html", nav="area", q=q, found=found, message=None, levels=_area_levels(),
                   permalink=link("/areas", q=q, level=level), level=level)
 
@@ -366,6 +417,7 @@ def download(request: Request, chart: str, ext: str) -> Response:
         t, notes = tables.funnel(r), r["statements"]
     elif chart == "outcomes":
         r = svc.funnel(area, v.period, v.offence, v.edition)
+        r = {**r, "outcome_groups": svc.outcome_rows(area, v.period, v.offence, v.edition)}  # zeros are data
         t, notes = tables.outcome_groups(r), ["Police outcomes of the offences recorded in the period, as assigned by the edition's extract date."]
     elif chart == "trend":
         r = svc.trend(v.metric, area, v.offence, None)
@@ -376,14 +428,14 @@ def download(request: Request, chart: str, ext: str) -> Response:
         if level not in ("pfa", "cps_area", "csp"):
             raise InvalidParameter("level", "use pfa, cps_area or csp")
         r = svc.compare(v.metric, level, v.period, v.offence, v.outcome, v.metric_edition(), od, sort)
-        t, notes = tables.compare(r), r["caveats"] + ([r["summary"]] if r.get("summary") else [])
+        t, notes = tables.compare(r), [labels.caveat_text(c, r) for c in r["caveats"]] + ([r["summary"]] if r.get("summary") else [])
     elif chart == "timeliness":
         r = svc.timeliness(area, v.period, v.offence)
         t, notes = tables.timeliness(r), [f"{x['name']}: {x['reason']}" for x in r["missing"]]
     else:
         r = svc.figure(v.metric, area, v.period, v.offence, v.outcome, v.metric_edition())
         t, notes = tables.figure(r), r["caveats"]
-    name = f"justicegap-{chart}"
+    name = download_name(chart, r, v, request)
     notes = ["justicegap: figures from the published data (Open Government Licence v3.0).", *notes]
     if ext == "csv":
         return Response(tables.to_csv(t), media_type="text/csv; charset=utf-8",
@@ -391,6 +443,33 @@ def download(request: Request, chart: str, ext: str) -> Response:
     return Response(tables.to_xlsx(t, title=chart, notes=notes),
                     media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+
+
+def _slug(text) -> str:
+    import re
+
+    return re.sub(r"[^A-Za-z0-9_]+", "-", str(text or "")).strip("-")
+
+
+def download_name(chart: str, r: dict, v: View, request: Request) -> str:
+    """A file name that says what the file holds: chart, area (or level), metric, period, offence,
+    edition when one was chosen: justicegap-funnel-E23000032-2017-18-rape."""
+    area = (r.get("area") or {}).get("code") if isinstance(r.get("area"), dict) else None
+    if chart == "timeliness":
+        area = next((x["area"]["code"] for x in r.get("rows") or []), None) or A.resolve(_opt(request, "area") or NATION).code
+    parts = [chart]
+    if chart == "compare":
+        parts.append(r.get("level"))
+    elif area:
+        parts.append(area)
+    if chart in ("trend", "compare", "figure"):
+        parts.append(v.metric)
+    if chart != "trend":
+        parts.append((r.get("period") or {}).get("label") if isinstance(r.get("period"), dict) else v.period)
+    parts.append(v.offence)
+    if v.edition:
+        parts.append(v.edition)
+    return "justicegap-" + "-".join(_slug(p) for p in parts if p)
 
 
 def vega_asset(request: Request) -> Response:
