@@ -235,6 +235,12 @@ def test_rate_per_100k_uses_the_victims_population(loaded, shared_data):
     assert fig.numerator == rapes and fig.denominator == women
     assert fig.value == pytest.approx(100_000 * rapes / women)
     assert "females aged 16 and over" in fig.population["note"] and "mid-2020" in fig.population["note"]
+    # the sentence says whom the rate is per
+    assert f"{fig.value:,.1f} per 100,000 women aged 16 and over" in fig.sentence and "residents" not in fig.sentence
+    child = metrics.compute("recorded_per_100k", area="Kent", period="2017/18", offence="rape_child")
+    assert "per 100,000 children aged 0 to 15" in child.sentence
+    everyone = metrics.compute("recorded_per_100k", area="Kent", period="2017/18", offence="rape")
+    assert "per 100,000 residents (" in everyone.sentence
 
 
 def test_sub_codes_are_never_added_to_their_parents(home, tmp_path, shared_data):
@@ -285,3 +291,14 @@ def test_why_a_metric_is_not_given_at_a_level(loaded):
         metrics.compute("recorded_per_100k", area="British Transport Police", period="2017/18", offence="rape")
     with pytest.raises(NotAvailable, match="police outcomes by police force area only"):
         metrics.compute("outcome_share_closed", area="Medway", period="2017/18", offence="rape", outcome="14")
+
+
+def test_every_metric_says_what_it_is_confused_with():
+    """The metric page explains each measure against its neighbours (a link either way counts)."""
+    reg = metrics.registry()
+    linked = {mid for mid, m in reg.items() if m.get("confused_with")}
+    linked |= {c["metric"] for m in reg.values() for c in m.get("confused_with") or []}
+    assert set(reg) <= linked, set(reg) - linked
+    for m in reg.values():
+        for c in m.get("confused_with") or []:
+            assert c["metric"] in reg and c["metric"] != m["id"] and len(c["how"]) > 20

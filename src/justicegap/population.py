@@ -37,9 +37,19 @@ class Population:
     ages: tuple[str, ...] | None = None
     districts: list[str] = field(default_factory=list)
 
+    @property
+    def per(self) -> str:
+        """Who a rate over this population is per: 'residents', 'women aged 16 and over', 'girls aged 0 to 15'."""
+        ages = sorted(AGE_LABELS.index(a) for a in self.ages) if self.ages else None
+        adult, child = ages is not None and ages[0] >= 16, ages is not None and ages[-1] < 18
+        noun = {"female": "women" if adult else "girls" if child else "females",
+                "male": "men" if adult else "boys" if child else "males",
+                None: "adults" if adult else "children" if child else "residents"}[self.sex]
+        return f"{noun} {_age_text(self.ages)}" if self.ages else noun
+
     def to_dict(self) -> dict:
         return {"value": self.value, "year": self.year, "date": date(self.year, 6, 30).isoformat(), "area": self.area,
-                "sex": self.sex, "ages": list(self.ages) if self.ages else None, "note": self.note,
+                "sex": self.sex, "ages": list(self.ages) if self.ages else None, "per": self.per, "note": self.note,
                 "districts": len(self.districts), "editions": [e.to_dict() for e in self.editions]}
 
 

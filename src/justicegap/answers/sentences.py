@@ -27,7 +27,8 @@ BASIS_TEXT = {
 
 # Which flags make a figure-specific caveat "must travel" (the rest of a figure's caveats are the
 # metric's general ones, given once in the definitions).
-TRAVEL_FLAGS = ("partial", "low_count", "maturing", "different_sources", "excludes_areas", "provisional", "no_denominator")
+TRAVEL_FLAGS = ("partial", "low_count", "maturing", "mixed_editions", "different_sources", "excludes_areas", "provisional",
+                "no_denominator")
 
 
 def basis_text(basis: str | None) -> str:

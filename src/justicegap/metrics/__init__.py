@@ -228,6 +228,7 @@ def _sentence_fields(fig: Figure) -> dict:
         "ci": f"{pct_number(fig.ci_low)}–{pct_number(fig.ci_high)}%" if fig.ci_low is not None else "n/a",
         "outcome_label": (fig.outcome or {}).get("label", "").lower(),
         "population_note": (fig.population or {}).get("note", ""),
+        "population_per": (fig.population or {}).get("per", "residents"),
         "edition": fig.edition,
     }
 
@@ -274,11 +275,18 @@ def _finish(fig: Figure, allow_partial: bool) -> Figure:
     elif m["kind"] in PROPORTION_KINDS and fig.denominator is not None and fig.denominator < LOW_COUNT:
         fig.flags.append("low_count")
         fig.caveats.append(f"Low count: the denominator is {_fmt_int(fig.denominator)} (under {LOW_COUNT}), so the rate is unreliable; see the interval.")
+    cohort_eds = [e for e in fig.editions if e.dataset == fig.dataset] if m["basis"] == "recorded_cohort" else []
+    if len(cohort_eds) > 1:
+        fig.flags.append("mixed_editions")
+        fig.caveats.append(f"This figure joins {len(cohort_eds)} editions extracted at different dates ("
+                           + "; ".join(e.file_name for e in cohort_eds) + "): each part counts outcomes up to its own "
+                           "edition's extract date, so the parts are at different stages of maturity.")
     if fig.dataset == "ho_outcomes" and m["basis"] == "recorded_cohort":
         pending = fig.breakdown.get("not_yet_assigned")
         if pending:
             fig.flags.append("maturing")
-            fig.caveats.append(f"{_fmt_pct(pending / fig.denominator)} of these offences ({_fmt_int(pending)}) had not yet been assigned an outcome in this edition; the rate will change as they are.")
+            fig.caveats.append(f"{_fmt_pct(pending / fig.denominator)} of these offences ({_fmt_int(pending)}) had not yet been assigned an outcome "
+                               f"{'in these editions' if len(cohort_eds) > 1 else 'in this edition'}; the rate will change as they are.")
     provisional = [reference.sources()[e.dataset].get("provisional") for e in fig.editions]
     if any(provisional):
         fig.flags.append("provisional")
@@ -293,6 +301,8 @@ def _finish(fig: Figure, allow_partial: bool) -> Figure:
         fig.caveats.append(fig.area.resolved_note)
     if fig.value is not None:
         fig.sentence = m["sentence"].format(**_sentence_fields(fig))
+        if len(cohort_eds) > 1:
+            fig.sentence = fig.sentence.replace("by the time of this edition", "by the time of the editions used (extracted at different dates)")
         if "partial" in fig.flags:
             fig.sentence += f" This figure is partial: the data do not cover {fig.missing['periods']}."
         if fig.editions:
@@ -348,8 +358,11 @@ def _choose_dataset(store, m, area, period, fam, edition, terms) -> Gathered:
     named = across[:4] + (["others"] if len(across) > 4 else [])
     why = (f" The data are published for {' and '.join(filter(None, [', '.join(named[:-1]), named[-1]]))}, which "
            f"{'straddles' if len(across) == 1 else 'straddle'} {period}: ask for one of those instead.") if across else ""
-    raise NotAvailable(f"{what} {period} for {_lower_first(m['name'])} in {area.name}.{why}",
-                       available=avail or ["nothing yet: run `justicegap update`"])
+    gaps = {ev["id"]: ev for ds in usable for ev in events_touching(period, area, ds, fam) if ev["kind"] == "missing_data"}
+    known = "".join(f" Known gap: {ev['title']}: {ev['description']}" for ev in gaps.values())
+    raise NotAvailable(f"{what} {period} for {_lower_first(m['name'])} in {area.name}.{why}{known}",
+                       available=avail or ["nothing yet: run `justicegap update`"],
+                       holder=(getattr(area, "police_name", None) or area.name) if gaps and area.level == "pfa" else "")
 
 
 def _level_message(m: dict, area: A.Area) -> str:

@@ -20,6 +20,7 @@ FLAG_WORDS = {
     "provisional": "provisional",
     "maturing": "maturing (outcomes still being assigned)",
     "different_sources": "numerator and denominator from different publications",
+    "mixed_editions": "joins editions extracted at different dates",
     "no_denominator": "no denominator",
 }
 

@@ -368,7 +368,7 @@ def metric_page(request: Request, metric_id: str) -> HTMLResponse:
     sources = [reference.sources().get(ds, {"id": ds, "title": ds, "publisher": ""}) for ds in d["datasets"]]
     return render(request, "metric.html", nav="metrics", m=d, confused=confused, confused_by=confused_by, sources=sources,
                   permalink=f"/metric/{metric_id}",
-                  compare_link=link("/compare", metric=metric_id) if d["kind"] == "proportion" and not reg[metric_id].get("needs_outcome") else None)
+                  compare_link=link("/compare", metric=metric_id) if d["kind"] in ("proportion", "per_100k") and not reg[metric_id].get("needs_outcome") else None)
 
 
 def metrics_page(request: Request) -> HTMLResponse:
