@@ -2,6 +2,7 @@
 
 import pytest
 
+from justicegap import reference
 from justicegap.answers.funnel import attrition, calendar_overlap, statements
 from justicegap.errors import NotFound
 from justicegap.periods import parse
@@ -15,6 +16,7 @@ def test_kent_police_stages(loaded):
     assert (charged["numerator"], charged["denominator"]) == (42, 2529) and charged["basis"] == "recorded_cohort"
     assert by_id["police_charged_closed"]["basis"] == "closed_in_period"
     groups = {g["group"]: g for g in r["outcome_groups"]}
+    assert set(groups) == set(reference.outcome_groups())  # every group, zeros included: a zero is data
     assert sum(g["count"] for g in groups.values()) == 2529
     assert groups["charged"]["count"] == 42
     assert any("closed in 2017/18" in s for s in r["statements"])
@@ -38,11 +40,13 @@ def test_outcome_groups_one_gather_match_the_raw_file(loaded, shared_data, monke
     assert "outcome_share_cohort" not in computed  # one gather for all the groups
     cohort = raw_outcomes(shared_data, "Kent", RAPE, COHORT)
     groups = {g["group"]: g for g in r["outcome_groups"]}
+    assert set(groups) == set(reference.outcome_groups())  # every group, zeros included: a zero is data
     assert groups["not_yet_assigned"]["count"] == cohort["0"] and groups["charged"]["count"] == cohort["1"]
     for g in r["outcome_groups"]:
         assert set(g) == {"group", "label", "count", "share", "ci_low", "ci_high", "denominator", "basis", "unit", "edition"}
         assert g["denominator"] == sum(cohort.values()) and g["share"] == g["count"] / g["denominator"]
-        assert g["ci_low"] <= g["share"] <= g["ci_high"] and g["count"] > 0
+        types = [o["type"] for o in reference.table("outcomes") if o["group"] == g["group"] and not o["parent"]]
+        assert g["ci_low"] <= g["share"] <= g["ci_high"] and g["count"] == sum(cohort.get(t, 0) for t in types)
         assert g["basis"] == "recorded_cohort" and g["unit"] == "offences" and g["edition"].startswith("ho_outcomes-")
 
 
@@ -156,5 +160,8 @@ def test_small_outcome_shares_are_not_shown_as_zero(loaded, shared_data):
     expect = share.quantize(Decimal(1).scaleb(share.adjusted()), rounding=ROUND_HALF_EVEN)
     assert pct(row["share"]) == f"{expect}%"
     for g in r["outcome_groups"]:
-        for x in (g["share"], g["ci_high"]):
-            assert x > 0 and pct(x) not in ("0.0%", "0.00%", "0%")
+        assert pct(g["ci_high"]) not in ("0.0%", "0.00%", "0%")  # even a zero count has a non-zero upper limit
+        if g["count"]:
+            assert pct(g["share"]) not in ("0.0%", "0.00%", "0%")
+        else:
+            assert pct(g["share"]) == "0.0%"  # a true zero is shown as one

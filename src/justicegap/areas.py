@@ -129,14 +129,22 @@ def get(code: str) -> Area:
 
 
 def all_areas(level: str | None = None, search: str | None = None) -> list[Area]:
+    """Areas of a level (or all); with ``search``, first the area the text names as :func:`resolve`
+    reads it ('City of London' is 'London, City of'), then every area whose name or code contains it."""
     if level is not None and level not in LEVELS:
         raise NotFound("area level", level, difflib.get_close_matches(level, LEVELS, 3, 0.3),
                        "Levels: " + ", ".join(LEVELS))
     out = [a for a in _index()[0].values() if level is None or a.level == level]
-    if search:
-        k = key(search)
-        out = [a for a in out if k in key(a.name) or k in a.code.lower() or any(k in key(f) for f in a.former_names)]
-    return sorted(out, key=lambda a: (_PREFERENCE[a.level], a.name))
+    if not search:
+        return sorted(out, key=lambda a: (_PREFERENCE[a.level], a.name))
+    k = key(search)
+    out = sorted((a for a in out if k in key(a.name) or k in a.code.lower() or any(k in key(f) for f in a.former_names)),
+                 key=lambda a: (_PREFERENCE[a.level], a.name))
+    try:
+        named = resolve(search, level)
+    except NotFound:
+        return out
+    return [named, *(a for a in out if a.code != named.code)]
 
 
 def resolve(text: str, level: str | None = None) -> Area:

@@ -143,7 +143,7 @@ def attrition(*, area, period, offence: str = "rape", edition: str | None = None
     store = store or Store(read_only=True)
     known = {} if edition else {(f.metric["id"], f.period.start, f.period.end): f for f in figures
                                 if getattr(f, "metric", None) and f.area.code == the_area.code and f.offence == fam}
-    out_stages, covered = [], {}
+    out_stages = []
     try:
         if edition:
             store.find_edition(edition)  # an edition of nothing loaded: NotFound naming those that are
@@ -170,22 +170,21 @@ def attrition(*, area, period, offence: str = "rape", edition: str | None = None
             entry.update(available=True, value=d["value"], numerator=d["numerator"], denominator=d["denominator"],
                          ci_low=d["ci_low"], ci_high=d["ci_high"], volume=d["numerator"] if d["numerator"] is not None else d["value"],
                          dataset=fig.dataset, geography=_geography(fig), editions=[e["edition"] for e in d["sources"]],
-                         flags=d["flags"], caveats=d["caveats"], sentence=d["sentence"], figure=d)
+                         flags=d["flags"], caveats=d["caveats"], sentence=d["sentence"], figure=d, covered=_covered(fig))
             out_stages.append(entry)
-            covered[st["id"]] = _covered(fig)
         if groups is None or edition or groups.period is None or (groups.period.start, groups.period.end) != (p.start, p.end):
             groups = outcome_groups(store, the_area, p, fam, edition)
     finally:
         if own:
             store.close()
-    says = statements(out_stages, covered)
+    says = statements(out_stages)
     if groups.rows and groups.partial:
         from ..metrics.data import describe_spans
 
         says.append(f"The police outcome groups cover only part of {p.label}: the outcomes data do not cover "
                     f"{describe_spans(groups.missing_spans)}, so they are not the whole period's offences.")
     return {"area": the_area.to_dict(), "period": p.to_dict(), "offence": {"family": fam, "label": reference.families()[fam]["label"]},
-            "stages": out_stages, "outcome_groups": [r for r in groups.rows if r["count"]], "statements": says}
+            "stages": out_stages, "outcome_groups": list(groups.rows), "statements": says}
 
 
 def _covered(fig) -> str | None:
@@ -204,16 +203,16 @@ def _covered(fig) -> str | None:
     return describe_spans([(s, e) for s, e in merged])
 
 
-def statements(stages_: list[dict], covered: dict[str, str | None] | None = None) -> list[str]:
+def statements(stages_: list[dict]) -> list[str]:
     """Plain statements wherever neighbouring stages do not count the same cases, and wherever a
-    stage covers only part of its period (its period label alone would hide that). ``covered``:
-    stage id -> the months a partial stage does cover."""
+    stage covers only part of its period (its period label alone would hide that; a stage's
+    ``covered`` names the months it does cover)."""
     out = []
     avail = [s for s in stages_ if s.get("available")]
     for s in avail:
         if "partial" in (s.get("flags") or []):
             missing = ((s.get("figure") or {}).get("missing") or {}).get("periods") or "some months"
-            have = (covered or {}).get(s["id"])
+            have = s.get("covered")
             out.append(f"'{s['label']}' covers only " + (have or "part") + f" of {s['period']['label']}: "
                        f"the data do not cover {missing}. It is not a whole-period count and cannot be set beside the "
                        "other stages' figures for the whole period.")

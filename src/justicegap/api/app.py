@@ -36,7 +36,7 @@ from .. import areas as A
 from .. import metrics as M
 from ..errors import JusticegapError, NotAvailable, NotFound
 from . import messages, models, tables
-from .service import _MISSING, DEFAULT_METRIC, Service, find_areas
+from .service import _MISSING, DEFAULT_METRIC, Service
 
 log = logging.getLogger("justicegap.server")
 
@@ -217,7 +217,7 @@ def build_api() -> APIRouter:
                          search: Annotated[Optional[str], Query(max_length=100, pattern=_TEXT, description="Part of a name or code")] = None,
                          format: FormatQ = None):
         return await answer(request, "areas", (level, search),
-                            lambda: [_area_dict(a) for a in find_areas(search, level)], list[models.Area], None, format)
+                            lambda: [_area_dict(a) for a in A.all_areas(level, search)], list[models.Area], None, format)
 
     @r.get("/areas/{code}", response_model=models.AreaDetail, tags=["areas"], summary="One area: what it is made of and what is published for it",
            responses={**_csv_too(), **_errors(404, 422)})

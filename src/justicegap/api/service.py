@@ -168,38 +168,6 @@ class Service:
         return self.cached("funnel", (area, period, offence, edition),
                            lambda s: attrition(area=area, period=period, offence=offence, edition=edition, store=s))
 
-    def funnel_covered(self, area: str, period: str, offence: str = DEFAULT_OFFENCE, edition: str | None = None) -> dict:
-        """Stage id -> the months a partial stage of the funnel does cover (None for whole-period
-        stages), as the funnel's own statements word them."""
-        from ..answers.funnel import _covered
-
-        def run(s):
-            out = {}
-            for st in self.funnel(area, period, offence, edition)["stages"]:
-                if not st["available"] or "partial" not in (st.get("flags") or []):
-                    continue
-                try:
-                    fig = metrics.compute(st["metric"], area=area, period=st["period"]["label"], offence=offence,
-                                          edition=edition, store=s, allow_partial=True)
-                except JusticegapError:
-                    continue
-                out[st["id"]] = _covered(fig)
-            return out
-        return self.cached("funnel_covered", (area, period, offence, edition), run)
-
-    def outcome_rows(self, area: str, period: str, offence: str = DEFAULT_OFFENCE, edition: str | None = None) -> list[dict]:
-        """Every police outcome group of the funnel's period, zeros included (the funnel leaves out
-        groups with no offences; a download keeps them: a zero is data)."""
-        from ..answers.funnel import outcome_groups
-
-        def run(s):
-            f = self.funnel(area, period, offence, edition)
-            if not f["outcome_groups"]:
-                return []
-            g = outcome_groups(s, A.resolve(area), parse(f["period"]["label"]), metrics.family(offence), edition)
-            return list(g.rows)
-        return self.cached("outcome_rows", (area, period, offence, edition), run)
-
     def compare(self, metric: str, level: str = "pfa", period: str = "", offence: str = DEFAULT_OFFENCE,
                 outcome: str | None = None, edition: str | None = None, overdispersion: str | None = None,
                 sort: str | None = None) -> dict:
@@ -410,22 +378,6 @@ def _rewind(geom):
     if geom.get("type") == "MultiPolygon":
         return {**geom, "coordinates": [poly(p) for p in geom["coordinates"]]}
     return geom
-
-
-def find_areas(search: str | None, level: str | None = None) -> list[A.Area]:
-    """The areas a search finds, for the API and the area search page alike: first the area the
-    text names (a name, code or alias, as ``resolve`` reads it: 'City of London' is 'London, City
-    of'), then every area whose name or code contains it."""
-    found: list[A.Area] = []
-    if search:
-        try:
-            found.append(A.resolve(search, level))
-        except NotFound:
-            pass
-    for a in A.all_areas(level, search):
-        if all(a.code != f.code for f in found):
-            found.append(a)
-    return found
 
 
 def compare_level(area: A.Area) -> str | None:

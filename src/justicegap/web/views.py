@@ -27,7 +27,7 @@ from .. import reference
 from ..errors import InvalidParameter, JusticegapError, NotAvailable, NotFound
 from ..periods import parse, year_ending
 from ..api import messages, tables
-from ..api.service import DEFAULT_METRIC, DEFAULT_OFFENCE, Service, compare_level, find_areas
+from ..api.service import DEFAULT_METRIC, DEFAULT_OFFENCE, Service, compare_level
 from . import assets, charts, labels
 
 log = logging.getLogger("justicegap.server")
@@ -179,7 +179,7 @@ def _figure_ctx(svc: Service, metric: str, area: str, period: str, offence: str,
 def home(request: Request) -> HTMLResponse:
     v = View(request)
     svc = v.svc
-    funnel = _with_coverage(svc, svc.funnel(NATION, v.period, v.offence, v.edition), NATION, v)
+    funnel = svc.funnel(NATION, v.period, v.offence, v.edition)
     fchart = charts.funnel_chart(funnel)
     cmp, cmp_reason = _try(svc.compare, v.metric, "pfa", v.period, v.offence, None, v.metric_edition())
     mapchart = bounds_reason = None
@@ -216,15 +216,6 @@ def _headlines(svc: Service, funnel: dict, area: str, v: View) -> list[dict]:
         else:
             out.append({"stage": s["label"], "text": s["sentence"], "reason": None})
     return out
-
-
-def _with_coverage(svc: Service, funnel: dict, area: str, v: View) -> dict:
-    """The funnel with the months each partial stage does cover (for its flags on the page)."""
-    covered = svc.funnel_covered(area, v.period, v.offence, v.edition)
-    if not any(covered.values()):
-        return funnel
-    return {**funnel, "stages": [{**s, "covered": covered.get(s["id"])} if covered.get(s["id"]) else s
-                                 for s in funnel["stages"]]}
 
 
 def _pinned(editions: list[str] | None, v: View) -> str | None:
@@ -275,7 +266,7 @@ def area_page(request: Request, code: str) -> Response:
     local_note = None
     if area.level in ("csp", "lad"):
         v.period, v.offence, local_note = _local_defaults(v, area)
-    funnel = _with_coverage(svc, svc.funnel(area.code, v.period, v.offence, v.edition), area.code, v)
+    funnel = svc.funnel(area.code, v.period, v.offence, v.edition)
     fchart = charts.funnel_chart(funnel)
     ochart = charts.outcomes_chart(funnel) if funnel["outcome_groups"] else None
     fig, fig_reason = _figure_ctx(svc, v.metric, area.code, v.period, v.offence, v.metric_edition())
@@ -387,10 +378,10 @@ def areas_page(request: Request) -> Response:
             a = A.resolve(q)
             return RedirectResponse(f"/area/{a.code}", status_code=302)
         except NotFound as e:
-            found = find_areas(q)
+            found = A.all_areas(None, q)
             return render(request, "areas.html", nav="area", q=q, found=found, message=str(e), levels=_area_levels(),
                           permalink=link("/areas", q=q), level=None)
-    found = find_areas(q, level if level in A.LEVELS else None)
+    found = A.all_areas(level if level in A.LEVELS else None, q)
     return render(request, "areas.html", nav="area", q=q, found=found, message=None, levels=_area_levels(),
                   permalink=link("/areas", q=q, level=level), level=level)
 
@@ -417,7 +408,6 @@ def download(request: Request, chart: str, ext: str) -> Response:
         t, notes = tables.funnel(r), r["statements"]
     elif chart == "outcomes":
         r = svc.funnel(area, v.period, v.offence, v.edition)
-        r = {**r, "outcome_groups": svc.outcome_rows(area, v.period, v.offence, v.edition)}  # zeros are data
         t, notes = tables.outcome_groups(r), ["Police outcomes of the offences recorded in the period, as assigned by the edition's extract date."]
     elif chart == "trend":
         r = svc.trend(v.metric, area, v.offence, None)
