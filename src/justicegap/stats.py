@@ -314,10 +314,15 @@ def tau2(phi: float, n, p0: float) -> float:
     n_arr = np.atleast_1d(np.asarray(n, dtype=float))
     if n_arr.size == 0 or np.any(n_arr <= 0):
         raise ValueError(f"tau2 needs positive denominators, got {n!r}")
-    i = n_arr.size
+    return _dl_tau2(phi, n_arr / (p0 * (1.0 - p0)))
+
+
+def _dl_tau2(phi: float, w: np.ndarray) -> float:
+    """The DerSimonian-Laird estimate from phi and the areas' weights w_i = 1/s_i^2, whatever
+    the scale (binomial proportions, Poisson rates per head)."""
+    i = w.size
     if i * phi < i - 1:
         return 0.0
-    w = n_arr / (p0 * (1.0 - p0))
     denom = w.sum() - (w * w).sum() / w.sum()
     if denom <= 0:  # one area: no between-area variance can be estimated
         return 0.0
@@ -430,41 +435,39 @@ def funnel(r: Sequence[int], n: Sequence[int], *, target: float | None = None,
         z_adj = z
 
     limits = {lv: _limits(method, p0, n_arr, lv, phi, t2) for lv in levels}
-    wide, narrow = max(levels), min(levels)
-
+    tails = None
     if method == "exact":
         from scipy.stats import binom
 
-        # the discrete tails, not the interpolated line: the line sits up to one count inside
-        # r_p, so an area at 100% (4 of 4) would always be drawn just outside it
-        p_upper = binom.sf(r_arr - 1, n_arr, p0)  # P(X >= r)
-        p_lower = binom.cdf(r_arr, n_arr, p0)  # P(X <= r)
-
-    def mark(i: int, lv: float) -> str:
-        if method == "exact":
-            tail_p = (1.0 - lv) / 2.0
-            return "above" if p_upper[i] < tail_p else "below" if p_lower[i] < tail_p else "within"
-        lo, hi = limits[lv][0][i], limits[lv][1][i]
-        if y[i] > hi:
-            return "above"
-        if y[i] < lo:
-            return "below"
-        return "within"
-
-    areas = []
-    for i in range(r_arr.size):
-        area = {"r": int(r_arr[i]), "n": int(n_arr[i]), "value": float(y[i]),
-                "z": float(z[i]), "z_adjusted": float(z_adj[i])}
-        for lv in levels:
-            key = level_key(lv)
-            area[f"lower{key}"] = float(limits[lv][0][i])
-            area[f"upper{key}"] = float(limits[lv][1][i])
-        area["position"] = mark(i, wide)
-        area["alert"] = mark(i, narrow)
-        areas.append(area)
-
+        tails = (binom.sf(r_arr - 1, n_arr, p0), binom.cdf(r_arr, n_arr, p0))  # P(X >= r), P(X <= r)
+    areas = _placed(r_arr, n_arr.astype(int), y, z, z_adj, limits, tails, levels)
     return {"target": p0, "phi": phi, "tau2": t2, "overdispersion": overdispersion,
             "method": method, "levels": levels, "tail": tail, "areas": areas}
+
+
+def _placed(r, n, y, z, z_adj, limits: dict, tails, levels) -> list[dict]:
+    """Each area's row of a funnel: its value, z-scores, limits at each level, and its position
+    against the widest level (``position``) and the narrowest (``alert``).
+
+    With ``tails`` (P(X >= r), P(X <= r) under the exact distribution) an area is outside when the
+    tail beyond its count is under (1 - level)/2, not when it crosses the drawn line: that line is
+    interpolated up to one count inside the quantile, so an area at 100% (4 of 4) would always sit
+    just outside it. Without, a value beyond a limit is outside and one exactly on it within."""
+    def mark(i: int, lv: float) -> str:
+        if tails is not None:
+            tail_p = (1.0 - lv) / 2.0
+            return "above" if tails[0][i] < tail_p else "below" if tails[1][i] < tail_p else "within"
+        return "above" if y[i] > limits[lv][1][i] else "below" if y[i] < limits[lv][0][i] else "within"
+
+    areas = []
+    for i in range(len(r)):
+        area = {"r": int(r[i]), "n": n[i].item(), "value": float(y[i]), "z": float(z[i]), "z_adjusted": float(z_adj[i])}
+        for lv in levels:
+            key = level_key(lv)
+            area[f"lower{key}"], area[f"upper{key}"] = float(limits[lv][0][i]), float(limits[lv][1][i])
+        area["position"], area["alert"] = mark(i, max(levels)), mark(i, min(levels))
+        areas.append(area)
+    return areas
 
 
 def funnel_curve(p0: float, n_min: float, n_max: float, points: int = 200, *,
@@ -593,9 +596,7 @@ def poisson_funnel(o: Sequence[int], n: Sequence[float], *, overdispersion: str 
     if overdispersion is not None:
         phi = dispersion(winsorise(z, tail))
         if overdispersion == "additive":
-            i, w = n_arr.size, n_arr / lam
-            denom = w.sum() - (w * w).sum() / w.sum()
-            t2 = 0.0 if i * phi < i - 1 or denom <= 0 else float((i * phi - (i - 1)) / denom)
+            t2 = _dl_tau2(phi, n_arr / lam)
     method = _applied_method(overdispersion, phi, t2)
     if method == "multiplicative":
         z_adj, var = z / math.sqrt(phi), phi * s2
@@ -610,23 +611,8 @@ def poisson_funnel(o: Sequence[int], n: Sequence[float], *, overdispersion: str 
         else:
             half = _z(lv) * np.sqrt(var)
             limits[lv] = (np.clip(lam - half, 0.0, None), lam + half)
-    p_upper, p_lower = poisson.sf(o_arr - 1, e), poisson.cdf(o_arr, e)
-
-    def mark(i: int, lv: float) -> str:
-        if var is None:
-            tail_p = (1.0 - lv) / 2.0
-            return "above" if p_upper[i] < tail_p else "below" if p_lower[i] < tail_p else "within"
-        return "above" if y[i] > limits[lv][1][i] else "below" if y[i] < limits[lv][0][i] else "within"
-
-    areas = []
-    for i in range(o_arr.size):
-        area = {"r": int(o_arr[i]), "n": float(n_arr[i]), "value": float(y[i]), "z": float(z[i]),
-                "z_adjusted": float(z_adj[i])}
-        for lv in levels:
-            key = level_key(lv)
-            area[f"lower{key}"], area[f"upper{key}"] = float(limits[lv][0][i]), float(limits[lv][1][i])
-        area["position"], area["alert"] = mark(i, max(levels)), mark(i, min(levels))
-        areas.append(area)
+    tails = (poisson.sf(o_arr - 1, e), poisson.cdf(o_arr, e)) if var is None else None
+    areas = _placed(o_arr, n_arr, y, z, z_adj, limits, tails, levels)
     return {"target": lam, "phi": phi, "tau2": t2, "overdispersion": overdispersion, "method": method,
             "levels": levels, "tail": tail, "areas": areas}
 

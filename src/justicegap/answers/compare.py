@@ -19,28 +19,21 @@ SCALE = {"proportion": 1.0, "per_100k": 100_000.0}  # kinds with funnel limits, 
 SORTS = (None, "name", "value")
 
 
-def _members(level: str, period, metric: dict) -> list[A.Area]:
-    """The areas to compare. CPS Areas are those in being at the period's end; for police data,
-    which cannot split London North from London South, the two appear together as one area."""
+def _members(level: str, period, metric: dict) -> tuple[list[A.Area], str | None]:
+    """The areas to compare, and what the reader must be told about them. CPS Areas are those in
+    being at the period's end; for police data, which cannot split London North from London
+    South, the two appear together as one area, and the note says so."""
     out = A.all_areas(level)
-    if level == "cps_area":
-        out = [a for a in out if (not a.valid_from or a.valid_from <= period.end.isoformat())
-               and (not a.valid_to or a.valid_to >= period.end.isoformat())]
-        if metric["stage"] == "police" and any(a.code == "CPS-LN" for a in out):
-            out = [a for a in out if a.code not in ("CPS-LN", "CPS-LS")] + [A.get("E23000001+E23000034")]
-    return out
-
-
-def _london_substitution(level: str, period, metric: dict) -> str | None:
-    """Said wherever :func:`_members` puts the Metropolitan Police and City of London in place of
-    CPS London North and London South."""
-    cps = {a.code: a.name for a in A.all_areas("cps_area")}
-    members = {a.code for a in _members(level, period, metric)}
-    if level != "cps_area" or "E23000001+E23000034" not in members:
-        return None
-    return (f"{cps.get('CPS-LN', 'CPS London North')} and {cps.get('CPS-LS', 'CPS London South')} are not compared separately: "
-            "police data cannot split London between them, so the two appear together as one area, "
-            "the Metropolitan Police and City of London.")
+    if level != "cps_area":
+        return out, None
+    out = [a for a in out if (not a.valid_from or a.valid_from <= period.end.isoformat())
+           and (not a.valid_to or a.valid_to >= period.end.isoformat())]
+    london = [a for a in out if a.code in ("CPS-LN", "CPS-LS")]
+    if metric["stage"] != "police" or not london:
+        return out, None
+    note = (f"{' and '.join(a.name for a in london)} are not compared separately: police data cannot split London between "
+            "them, so the two appear together as one area, the Metropolitan Police and City of London.")
+    return [a for a in out if a not in london] + [A.get("E23000001+E23000034")], note
 
 
 def compare(metric_id: str, *, level: str = "pfa", period, offence: str = "rape", outcome: str | None = None,
@@ -60,11 +53,12 @@ def compare(metric_id: str, *, level: str = "pfa", period, offence: str = "rape"
         raise NotAvailable(f"{m['name']} cannot be compared across {A.LEVEL_NAMES[level]}s: it is published for "
                            + ", ".join(A.LEVEL_NAMES[x] for x in m["levels"]) + " only.")
     p = parse(period)
+    members, london = _members(level, p, m)
     own = store is None
     store = store or Store(read_only=True)
     try:
         figures, excluded = [], []
-        for area in _members(level, p, m):
+        for area in members:
             try:
                 fig = metrics.compute(metric_id, area=area, period=p, offence=offence, outcome=outcome,
                                       edition=edition, store=store)
@@ -82,7 +76,6 @@ def compare(metric_id: str, *, level: str = "pfa", period, offence: str = "rape"
     finally:
         if own:
             store.close()
-    london = _london_substitution(level, p, m)
     if not figures:
         raise NotAvailable(f"No area has {m['name'].lower()} for {p}.", available=[e["reason"] for e in excluded[:3]])
     rows = [{**f.to_dict(), "sentence": f.sentence} for f in figures]

@@ -362,7 +362,7 @@ def _choose_dataset(store, m, area, period, fam, edition, terms) -> Gathered:
     known = "".join(f" Known gap: {ev['title']}: {ev['description']}" for ev in gaps.values())
     raise NotAvailable(f"{what} {period} for {_lower_first(m['name'])} in {area.name}.{why}{known}",
                        available=avail or ["nothing yet: run `justicegap update`"],
-                       holder=(getattr(area, "police_name", None) or area.name) if gaps and area.level == "pfa" else "")
+                       holder=_police_name(area) if gaps and area.level == "pfa" else "")
 
 
 def _level_message(m: dict, area: A.Area) -> str:
