@@ -20,7 +20,7 @@ from . import areas as A
 from . import reference
 from .errors import InvalidParameter, NotAvailable
 from .periods import Period, parse
-from .store import Edition, Store
+from .store import Edition, Store, queries
 
 DATASET = "ons_population"
 AGE_LABELS = [str(a) for a in range(90)] + ["90+"]
@@ -136,12 +136,7 @@ def _age_text(ages: tuple[str, ...] | None) -> str:
 
 def _variants(store: Store):
     """(year, sex, by_age) -> editions newest first, for the population estimates loaded."""
-    rows = store.con.execute(
-        "select f.period_start, f.sex, bool_or(f.age is not null), f.edition,"
-        " max(coalesce(e.published, cast(e.loaded_at as date))), max(e.loaded_at)"
-        " from facts f join editions e using (edition)"
-        " where f.dataset = ? and f.measure = 'population' group by f.period_start, f.sex, f.edition",
-        [DATASET]).fetchall()
+    rows = queries.population_variants(store, DATASET)
     out: dict[tuple, list] = {}
     for day, sex, by_age, edition, pub, loaded in sorted(rows, key=lambda r: (r[4], r[5]), reverse=True):
         out.setdefault((day.year, sex, bool(by_age)), []).append(edition)
@@ -197,9 +192,7 @@ def population_for(store: Store, area, period, *, sex: str | None = None, ages=N
     year = years[0]
     plan = _plan(variants, year, sex, labels)
     day = date(year, 6, 30)
-    stored = [r[0] for r in store.con.execute(
-        f"select distinct area from facts where edition in ({','.join('?' * len(plan))}) and measure = 'population'"
-        " and period_start = ?", [*(e for e, _ in plan), day]).fetchall()]
+    stored = queries.population_areas(store, [e for e, _ in plan], day)
     if targets is None:
         chosen = [c for c in stored if c[:1] in ("E", "W")]
     else:
@@ -214,15 +207,7 @@ def population_for(store: Store, area, period, *, sex: str | None = None, ages=N
         raise NotAvailable(f"The mid-{year} population estimates loaded have no districts in {the_area.name}.")
     total = 0.0
     for edition, s in plan:
-        cond = "sex is null" if s is None else "sex = ?"
-        params = [edition, day, *([] if s is None else [s]), *chosen]
-        age_cond = ""
-        if labels:
-            age_cond = f" and age in ({','.join('?' * len(labels))})"
-            params += list(labels)
-        total += store.con.execute(
-            f"select coalesce(sum(value), 0) from facts where edition = ? and measure = 'population' and period_start = ?"
-            f" and {cond} and area in ({','.join('?' * len(chosen))}){age_cond}", params).fetchone()[0]
+        total += queries.population_sum(store, edition, day, s, chosen, labels)
     who = {None: "", "female": "females ", "male": "males "}[sex]
     ages_text = _age_text(labels)
     if who and ages_text == "all ages":

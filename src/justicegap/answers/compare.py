@@ -12,7 +12,7 @@ from .. import metrics
 from ..errors import InvalidParameter, NotAvailable
 from ..formats import value_text
 from ..periods import parse
-from ..store import Store
+from ..store import Store  # noqa: F401  (the type of ``store``)
 
 LEVELS = ("pfa", "cps_area", "csp")
 SCALE = {"proportion": 1.0, "per_100k": 100_000.0}  # kinds with funnel limits, and the scale their values are shown on
@@ -54,28 +54,21 @@ def compare(metric_id: str, *, level: str = "pfa", period, offence: str = "rape"
                            + ", ".join(A.LEVEL_NAMES[x] for x in m["levels"]) + " only.")
     p = parse(period)
     members, london = _members(level, p, m)
-    own = store is None
-    store = store or Store(read_only=True)
-    try:
-        figures, excluded = [], []
-        for area in members:
-            try:
-                fig = metrics.compute(metric_id, area=area, period=p, offence=offence, outcome=outcome,
-                                      edition=edition, store=store)
-            except NotAvailable as e:
-                excluded.append({"area": area.to_dict(), "reason": str(e)})
-                continue
-            if fig.value is None or "partial" in fig.flags:
-                excluded.append({"area": area.to_dict(), "reason": "no figure for the whole period"})
-                continue
-            if "excludes_areas" in fig.flags:
-                excluded.append({"area": area.to_dict(), "reason": "incomplete: " + "; ".join(
-                    f"{name} has no data for {spans}" for name, spans in fig.missing["areas"].items())})
-                continue
-            figures.append(fig)
-    finally:
-        if own:
-            store.close()
+    figures, excluded = [], []
+    for cell in metrics.panel(metric_id, areas=members, periods=[p], offences=[offence], outcome=outcome,
+                              edition=edition, store=store):
+        fig, area = cell.figure, cell.area
+        if cell.error is not None:
+            excluded.append({"area": area.to_dict(), "reason": str(cell.error)})
+            continue
+        if fig.value is None or "partial" in fig.flags:
+            excluded.append({"area": area.to_dict(), "reason": "no figure for the whole period"})
+            continue
+        if "excludes_areas" in fig.flags:
+            excluded.append({"area": area.to_dict(), "reason": "incomplete: " + "; ".join(
+                f"{name} has no data for {spans}" for name, spans in fig.missing["areas"].items())})
+            continue
+        figures.append(fig)
     if not figures:
         raise NotAvailable(f"No area has {m['name'].lower()} for {p}.", available=[e["reason"] for e in excluded[:3]])
     rows = [{**f.to_dict(), "sentence": f.sentence} for f in figures]

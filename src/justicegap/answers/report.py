@@ -20,7 +20,7 @@ from .. import metrics, reference
 from ..errors import InvalidParameter, JusticegapError, NotAvailable, NotFound
 from ..formats import pct
 from ..periods import Period, between, describe, financial_year, financial_years, parse
-from ..store import Store
+from ..store import Store, queries
 from . import sentences
 from .funnel import OutcomeGroups, calendar_overlap, outcome_groups
 
@@ -117,12 +117,7 @@ def _family_parts(fam: str) -> list[str]:
 def latest_financial_year(store: Store) -> Period:
     """The latest financial year wholly covered by the loaded police data (else by any data)."""
     for datasets in (POLICE_DATASETS, None):
-        sql = "select max(period_end) from coverage"
-        params: list = []
-        if datasets:
-            sql += f" where dataset in ({','.join('?' * len(datasets))})"
-            params = list(datasets)
-        end = store.con.execute(sql, params).fetchall()[0][0]
+        end = queries.latest_end(store, datasets)
         if end:
             y = end.year - 1 if end >= date(end.year, 3, 31) else end.year - 2
             return financial_year(y)
@@ -166,7 +161,7 @@ class _Collector:
         self.na: dict[tuple[str, str, str], list[str]] = {}
         self.metric_ids: list[str] = []
         self._coverage: dict[str, list[tuple[date, date]]] = {}
-        for ds, s, e in store.con.execute("select distinct dataset, period_start, period_end from coverage").fetchall():
+        for ds, s, e in queries.coverage_spans(store):
             self._coverage.setdefault(ds, []).append((s, e))
 
     def covered(self, m: dict, period: Period) -> bool:
@@ -179,8 +174,7 @@ class _Collector:
         out = []
         for ds in m.get("datasets") or []:
             if ds in self._coverage:
-                spans = availability(self.store, ds, self.store.con.execute(
-                    "select any_value(measure) from coverage where dataset = ?", [ds]).fetchall()[0][0])
+                spans = availability(self.store, ds, queries.a_measure(self.store, ds))
                 out.append(f"{reference.sources()[ds]['title']}: {', '.join(spans)}")
         return "; ".join(out) or "nothing yet: run `justicegap update`"
 
@@ -630,14 +624,7 @@ def _code_counts(store, g, codes) -> dict[str, float | None]:
     if not spans or not codes:
         return {}
     eds = [e.edition for e in g.editions]
-    cond = " or ".join("(period_start = ? and period_end = ?)" for _ in spans)
-    params = [g.dataset, *eds, *codes, *g.areas_used]
-    for s, e in spans:
-        params += [s, e]
-    got = dict(store.con.execute(
-        f"select offence, coalesce(sum(value), 0) from facts where dataset = ? and measure = 'recorded'"
-        f" and edition in ({','.join('?' * len(eds))}) and offence in ({','.join('?' * len(codes))})"
-        f" and area in ({','.join('?' * len(g.areas_used))}) and ({cond}) group by offence", params).fetchall())
+    got = queries.code_counts(store, g.dataset, eds, codes, g.areas_used, spans)
     return {c: float(got[c]) if c in got else (None if c in ("19J", "19K") else 0.0) for c in codes}
 
 
@@ -796,12 +783,10 @@ def _local_table(report, col, area, police, force, asked_local, years, fam, part
 
 
 def _latest_local_period(store) -> Period | None:
-    row = store.con.execute(
-        f"select period_start, period_end from coverage where dataset in ({','.join('?' * len(LOCAL_DATASETS))}) and measure = 'recorded'"
-        " order by period_end desc, period_start desc limit 1", list(LOCAL_DATASETS)).fetchall()
+    row = queries.latest_span(store, LOCAL_DATASETS, "recorded")
     if not row:
         return None
-    s, e = row[0]
+    s, e = row
     try:
         return parse(describe(s, e))
     except JusticegapError:
@@ -907,13 +892,7 @@ def _moj_sex_age(report, col, police, years, fam, store):
         if ed is None:
             col.not_available(f"Defendants by sex and age (MoJ): {police.name}", p.label, "No loaded MoJ Outcomes by Offence edition covers this year.", holder)
             continue
-        sql = (f"select measure, coalesce(sex, 'not stated'), coalesce(age, 'not stated'), sum(value) from facts where dataset = 'moj_outcomes'"
-               f" and edition = ? and period_start >= ? and period_end <= ? and offence in ({','.join('?' * len(offences))})")
-        params = [ed.edition, p.start, p.end, *offences]
-        if codes:
-            sql += " and area = ?"
-            params.append(codes[0])
-        got = store.con.execute(sql + " group by all order by 1, 2, 3", params).fetchall()
+        got = queries.defendants_by_sex_age(store, ed.edition, p.start, p.end, offences, codes[0] if codes else None)
         if not got:
             col.not_available(f"Defendants by sex and age (MoJ): {police.name}", p.label,
                               "The loaded MoJ edition holds no defendants for this offence family and area in this year.", holder)

@@ -24,22 +24,13 @@ from .. import metrics, reference
 from ..errors import JusticegapError, NotAvailable, NotFound
 from ..metrics.data import _tile
 from ..periods import Period, financial_quarter, financial_year, gaps, parse
-from ..store import Store
+from ..store import Store, queries
 
 log = logging.getLogger("justicegap.server")
 
 DEFAULT_METRIC = "charge_rate_cohort"
 DEFAULT_OFFENCE = "rape"
 COMPARE_LEVEL = {"pfa": "pfa", "cps_area": "cps_area", "csp": "csp", "lad": "csp"}
-
-
-class _CursorStore(Store):
-    """A Store whose connection is a cursor of a shared read-only connection (one per thread)."""
-
-    def __init__(self, base: Store):  # noqa: D107 - deliberately not calling Store.__init__
-        self.path = base.path
-        self.read_only = True
-        self.con = base.con.cursor()
 
 
 class AnswerCache:
@@ -102,9 +93,9 @@ class Service:
     """The library, served: every answer through one cache, every query through a pooled cursor."""
 
     def __init__(self, store_path: Path | str | None = None, *, cache_size: int = 4096):
-        self.base = Store(Path(store_path) if store_path else None, read_only=True)
+        self.base = Store(Path(store_path) if store_path else None, read_only=True).serving()
         self.path = self.base.path
-        self._pool: queue.SimpleQueue[_CursorStore] = queue.SimpleQueue()
+        self._pool: queue.SimpleQueue[Store] = queue.SimpleQueue()
         self._pool_lock = threading.Lock()
         self.cache = AnswerCache(cache_size)
         with self.cursor() as s:
@@ -122,7 +113,7 @@ class Service:
                 self.s = self.svc._pool.get_nowait()
             except queue.Empty:
                 with self.svc._pool_lock:
-                    self.s = _CursorStore(self.svc.base)
+                    self.s = self.svc.base.cursor()
             return self.s
 
         def __exit__(self, exc_type, exc, tb):
@@ -200,7 +191,7 @@ class Service:
     def periods(self) -> list[str]:
         """Financial years (newest first) that some loaded dataset covers whole, for pickers."""
         def run(s):
-            rows = s.con.execute("select distinct dataset, period_start, period_end from coverage").fetchall()
+            rows = queries.coverage_spans(s)
             if not rows:
                 return []
             by_ds: dict[str, list] = {}
@@ -253,9 +244,7 @@ class Service:
         def run(s):
             m = metrics.get(metric)
             the_area = A.resolve(area)
-            spans = s.con.execute(
-                "select distinct period_start, period_end from coverage where dataset in (select unnest(?))",
-                [list(m["datasets"])]).fetchall()
+            spans = queries.dataset_spans(s, m["datasets"])
             if not spans:
                 raise NotAvailable(f"No loaded data for {m['name'].lower()}.")
             lo, hi = min(a for a, _ in spans), max(b for _, b in spans)

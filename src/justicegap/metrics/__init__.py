@@ -573,3 +573,5 @@ def explain(metric_id: str) -> dict:
     out["caveats"] = all_caveats(m)
     return out
 
+
+from .panel import Cell, panel  # noqa: E402  (the engine is built on compute, above)

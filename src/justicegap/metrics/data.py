@@ -68,16 +68,11 @@ def _chosen_spans(store: Store, dataset: str, measure: str, period: Period, edit
     With ``offences``, only editions holding at least one of them count, when any edition does
     (two files of one dataset can cover the same year for different offences, as the MoJ's rape
     and offence-group timeliness files do); a span no such edition covers is then a gap."""
-    rows = store.con.execute(
-        "select distinct c.period_start, c.period_end, c.edition, coalesce(e.published, cast(e.loaded_at as date)), e.loaded_at"
-        " from coverage c join editions e using (edition) where c.dataset = ? and c.measure = ?"
-        " and c.period_start >= ? and c.period_end <= ?", [dataset, measure, period.start, period.end]).fetchall()
+    rows = store.facts.spans(dataset, measure, period.start, period.end)
     if edition is not None:
         return {(s, e): ed for s, e, ed, _, _ in rows if ed == edition.edition}
     if offences and len({r[2] for r in rows}) > 1:
-        held = {r[0] for r in store.con.execute(
-            f"select distinct edition from facts where dataset = ? and measure = ? and offence in ({','.join('?' * len(offences))})"
-            " and period_start >= ? and period_end <= ?", [dataset, measure, *offences, period.start, period.end]).fetchall()}
+        held = store.facts.editions_holding(dataset, measure, offences, period.start, period.end)
         if held:
             rows = [r for r in rows if r[2] in held]
     newest: dict = {}
@@ -113,8 +108,7 @@ def base_areas(store: Store, dataset: str, measure: str, area: A.Area, spans) ->
     """
     if area.level in ("csp", "lad"):
         return [A.local_csp(area).code]
-    present = {r[0] for r in store.con.execute(
-        "select distinct area from coverage where dataset = ? and measure = ?", [dataset, measure]).fetchall()}
+    present = store.facts.areas_present(dataset, measure)
     if area.code in present:
         return [area.code]
     members = list(A.forces(area))
@@ -161,44 +155,13 @@ def gather(store: Store, dataset: str, terms: list[Term], area: A.Area, period: 
     if not spans:
         return Gathered(dataset, {t.name: 0.0 for t in terms}, {}, [], codes, missing_spans=[(period.start, period.end)])
     pairs = [(chosen[s], s[0], s[1]) for s in spans]
-    con = store.con
-    span_sql = "(values " + ", ".join("(?, cast(? as date), cast(? as date))" for _ in pairs) + ") s(edition, period_start, period_end)"
-    span_params = [x for p in pairs for x in p]
     eds = sorted({p[0] for p in pairs})
-    subcodes = sub_codes()
-    sums = []
-    params: list = [*subcodes]
-    for t in terms:
-        cond = f"measure in ({','.join('?' * len(t.measures))})"
-        params += list(t.measures)
-        if t.outcomes is not None:
-            cond += f" and outcome in ({','.join('?' * len(t.outcomes))})"
-            params += list(t.outcomes)
-        else:  # every outcome: the sub-codes (1A...) are inside their parents, never added to them
-            cond += f" and coalesce(outcome, '') not in ({','.join('?' * len(subcodes))})"
-            params += subcodes
-        sums.append(f"sum(value) filter (where {cond})")
-    measures = sorted({m for t in terms for m in t.measures})
-    rows = con.execute(
-        f"select area, f.period_start, f.period_end, list(distinct outcome) filter (where outcome in ({','.join('?' * len(subcodes))})),"
-        f" {', '.join(sums)}"
-        f" from facts f join {span_sql} using (edition, period_start, period_end)"
-        f" where f.dataset = ? and f.edition in ({','.join('?' * len(eds))}) and f.measure in ({','.join('?' * len(measures))})"
-        f" and f.offence in ({','.join('?' * len(offences))}) and f.area in ({','.join('?' * len(codes))})"
-        f" group by all",
-        [*params, *span_params, dataset, *eds, *measures, *offences, *codes]).fetchall()
-    if not rows:
-        held = con.execute(
-            f"select count(*) from facts where dataset = ? and edition in ({','.join('?' * len(eds))})"
-            f" and offence in ({','.join('?' * len(offences))})", [dataset, *eds, *offences]).fetchall()[0][0]
-        if not held:
-            raise NotAvailable(
-                f"{reference.sources()[dataset]['title']} does not publish {reference.families()[family]['label'].lower()} "
-                f"separately at this level.", available=_families_held(store, dataset))
-    cover = con.execute(
-        f"select distinct c.area, c.period_start, c.period_end from coverage c join {span_sql} using (edition, period_start, period_end)"
-        f" where c.dataset = ? and c.measure = ? and c.area in ({','.join('?' * len(codes))})",
-        [*span_params, dataset, measure, *codes]).fetchall()
+    rows = store.facts.sums(dataset, terms, pairs, offences, codes, sub_codes())
+    if not rows and not store.facts.any_facts(dataset, eds, offences):
+        raise NotAvailable(
+            f"{reference.sources()[dataset]['title']} does not publish {reference.families()[family]['label'].lower()} "
+            f"separately at this level.", available=_families_held(store, dataset))
+    cover = store.facts.covered(dataset, measure, pairs, codes)
     outcome_types = {o for r in rows for o in (r[3] or ())}
     g = Gathered(dataset, {t.name: 0.0 for t in terms}, {}, [], codes, outcome_types=outcome_types)
     for _area, s, e, _subcodes, *vals in rows:
@@ -224,7 +187,7 @@ def gather(store: Store, dataset: str, terms: list[Term], area: A.Area, period: 
 
 
 def _families_held(store: Store, dataset: str) -> list[str]:
-    vals = {r[0] for r in store.con.execute("select distinct offence from facts where dataset = ?", [dataset]).fetchall()}
+    vals = store.facts.offences_held(dataset)
     return [f["label"] for fid, f in reference.families().items() if vals & set(offence_values(dataset, fid))]
 
 
@@ -233,13 +196,8 @@ def availability(store: Store, dataset: str, measure: str, edition: str | None =
     instead' messages, in the periods the data are published in: calendar years read "2011..2018",
     months "2017-07..2018-03", never relabelled as financial quarters that would seem to include
     a period the data do not have."""
-    sql = "select distinct period_start, period_end from coverage where dataset = ? and measure = ?"
-    params: list = [dataset, measure]
-    if edition is not None:
-        sql += " and edition = ?"
-        params.append(edition)
     # by start, the longest first: a run is named by the coarsest spans it was published in
-    rows = sorted(store.con.execute(sql, params).fetchall(), key=lambda r: (r[0], -r[1].toordinal()))
+    rows = sorted(store.facts.published_spans(dataset, measure, edition), key=lambda r: (r[0], -r[1].toordinal()))
     runs: list[list] = []  # [run start, run end, first span, last span, every span's label]
     for s, e in rows:
         if runs and (s - runs[-1][1]).days <= 1:
@@ -266,13 +224,7 @@ _FINANCIAL = re.compile(r"\d{4}/\d{2}( Q[1-4])?")
 def straddling(store: Store, dataset: str, measure: str, period: Period, edition: str | None = None) -> list[str]:
     """Published periods that overlap ``period`` without lying inside it (calendar years around a
     financial year asked): the periods to ask for instead."""
-    sql = ("select distinct period_start, period_end from coverage where dataset = ? and measure = ?"
-           " and period_start <= ? and period_end >= ? and (period_start < ? or period_end > ?)")
-    params: list = [dataset, measure, period.end, period.start, period.start, period.end]
-    if edition is not None:
-        sql += " and edition = ?"
-        params.append(edition)
-    return [describe(s, e) for s, e in sorted(store.con.execute(sql, params).fetchall())]
+    return [describe(s, e) for s, e in sorted(store.facts.overlapping_spans(dataset, measure, period.start, period.end, edition))]
 
 
 def describe_spans(spans) -> str:

@@ -205,13 +205,11 @@ def boundaries(store, level: str) -> dict:
     GeoJSON FeatureCollection whose features carry ``code``, ``name`` and ``level``."""
     from ..errors import NotAvailable
 
-    row = store.con.execute(
-        "select b.edition from boundaries b join editions e using (edition) where b.level = ?"
-        " order by coalesce(e.published, cast(e.loaded_at as date)) desc, e.loaded_at desc limit 1", [level]).fetchone()
-    if row is None:
+    from ..store import queries
+
+    edition = queries.newest_boundaries(store, level)
+    if edition is None:
         raise NotAvailable(f"no {level} boundaries are loaded", available=["run `justicegap update` with the ONS boundary files"])
     features = [{"type": "Feature", "properties": {"code": c, "name": n, "level": lv}, "geometry": json.loads(g)}
-                for c, n, lv, g in store.con.execute(
-                    "select code, name, level, geometry from boundaries where edition = ? and level = ? order by code",
-                    [row[0], level]).fetchall()]
-    return {"type": "FeatureCollection", "edition": row[0], "features": features}
+                for c, n, lv, g in queries.boundary_rows(store, edition, level)]
+    return {"type": "FeatureCollection", "edition": edition, "features": features}

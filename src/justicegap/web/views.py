@@ -26,6 +26,7 @@ from .. import metrics as M
 from .. import reference
 from ..errors import InvalidParameter, JusticegapError, NotAvailable, NotFound
 from ..periods import parse, year_ending
+from ..store import queries
 from ..api import messages, tables
 from ..api.service import DEFAULT_METRIC, DEFAULT_OFFENCE, Service, compare_level
 from . import assets, charts, labels
@@ -234,7 +235,7 @@ def _local_defaults(v: View, area: A.Area) -> tuple[str, str, str | None]:
         return v.period, v.offence, None
 
     def run(s):
-        end = s.con.execute("select max(period_end) from coverage where dataset in (select unnest(?))", [list(CSP_DATASETS)]).fetchall()[0][0]
+        end = queries.latest_end(s, list(CSP_DATASETS))
         periods = [v.period] if v.period_given else ([year_ending(end.year, end.month).label] if end else []) + list(svc.periods())
         offences = [v.offence] if v.offence_given else [v.offence, "sexual_offences"]
         for off in offences:

@@ -10,12 +10,14 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from . import paths, reference
-from .errors import JusticegapError, NotFound
+from .. import paths, reference
+from ..errors import JusticegapError, NotFound
+from .facts import Facts, Prefetched
 
 SCHEMA = """
 create table if not exists editions (
@@ -158,9 +160,38 @@ class Store:
         except duckdb.IOException as e:
             raise JusticegapError(f"cannot open the store {self.path}: {e}. Another justicegap process may be loading data.") from None
         self.read_only = read_only
+        self.facts: Facts = Facts(self.con)
         if not read_only:
             self.con.execute(SCHEMA)
             self._dimensions()
+
+    def serving(self) -> "Store":
+        """Keep what is read in memory for as long as this read-only store is open (a server
+        answering many requests from one set of editions)."""
+        if not isinstance(self.facts, Prefetched):
+            self.facts = Prefetched(self.con)
+        return self
+
+    def cursor(self) -> "Store":
+        """Another handle on this read-only store for another thread: its own cursor, sharing what
+        this one has read into memory."""
+        other = object.__new__(Store)
+        other.path, other.read_only, other.con = self.path, True, self.con.cursor()
+        other.facts = Prefetched(other.con, self.facts.memory) if isinstance(self.facts, Prefetched) else Facts(other.con)
+        return other
+
+    @contextmanager
+    def prefetched(self):
+        """Answer the metrics' questions from memory while many figures are computed at once (a
+        panel): a few queries instead of several per figure. The store must not change meanwhile."""
+        if isinstance(self.facts, Prefetched):
+            yield self
+            return
+        before, self.facts = self.facts, Prefetched(self.con)
+        try:
+            yield self
+        finally:
+            self.facts = before
 
     def __enter__(self):
         return self
@@ -173,7 +204,7 @@ class Store:
 
     def _dimensions(self):
         """The dimension tables, rewritten only when the reference tables have changed."""
-        from . import areas
+        from .. import areas
 
         digest = hashlib.sha256("".join(reference._text(n) for n in reference.names()).encode()).hexdigest()
         held = self.con.execute("select value from meta where key = 'reference_sha256'").fetchall()
@@ -211,7 +242,16 @@ class Store:
         return [Edition(*row) for row in cur.fetchall()]
 
     def editions_by_id(self, ids: list[str]) -> list[Edition]:
-        return self._editions(f"where edition in ({','.join('?' * len(ids))})", ids) if ids else []
+        if not ids:
+            return []
+        if isinstance(self.facts, Prefetched):  # a panel: every edition read once
+            held = self.facts.memory[0]
+            if ("editions",) not in held:
+                held[("editions",)] = {e.edition: e for e in self._editions()}
+            memo = held[("editions",)]
+            return sorted((memo[i] for i in set(ids) if i in memo),
+                          key=lambda e: (e.dataset, e.published or e.loaded_at.date(), e.loaded_at))
+        return self._editions(f"where edition in ({','.join('?' * len(ids))})", ids)
 
     def find_edition(self, text: str, datasets=None) -> Edition:
         """An edition of one of ``datasets`` (any, if None) by id, SHA-256 prefix, file name or

@@ -1,0 +1,193 @@
+"""What the metrics ask of the fact and coverage tables, in domain terms.
+
+Two implementations answer the same questions. :class:`Facts` asks DuckDB each time: right for a
+single figure. :class:`Prefetched` reads each (dataset, measure) coverage and each (dataset,
+offence family) aggregate once and answers every later question from memory: a comparison of 43
+forces, a ten-year report or a dashboard then costs a few queries instead of thousands. Both give
+the same answers (``tests/test_store_facts.py`` checks one against the other).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+
+def _marks(n: int) -> str:
+    return ",".join("?" * n)
+
+
+class Facts:
+    """Direct queries: one figure's worth of SQL."""
+
+    def __init__(self, con):
+        self.con = con
+        self.queries = 0
+
+    def _q(self, sql: str, params) -> list[tuple]:
+        self.queries += 1
+        return self.con.execute(sql, list(params)).fetchall()
+
+    def spans(self, dataset: str, measure: str, start: date, end: date) -> list[tuple]:
+        """(period start, period end, edition, published or loaded date, loaded at) of every span
+        inside [start, end] that an edition covers."""
+        return self._q(
+            "select distinct c.period_start, c.period_end, c.edition, coalesce(e.published, cast(e.loaded_at as date)), e.loaded_at"
+            " from coverage c join editions e using (edition) where c.dataset = ? and c.measure = ?"
+            " and c.period_start >= ? and c.period_end <= ?", [dataset, measure, start, end])
+
+    def editions_holding(self, dataset: str, measure: str, offences: list[str], start: date, end: date) -> set[str]:
+        """Editions with at least one fact for these offences inside [start, end]."""
+        return {r[0] for r in self._q(
+            f"select distinct edition from facts where dataset = ? and measure = ? and offence in ({_marks(len(offences))})"
+            " and period_start >= ? and period_end <= ?", [dataset, measure, *offences, start, end])}
+
+    def areas_present(self, dataset: str, measure: str) -> set[str]:
+        return {r[0] for r in self._q("select distinct area from coverage where dataset = ? and measure = ?", [dataset, measure])}
+
+    def sums(self, dataset: str, terms, pairs: list[tuple], offences: list[str], codes: list[str],
+             subcodes: list[str]) -> list[tuple]:
+        """Per area and span: (area, start, end, sub-codes present, one sum per term or None).
+
+        ``pairs`` are the (edition, start, end) chosen for each span; a term with ``outcomes`` None
+        takes every outcome except the sub-codes (1A...), which are inside their parents."""
+        span_sql = "(values " + ", ".join("(?, cast(? as date), cast(? as date))" for _ in pairs) + ") s(edition, period_start, period_end)"
+        span_params = [x for p in pairs for x in p]
+        eds = sorted({p[0] for p in pairs})
+        sums, params = [], [*subcodes]
+        for t in terms:
+            cond = f"measure in ({_marks(len(t.measures))})"
+            params += list(t.measures)
+            if t.outcomes is not None:
+                cond += f" and outcome in ({_marks(len(t.outcomes))})"
+                params += list(t.outcomes)
+            else:
+                cond += f" and coalesce(outcome, '') not in ({_marks(len(subcodes))})"
+                params += subcodes
+            sums.append(f"sum(value) filter (where {cond})")
+        measures = sorted({m for t in terms for m in t.measures})
+        return self._q(
+            f"select area, f.period_start, f.period_end, list(distinct outcome) filter (where outcome in ({_marks(len(subcodes))})),"
+            f" {', '.join(sums)}"
+            f" from facts f join {span_sql} using (edition, period_start, period_end)"
+            f" where f.dataset = ? and f.edition in ({_marks(len(eds))}) and f.measure in ({_marks(len(measures))})"
+            f" and f.offence in ({_marks(len(offences))}) and f.area in ({_marks(len(codes))})"
+            f" group by all",
+            [*params, *span_params, dataset, *eds, *measures, *offences, *codes])
+
+    def any_facts(self, dataset: str, editions: list[str], offences: list[str]) -> bool:
+        return bool(self._q(
+            f"select count(*) from facts where dataset = ? and edition in ({_marks(len(editions))})"
+            f" and offence in ({_marks(len(offences))})", [dataset, *editions, *offences])[0][0])
+
+    def covered(self, dataset: str, measure: str, pairs: list[tuple], codes: list[str]) -> list[tuple]:
+        """(area, start, end) of each chosen (edition, span) that covers one of ``codes``."""
+        span_sql = "(values " + ", ".join("(?, cast(? as date), cast(? as date))" for _ in pairs) + ") s(edition, period_start, period_end)"
+        return self._q(
+            f"select distinct c.area, c.period_start, c.period_end from coverage c join {span_sql} using (edition, period_start, period_end)"
+            f" where c.dataset = ? and c.measure = ? and c.area in ({_marks(len(codes))})",
+            [*[x for p in pairs for x in p], dataset, measure, *codes])
+
+    def offences_held(self, dataset: str) -> set[str]:
+        return {r[0] for r in self._q("select distinct offence from facts where dataset = ?", [dataset])}
+
+    def published_spans(self, dataset: str, measure: str, edition: str | None = None) -> list[tuple]:
+        sql, params = "select distinct period_start, period_end from coverage where dataset = ? and measure = ?", [dataset, measure]
+        if edition is not None:
+            sql += " and edition = ?"
+            params.append(edition)
+        return self._q(sql, params)
+
+    def overlapping_spans(self, dataset: str, measure: str, start: date, end: date, edition: str | None = None) -> list[tuple]:
+        """Published spans that overlap [start, end] without lying inside it."""
+        sql = ("select distinct period_start, period_end from coverage where dataset = ? and measure = ?"
+               " and period_start <= ? and period_end >= ? and (period_start < ? or period_end > ?)")
+        params: list = [dataset, measure, end, start, start, end]
+        if edition is not None:
+            sql += " and edition = ?"
+            params.append(edition)
+        return self._q(sql, params)
+
+
+class Prefetched(Facts):
+    """The same answers from memory: each dataset's coverage and each offence family's facts
+    (summed over its offence codes) are read once, on first use."""
+
+    def __init__(self, con, memory: tuple[dict, dict] | None = None):
+        super().__init__(con)
+        # ``memory`` lets the connections of one server (one cursor per thread) share what is read
+        self._coverage, self._facts = memory if memory is not None else ({}, {})
+
+    @property
+    def memory(self) -> tuple[dict, dict]:
+        return self._coverage, self._facts
+
+    def _cov(self, dataset: str, measure: str) -> list[tuple]:
+        key = (dataset, measure)
+        if key not in self._coverage:
+            self._coverage[key] = self._q(
+                "select c.area, c.period_start, c.period_end, c.edition, coalesce(e.published, cast(e.loaded_at as date)), e.loaded_at"
+                " from coverage c join editions e using (edition) where c.dataset = ? and c.measure = ?", [dataset, measure])
+        return self._coverage[key]
+
+    def _agg(self, dataset: str, offences: list[str]) -> dict:
+        """(edition, area, start, end) -> {(measure, outcome): summed value or None} for these offences."""
+        key = (dataset, tuple(offences))
+        if key not in self._facts:
+            rows = self._q(
+                f"select edition, area, period_start, period_end, measure, outcome, sum(value) from facts"
+                f" where dataset = ? and offence in ({_marks(len(offences))}) group by all", [dataset, *offences])
+            agg: dict = defaultdict(dict)
+            for ed, area, s, e, measure, outcome, v in rows:
+                agg[(ed, area, s, e)][(measure, outcome)] = v
+            self._facts[key] = dict(agg)
+        return self._facts[key]
+
+    def spans(self, dataset, measure, start, end):
+        return list({(s, e, ed, when, loaded) for _a, s, e, ed, when, loaded in self._cov(dataset, measure)
+                     if s >= start and e <= end})
+
+    def editions_holding(self, dataset, measure, offences, start, end):
+        return {ed for (ed, _a, s, e), cells in self._agg(dataset, offences).items()
+                if s >= start and e <= end and any(m == measure for m, _o in cells)}
+
+    def areas_present(self, dataset, measure):
+        return {r[0] for r in self._cov(dataset, measure)}
+
+    def sums(self, dataset, terms, pairs, offences, codes, subcodes):
+        agg = self._agg(dataset, offences)
+        measures = {m for t in terms for m in t.measures}
+        subs = set(subcodes)
+        out = []
+        for code in codes:
+            for ed, s, e in pairs:
+                cells = agg.get((ed, code, s, e))
+                if not cells:
+                    continue
+                cells = {k: v for k, v in cells.items() if k[0] in measures}
+                if not cells:
+                    continue
+                present = sorted({o for _m, o in cells if o in subs}) or None
+                vals = []
+                for t in terms:
+                    picked = [v for (m, o), v in cells.items() if m in t.measures
+                              and (o in t.outcomes if t.outcomes is not None else (o or "") not in subs)]
+                    known = [v for v in picked if v is not None]
+                    vals.append(sum(known) if known else None)
+                out.append((code, s, e, present, *vals))
+        return out
+
+    def any_facts(self, dataset, editions, offences):
+        eds = set(editions)
+        return any(k[0] in eds for k in self._agg(dataset, offences))
+
+    def covered(self, dataset, measure, pairs, codes):
+        want, areas = set(pairs), set(codes)
+        return list({(a, s, e) for a, s, e, ed, _w, _l in self._cov(dataset, measure) if a in areas and (ed, s, e) in want})
+
+    def published_spans(self, dataset, measure, edition=None):
+        return list({(s, e) for _a, s, e, ed, _w, _l in self._cov(dataset, measure) if edition is None or ed == edition})
+
+    def overlapping_spans(self, dataset, measure, start, end, edition=None):
+        return list({(s, e) for _a, s, e, ed, _w, _l in self._cov(dataset, measure)
+                     if (edition is None or ed == edition) and s <= end and e >= start and (s < start or e > end)})
