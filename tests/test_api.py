@@ -90,7 +90,7 @@ def test_compare_equals_library_and_is_not_a_league_table(client, lib_store):
     _same(d, compare("charge_rate_cohort", level="pfa", period="2017/18", store=lib_store))
     names = [a["area"]["name"] for a in d["areas"]]
     assert names == sorted(names)  # name order unless a sort is asked for
-    assert all("rank" not in a for a in d["areas"])
+    assert all(a["rank"] is None for a in d["areas"])  # no ranks unless a sort by value is asked for
     assert d["target"] == pytest.approx(d["target_numerator"] / d["target_denominator"])
     ranked = client.get(f"{API}/compare", params={**params, "sort": "value"}).json()
     assert all(a["rank_low"] <= a["rank"] <= a["rank_high"] for a in ranked["areas"])
@@ -322,7 +322,7 @@ def test_openapi_declares_models_and_errors(client):
     for p in ["/figure", "/funnel", "/compare"]:
         assert {"404", "409", "422"} <= set(paths[API + p]["get"]["responses"])
     schemas = spec["components"]["schemas"]
-    assert {"Figure", "Funnel", "Compare", "NotFoundError", "InvalidParameterError", "NotAvailableError"} <= set(schemas)
+    assert {"Figure", "Attrition", "Comparison", "NotFoundError", "InvalidParameterError", "NotAvailableError"} <= set(schemas)
     assert "suggestions" in schemas["NotFoundError"]["properties"]
     assert not any(p.startswith("/area/") or p == "/" for p in paths)  # pages are not API
 
@@ -341,10 +341,13 @@ def test_answers_are_cached(client, app):
 def test_errors_name_query_parameters_not_cli_flags(client, lib_store):
     from justicegap.errors import InvalidParameter
 
-    # the library speaks to the command line...
+    # the library names the parameter itself, in no skin's spelling...
     with pytest.raises(InvalidParameter) as lib_err:
         metrics.compute("outcome_share_cohort", area="Kent", period="2017/18", store=lib_store)
-    assert lib_err.value.parameter == "--outcome"
+    assert lib_err.value.parameter == "outcome"
+    from justicegap import wording
+
+    assert wording.text(lib_err.value, "cli").startswith("--outcome: ")
     # ...the API names its own query parameter
     r = client.get(f"{API}/figure", params={"metric": "outcome_share_cohort", "area": "Kent", "period": "2017/18"})
     assert r.status_code == 422
@@ -362,34 +365,41 @@ def test_errors_name_query_parameters_not_cli_flags(client, lib_store):
     assert r.status_code == 422 and r.json()["parameter"] == "outcome"
 
 
-def test_partial_period_error_drops_the_cli_advice(client, lib_store):
-    """The API has no equivalent of --allow-partial for /figure: the clause is dropped, the rest kept."""
+def test_partial_period_error_carries_its_action_as_data(client, lib_store):
+    """The library's error says what can be done as data (allow a partial figure); the command line
+    words it as its flag, the API (which has no such parameter for /figure) says nothing of it."""
     from justicegap.errors import NotAvailable
 
     params = {"metric": "cps_conviction_rate", "area": "Kent", "period": "2017/18", "offence": "sexual_offences"}
     with pytest.raises(NotAvailable) as lib_err:
         metrics.compute(params["metric"], area="Kent", period="2017/18", offence="sexual_offences", store=lib_store)
-    assert "--allow-partial" in str(lib_err.value)  # the CLI wording stays in the library
+    assert "--" not in str(lib_err.value) and lib_err.value.actions == ("allow_partial",)
+    assert lib_err.value.code == "partial_period"
+    from justicegap import wording
+
+    assert wording.text(lib_err.value, "cli").endswith("Use --allow-partial for a flagged partial figure.")
     r = client.get(f"{API}/figure", params=params)
     assert r.status_code == 409
     d = r.json()
     assert "--" not in d["message"] and "allow" not in d["message"]
     assert "April 2017 to June 2017 (2017/18 Q1) is missing, so no figure is given for the whole period. Available instead: " in d["message"]
     assert d["available"] == lib_err.value.available and d["holder"] == (lib_err.value.holder or None)  # none named: null
-    assert d["message"] == str(lib_err.value).replace(" (use --allow-partial for a flagged partial figure)", "")
+    assert d["message"] == str(lib_err.value) and d["code"] == "partial_period"
 
 
 def test_error_wording_for_http():
-    from justicegap.api import messages
+    from justicegap import wording as messages
     from justicegap.errors import InvalidParameter, NotAvailable
 
-    assert messages.parameter("--outcome") == "outcome" and messages.parameter("--allow-partial") == "allow_partial"
+    assert messages.parameter("allow_partial") == "allow_partial" and messages.parameter("allow_partial", "cli") == "--allow-partial"
     assert messages.parameter("period") == "period" and messages.parameter(None) is None
-    body = messages.error_body(InvalidParameter("--level", "use pfa, cps_area or csp; see --sort"))
-    assert body == {"error": "InvalidParameter", "message": "level: use pfa, cps_area or csp; see sort", "parameter": "level"}
-    # instructions for whoever runs the server are left as written
-    e = NotAvailable("No edition is loaded.", available=["load it with `justicegap update --source-dir DIR`"])
-    assert messages.error_body(e)["message"] == str(e)
+    body = messages.error_body(InvalidParameter("level", "use pfa, cps_area or csp"))
+    assert body == {"error": "InvalidParameter", "message": "level: use pfa, cps_area or csp", "parameter": "level", "code": None}
+    assert messages.text(InvalidParameter("level", "use pfa, cps_area or csp"), "cli") == "--level: use pfa, cps_area or csp"
+    # what the user can do next is worded by each skin: a command on the command line, a route in the API
+    e = NotAvailable("No edition is loaded.").with_actions("load_data")
+    assert "justicegap update" in messages.text(e, "cli")
+    assert "justicegap" not in messages.error_body(e)["message"] and "--" not in messages.text(e, "web")
 
 
 # --- the area detail and the service use the library, not copies or computations of it --------
@@ -440,17 +450,17 @@ def test_boundaries_are_the_library_boundaries_with_their_edition(client, lib_st
 def test_service_tiles_a_period_as_the_library_does():
     from datetime import date
 
-    from justicegap.api.service import _tiles
+    from justicegap.service import tiles
     from justicegap.periods import financial_quarter, financial_year
 
     fy = financial_year(2017)
     qs = [(q.start, q.end) for q in (financial_quarter(2017, i) for i in (1, 2, 3, 4))]
-    assert _tiles(qs, fy)
-    assert not _tiles(qs[1:], fy)
+    assert tiles(qs, fy)
+    assert not tiles(qs[1:], fy)
     months = [(date(2017, m, 1), date(2017, m, 28 if m == 2 else 30 if m in (4, 6, 9, 11) else 31)) for m in range(4, 13)]
-    assert _tiles(months + [qs[3]], fy)
+    assert tiles(months + [qs[3]], fy)
     # a year published whole answers for the year, whatever finer rows lie beside it (as in gather)
-    assert _tiles([qs[0], (fy.start, fy.end)], fy)
+    assert tiles([qs[0], (fy.start, fy.end)], fy)
 
 
 # --- QA review ---------------------------------------------------------------------------------

@@ -277,13 +277,13 @@ def test_rates_per_100k_leave_out_british_transport_police(loaded, shared_data):
 def test_a_period_published_whole_is_used_whole():
     from datetime import date
 
-    from justicegap.metrics.data import _tile
+    from justicegap.metrics.data import tile
     from justicegap.periods import parse
 
     year = parse("2017/18")
     quarter = parse("2017/18 Q1")
-    assert _tile([(year.start, year.end), (quarter.start, quarter.end)], year) == [(year.start, year.end)]
-    assert _tile([(quarter.start, quarter.end), (date(2017, 4, 1), date(2017, 4, 30))], quarter) == [(quarter.start, quarter.end)]
+    assert tile([(year.start, year.end), (quarter.start, quarter.end)], year) == [(year.start, year.end)]
+    assert tile([(quarter.start, quarter.end), (date(2017, 4, 1), date(2017, 4, 30))], quarter) == [(quarter.start, quarter.end)]
 
 
 def test_why_a_metric_is_not_given_at_a_level(loaded):

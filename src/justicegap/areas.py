@@ -164,8 +164,7 @@ def resolve(text: str, level: str | None = None) -> Area:
         close = difflib.get_close_matches(str(text), list(pool), n=5, cutoff=0.6)
         if not close:
             close = [n for n in pool if key(text) and key(text) in key(n)][:5]
-        raise NotFound("area", str(text), [f"{n} ({pool[n].level_name})" for n in close],
-                       "Try `justicegap areas --search TEXT`")
+        raise NotFound("area", str(text), [f"{n} ({pool[n].level_name})" for n in close]).with_actions("search_areas")
     code, note = min(hits, key=lambda h: _PREFERENCE[areas[h[0]].level])
     area = areas[code]
     return replace(area, resolved_note=note) if note else area

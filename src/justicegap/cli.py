@@ -307,8 +307,8 @@ def compare(metric: str = typer.Argument(..., help="A proportion metric, e.g. ch
               *(["rank (95% interval)"] if sort == "value" else []))
     for a in r["areas"]:
         ci = f"{_pct(a['ci_low'])}–{_pct(a['ci_high'])}" if a.get("ci_low") is not None else ""
-        lim = f"{value_text(a['kind'], a['lower998'])}–{value_text(a['kind'], a['upper998'])}" if "lower998" in a else ""
-        extra = [f"{a['rank']} ({a['rank_low']}–{a['rank_high']})"] if "rank" in a else []
+        lim = f"{value_text(a['kind'], a['lower998'])}–{value_text(a['kind'], a['upper998'])}" if a.get("lower998") is not None else ""
+        extra = [f"{a['rank']} ({a['rank_low']}–{a['rank_high']})"] if a.get("rank") is not None else []
         t.add_row(a["area"]["name"], _num(a["numerator"]), _num(a["denominator"]), value_text(a["kind"], a["value"]),
                   ci, lim, a.get("position", ""), _flags_text(a.get("flags")), *extra)
     c.print(t)
@@ -419,8 +419,6 @@ def report(area: str = AreaOpt,
            offence: str = typer.Option("sexual_offences", "--offence", "-o", help="rape, rape_adult, rape_child, other_sexual, sexual_offences"),
            local: Optional[str] = typer.Option(None, "--local", help="Local areas for the borough table, comma-separated: "
                                                "'Ashford,Canterbury,Shepway' (default: every CSP of the force)"),
-           suppress_small: bool = typer.Option(False, "--suppress-small", help="Suppress counts of 1 to 4 (with complementary cells) "
-                                               "in tables justicegap derives; published counts are shown as published"),
            out: Path = typer.Option(..., "--out", help="The report file: .xlsx (workbook), .html (page) or .pdf (printed page)")):
     """Everything the data hold for an area, years and offence: tables, sentences, definitions, caveats, what is not available."""
     from .answers.writable import check_writable
@@ -435,7 +433,7 @@ def report(area: str = AreaOpt,
         chromium_path()
     from .answers.report import build_report
 
-    r = build_report(area, start=start, end=end, offence=offence, local_areas=local, suppress_small=suppress_small)
+    r = build_report(area, start=start, end=end, offence=offence, local_areas=local)
     suffix = out.suffix.lower()
     if suffix == ".xlsx":
         from .answers.workbook import write_xlsx
@@ -565,7 +563,9 @@ def main() -> None:
     try:
         status = app(standalone_mode=False)  # without standalone mode, click returns typer.Exit's code
     except JusticegapError as e:
-        _print_error(str(e))
+        from .wording import text
+
+        _print_error(text(e, "cli"))
         sys.exit(e.exit_code)
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)

@@ -7,13 +7,30 @@ exit status (CLI) or a 4xx response (API); anything else is a bug.
 from __future__ import annotations
 
 
+# What a user can do next, as data: each skin (command line, API, pages) words these its own way
+# (``justicegap.wording``), so the library never speaks in flags or command lines.
+ACTIONS = ("load_data", "search_areas", "list_metrics", "list_editions", "allow_partial", "overdispersion")
+
+
 class JusticegapError(Exception):
-    """Base class: a problem with what the user gave us, or with what the data can answer."""
+    """Base class: a problem with what the user gave us, or with what the data can answer.
+
+    ``code`` names the reason in a stable way; ``actions`` are what the user can do next (see
+    :data:`ACTIONS`), worded by each skin."""
 
     exit_code = 1
+    code: str | None = None
+    actions: tuple[str, ...] = ()
+
+    def with_actions(self, *actions: str, code: str | None = None) -> "JusticegapError":
+        assert all(a in ACTIONS for a in actions), actions
+        self.actions = tuple(dict.fromkeys((*self.actions, *actions)))
+        if code:
+            self.code = code
+        return self
 
     def to_dict(self) -> dict:
-        return {"error": type(self).__name__, "message": str(self)}
+        return {"error": type(self).__name__, "message": str(self), "code": self.code}
 
 
 class InputError(JusticegapError):
@@ -65,13 +82,15 @@ class NotFound(JusticegapError):
 
 
 class InvalidParameter(JusticegapError):
-    """A parameter whose form is wrong (a malformed period, an unwritable path...)."""
+    """A parameter whose form is wrong (a malformed period, an unwritable path...). ``parameter``
+    is the library's name for it (``outcome``, ``allow_partial``): the command line shows it as a
+    flag, the API as a query parameter."""
 
     exit_code = 2
 
     def __init__(self, parameter: str, message: str):
-        self.parameter, self.message = parameter, message
-        super().__init__(f"{parameter}: {message}")
+        self.parameter, self.message = parameter.removeprefix("--").replace("-", "_"), message
+        super().__init__(f"{self.parameter}: {message}")
 
     def to_dict(self) -> dict:
         return {**super().to_dict(), "parameter": self.parameter}

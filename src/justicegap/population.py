@@ -179,8 +179,8 @@ def population_for(store: Store, area, period, *, sex: str | None = None, ages=N
     variants = _variants(store)
     if not variants:
         raise NotAvailable("No population estimates are loaded, so no rate per resident can be given.",
-                           available=["run `justicegap update` with the ONS mid-year population estimates"],
-                           holder="Office for National Statistics")
+                           available=["the ONS mid-year population estimates, once loaded"],
+                           holder="Office for National Statistics").with_actions("load_data")
     mid = the_period.start + (the_period.end - the_period.start) / 2
     years = sorted({y for (y, _s, _b) in variants if _plan(variants, y, sex, labels)},
                    key=lambda y: (abs((date(y, 6, 30) - mid).days), -y))

@@ -111,7 +111,7 @@ def compare(metric_id: str, *, level: str = "pfa", period, offence: str = "rape"
             out["caveats"].append(
                 f"{outside} of {len(rows)} areas are outside the 99.8% limits, where chance alone would put about "
                 f"{0.002 * len(rows):.1f}: the areas differ by more than chance (overdispersion), so being outside says little "
-                "on its own; --overdispersion multiplicative or additive widens the limits to allow for it.")
+                "on its own; allowing for overdispersion (multiplicative or additive) widens the limits to take account of it.")
     else:
         out["caveats"].append(f"{m['name']} is not a proportion of one group of cases nor a rate per resident, so no funnel "
                               "limits are drawn: compare the figures with their numerators and denominators.")
@@ -128,7 +128,9 @@ def compare(metric_id: str, *, level: str = "pfa", period, offence: str = "rape"
     else:
         rows.sort(key=lambda x: x["area"]["name"])
     out["areas"] = rows
-    return out
+    from ..model.comparison import Comparison
+
+    return Comparison.model_validate(out).model_dump()
 
 
 def _limits_text(fun: dict, asked: str | None, kind: str = "proportion") -> str:

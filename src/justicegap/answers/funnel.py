@@ -183,8 +183,11 @@ def attrition(*, area, period, offence: str = "rape", edition: str | None = None
 
         says.append(f"The police outcome groups cover only part of {p.label}: the outcomes data do not cover "
                     f"{describe_spans(groups.missing_spans)}, so they are not the whole period's offences.")
-    return {"area": the_area.to_dict(), "period": p.to_dict(), "offence": {"family": fam, "label": reference.families()[fam]["label"]},
-            "stages": out_stages, "outcome_groups": list(groups.rows), "statements": says}
+    from ..model.attrition import Attrition
+
+    return Attrition.model_validate({
+        "area": the_area.to_dict(), "period": p.to_dict(), "offence": {"family": fam, "label": reference.families()[fam]["label"]},
+        "stages": out_stages, "outcome_groups": list(groups.rows), "statements": says}).model_dump()
 
 
 def _covered(fig) -> str | None:

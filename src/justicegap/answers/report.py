@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 
 from .. import areas as A
@@ -20,6 +19,7 @@ from .. import metrics, reference
 from ..errors import InvalidParameter, JusticegapError, NotAvailable, NotFound
 from ..formats import pct
 from ..periods import Period, between, describe, financial_year, financial_years, parse
+from ..model.report import Column, Report, Table
 from ..store import Store, queries
 from . import sentences
 from .funnel import OutcomeGroups, calendar_overlap, outcome_groups
@@ -27,75 +27,6 @@ from .funnel import OutcomeGroups, calendar_overlap, outcome_groups
 POLICE_DATASETS = ("ho_pfa", "ho_outcomes", "ho_csp")
 LOCAL_DATASETS = ("ho_csp", "ons_csp_tables")
 STAGE_TITLES = {"cps": "Crown Prosecution Service", "court": "Courts (Ministry of Justice)"}  # the registry's stages
-
-
-# --- the data structure --------------------------------------------------------------------------
-
-@dataclass
-class Column:
-    name: str
-    type: str  # string | integer | number | percent
-    unit: str | None = None
-    description: str = ""
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-@dataclass
-class Table:
-    id: str
-    title: str
-    columns: list[Column]
-    rows: list[list]
-    notes: list[str] = field(default_factory=list)
-    derived: bool = False
-    geography: str = ""
-    basis: str | None = None
-    unit: str | None = None
-    editions: list[str] = field(default_factory=list)
-    metrics: list[str] = field(default_factory=list)
-
-    def records(self) -> list[dict]:
-        names = [c.name for c in self.columns]
-        return [dict(zip(names, r)) for r in self.rows]
-
-    def column(self, name: str) -> list:
-        k = [c.name for c in self.columns].index(name)
-        return [r[k] for r in self.rows]
-
-    def to_dict(self) -> dict:
-        return {"id": self.id, "title": self.title, "columns": [c.to_dict() for c in self.columns], "rows": self.rows,
-                "notes": self.notes, "derived": self.derived, "geography": self.geography, "basis": self.basis,
-                "unit": self.unit, "editions": self.editions, "metrics": self.metrics}
-
-
-@dataclass
-class Report:
-    question: dict
-    tables: list[Table] = field(default_factory=list)
-    sentences: list[dict] = field(default_factory=list)
-    definitions: list[dict] = field(default_factory=list)
-    caveats: list[dict] = field(default_factory=list)
-    not_available: list[dict] = field(default_factory=list)
-    sources: list[dict] = field(default_factory=list)
-    missing: dict = field(default_factory=dict)
-    charts: dict = field(default_factory=dict)
-    created: str = ""
-    suppress_small: bool = False
-    small_cells: str = ""
-
-    def table(self, table_id: str) -> Table:
-        for t in self.tables:
-            if t.id == table_id:
-                return t
-        raise KeyError(table_id)
-
-    def to_dict(self) -> dict:
-        return {"question": self.question, "tables": [t.to_dict() for t in self.tables], "sentences": self.sentences,
-                "definitions": self.definitions, "caveats": self.caveats, "not_available": self.not_available,
-                "sources": self.sources, "missing": self.missing, "created": self.created,
-                "suppress_small": self.suppress_small, "small_cells": self.small_cells}
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -121,7 +52,7 @@ def latest_financial_year(store: Store) -> Period:
         if end:
             y = end.year - 1 if end >= date(end.year, 3, 31) else end.year - 2
             return financial_year(y)
-    raise NotAvailable("No data are loaded yet, so there is nothing to report.", available=["run `justicegap update`"])
+    raise NotAvailable("No data are loaded yet, so there is nothing to report.").with_actions("load_data")
 
 
 def _holder_for(m: dict | None) -> str:
@@ -157,7 +88,8 @@ class _Collector:
     def __init__(self, store: Store):
         self.store = store
         self.figures: list[dict] = []
-        self.objects: list = []
+        self.objects: list = []  # every Figure computed for the report
+        self.other_editions: list = []  # editions used outside a Figure (the outcome-group table)
         self.na: dict[tuple[str, str, str], list[str]] = {}
         self.metric_ids: list[str] = []
         self._coverage: dict[str, list[tuple[date, date]]] = {}
@@ -174,9 +106,9 @@ class _Collector:
         out = []
         for ds in m.get("datasets") or []:
             if ds in self._coverage:
-                spans = availability(self.store, ds, queries.a_measure(self.store, ds))
+                spans = availability(self.store, ds, self.store.facts.a_measure(ds))
                 out.append(f"{reference.sources()[ds]['title']}: {', '.join(spans)}")
-        return "; ".join(out) or "nothing yet: run `justicegap update`"
+        return "; ".join(out) or "nothing loaded yet"
 
     def compute(self, metric_id, area, period, fam, *, part: str | None = None, outcome=None, record=True,
                 allow_partial=False):
@@ -290,7 +222,7 @@ def _figure_table(tid: str, title: str, figs: list, *, notes=(), geography="", p
     for f in figs:
         d = f.to_dict()
         r = dict.fromkeys(names)
-        scope = getattr(f, "_scope", None)
+        scope = f.scope
         r.update({period_name: d["period"]["label"], "Area": d["area"]["name"] + (f" ({scope})" if scope else ""),
                   "Level": A.LEVEL_NAMES.get(d["area"]["level"], d["area"]["level"]), "Offence": d["offence"]["label"],
                   "Measure": d["name"] + (f": {d['outcome']['label']}" if d.get("outcome") else ""), "Metric": d["metric"],
@@ -318,7 +250,7 @@ def _figure_table(tid: str, title: str, figs: list, *, notes=(), geography="", p
 # --- the report ----------------------------------------------------------------------------------
 
 def build_report(area, *, start=None, end=None, offence: str = "sexual_offences", local_areas=None,
-                 suppress_small: bool = False, store: Store | None = None) -> Report:
+                 store: Store | None = None) -> Report:
     """Everything the loaded data hold for ``area``, financial years ``start``..``end`` and ``offence``.
 
     ``local_areas``: names or codes of districts/CSPs (a list, or one comma-separated string) for
@@ -335,7 +267,8 @@ def build_report(area, *, start=None, end=None, offence: str = "sexual_offences"
     own = store is None
     store = store or Store(read_only=True)
     try:
-        return _build(the_area, area, start, end, start_p, end_p, fam, offence, asked_local, local_areas, suppress_small, store)
+        with store.prefetched():  # every figure of the report from one read of each dataset
+            return _build(the_area, area, start, end, start_p, end_p, fam, offence, asked_local, local_areas, store)
     finally:
         if own:
             store.close()
@@ -352,10 +285,10 @@ def _years(store, start_p, end_p) -> tuple[Period, list[Period], str]:
             how = "the last ten financial years up to the latest the loaded police data hold"
         elif start_p.start > end_p.end:
             raise InvalidParameter("--from", f"{start_p} is after {end_p.label}, the latest financial year the loaded police data "
-                                             "hold: give --to as well, or load later editions with `justicegap update`")
+                                             "hold: give the last year as well, or load later editions").with_actions("load_data")
         else:
             how = (f"from {start_p.label}, as asked, to {end_p.label}, the latest financial year the loaded police data hold"
-                   " (no --to was given)")
+                   " (no last year was given)")
     elif start_p is None:
         how = "the ten financial years up to the year asked"
     else:
@@ -373,7 +306,7 @@ def _years(store, start_p, end_p) -> tuple[Period, list[Period], str]:
     return whole, years, how
 
 
-def _build(area, area_text, start, end, start_p, end_p, fam, offence_text, asked_local, local_text, suppress_small, store) -> Report:
+def _build(area, area_text, start, end, start_p, end_p, fam, offence_text, asked_local, local_text, store) -> Report:
     whole, years, how = _years(store, start_p, end_p)
     fam_label = reference.families()[fam]["label"]
     if area.level in ("csp", "lad"):
@@ -381,10 +314,10 @@ def _build(area, area_text, start, end, start_p, end_p, fam, offence_text, asked
     else:
         police = area
     force = police if police.level in ("pfa", "btp") else None
-    cps_area = metrics._cps_area_of(force) if force and force.level == "pfa" else None
+    cps_area = metrics.cps_area_of(force) if force and force.level == "pfa" else None
     nation = A.resolve("England and Wales")
     col = _Collector(store)
-    report = Report(question={}, suppress_small=suppress_small,
+    report = Report(question={}, small_cells=SMALL_CELLS,
                     created=datetime.now(timezone.utc).replace(microsecond=0).isoformat())
     parts = _family_parts(fam)
 
@@ -392,7 +325,7 @@ def _build(area, area_text, start, end, start_p, end_p, fam, offence_text, asked
     q = {
         "asked": {"area": str(area_text if not isinstance(area_text, A.Area) else area_text.name), "from": None if start is None else str(start),
                   "to": None if end is None else str(end), "offence": offence_text,
-                  "local_areas": list(local_text) if local_text else None, "suppress_small": suppress_small},
+                  "local_areas": list(local_text) if local_text else None},
         "area": {**area.to_dict(), "level_name": area.level_name},
         "police_area": {**police.to_dict(), "level_name": police.level_name},
         "cps_area": cps_area.to_dict() if cps_area else None,
@@ -465,11 +398,10 @@ def _build(area, area_text, start, end, start_p, end_p, fam, offence_text, asked
             notes=["Victims' sex and age are known only through the offence codes (rape of a female or male aged 16 and over, "
                    "under 16 or under 13; sexual assault aged 13 and over or under 13). Other sexual offence classes record neither.",
                    "Counts as published, by offence code: the Home Office publishes each code's count for every police force area, "
-                   "small counts included, so they are shown as published"
-                   + (" (--suppress-small leaves published counts as they are)." if suppress_small else ".")],
+                   "small counts included, so they are shown as published."],
             geography=police.level_name, basis="recorded_in_period", unit="offences",
             editions=sorted({e for r in code_rows for e in r[-1].split(", ")}), metrics=["recorded"]))
-        xt = _victim_crosstab(code_figs, police, suppress_small)
+        xt = _victim_crosstab(code_figs, police)
         if xt is not None:
             report.tables.append(xt)
     else:
@@ -549,7 +481,7 @@ def _build(area, area_text, start, end, start_p, end_p, fam, offence_text, asked
                 if not got and nation not in chain:
                     fig = col.compute(mid, nation, p, f, record=False, allow_partial=True)
                     if fig:
-                        fig._scope = f"not published for {police.name}"
+                        fig.scope = f"not published for {police.name}"
                         stage_figs.setdefault(key, []).append(fig)
     for key, figs in stage_figs.items():
         if key == "timeliness":
@@ -563,7 +495,7 @@ def _build(area, area_text, start, end, start_p, end_p, fam, offence_text, asked
         if any("partial" in f.flags for f in figs):
             notes.append("Rows flagged 'partial' cover only part of their period (the months missing are listed under "
                          "'Not available'): they are not comparable with whole periods.")
-        if any(getattr(f, "_scope", None) for f in figs):
+        if any(f.scope for f in figs):
             notes.append(f"Rows marked 'not published for {police.name}' are the England and Wales figure, given because nothing finer is published.")
         if any(f.dataset == "moj_outcomes" for f in figs):
             notes.append("MoJ court figures are by the police force area of the court, not of the force that investigated.")
@@ -582,25 +514,19 @@ def _build(area, area_text, start, end, start_p, end_p, fam, offence_text, asked
     if missing_years:
         col.not_available(f"Police recorded crime for {police.name}", "",
                           f"The loaded data hold no police recorded crime for {', '.join(missing_years)}: these years are listed as missing, not filled.",
-                          _holder_for(metrics.registry().get("recorded")) + " (load the editions covering them with `justicegap update`)")
+                          _holder_for(metrics.registry().get("recorded")) + " (load the editions covering them)")
     report.not_available = col.items()
     report.caveats = _caveats(col, police, whole, fam, report)
     report.definitions = _definitions(col.metric_ids)
     report.sources = _sources(col)
     report.sentences = _sentences(col, police, area, charge_figs, rec_figs, fam, stage_figs)
     report.charts = _charts(report, col, police, years, fam, charge_figs, rec_figs, groups_by, store)
-    report.small_cells = _small_cells(suppress_small)
     return report
 
 
-def _small_cells(suppress_small: bool) -> str:
-    """What --suppress-small did, in words (the cover and the page say it)."""
-    if not suppress_small:
-        return "Shown as published: no count is suppressed."
-    return ("--suppress-small was given, but no cell is blanked: every count in this report is one its publisher releases at the "
-            "level shown (police force area, Community Safety Partnership, CPS Area, the court's police force area), or a sum of "
-            "such counts shown beside it, so blanking one would hide nothing the publication does not show. Suppression applies "
-            "only to counts justicegap derives below the level published, and this report derives none (see each table's notes).")
+SMALL_CELLS = ("Shown as published: no count is suppressed. Every count in this report is one its publisher releases at the "
+               "level shown (police force area, Community Safety Partnership, CPS Area, the court's police force area), or a sum "
+               "of such counts shown beside it, so blanking one would hide nothing the publication does not show.")
 
 
 def _calendar_years(years: list[Period]) -> list[Period]:
@@ -632,7 +558,7 @@ VICTIM_BANDS = [("16 and over", ("19C", "19F")), ("13 to 15", ("19D", "19G")), (
 FEMALE_RAPE, MALE_RAPE = ("19C", "19D", "19E"), ("19F", "19G", "19H")
 
 
-def _victim_crosstab(code_figs: dict, police: A.Area, suppress_small: bool) -> Table | None:
+def _victim_crosstab(code_figs: dict, police: A.Area) -> Table | None:
     """Rape by victim sex and age band, arranged by justicegap from the published offence codes.
 
     Every sex-and-band cell is one offence code's count as the Home Office publishes it for the
@@ -654,8 +580,7 @@ def _victim_crosstab(code_figs: dict, police: A.Area, suppress_small: bool) -> T
              "under-13 codes). Each Female and Male cell is one code's published count, as in the table by offence code; "
              "'All ages' and 'Both' are sums of those published counts."]
     notes.append("Not a small-cell table: no cell is below the level the Home Office publishes, so counts of 1 to 4 are shown "
-                 + ("even though --suppress-small was given: " if suppress_small else "as published: ")
-                 + "blanking one would hide nothing that the table by offence code and the publication itself do not show.")
+                 "as published: blanking one would hide nothing that the table by offence code and the publication itself do not show.")
     return Table("victims_crosstab", f"Rape by victim sex and age band (arranged from the offence codes): {police.name}",
                  [Column("Financial year", "string"), Column("Victim sex", "string"), Column("16 and over", "integer", "offences"),
                   Column("13 to 15", "integer", "offences"), Column("Under 13", "integer", "offences"),
@@ -810,17 +735,8 @@ def _outcome_groups(col: _Collector, store, police, year, fam, groups_by: dict):
     rows = [[year.label, reference.families()[fam]["label"], r["label"], _int(r["count"]), r["share"], r["ci_low"], r["ci_high"],
              _int(r["denominator"]), r["basis"], r["unit"], r["edition"]] for r in og.rows]
     for e in og.editions:
-        col.objects.append(_EditionOnly(e))
+        col.other_editions.append(e)
     return rows, {e.edition for e in og.editions}
-
-
-class _EditionOnly:
-    """Carries an edition used outside a Figure (the outcome-group table) into the sources list."""
-
-    def __init__(self, edition):
-        self.editions = [edition]
-        self.dataset = edition.dataset
-        self.metric = None
 
 
 def _comparison(report, col, police, charge_figs, fam, store):
@@ -899,7 +815,7 @@ def _moj_sex_age(report, col, police, years, fam, store):
             continue
         for measure, sex, age, v in got:
             rows.append([p.label, police.name, measure.replace("_", " "), str(sex).capitalize(), str(age), _int(v), "defendants", ed.edition])
-        col.objects.append(_EditionOnly(ed))
+        col.other_editions.append(ed)
     if rows:
         report.tables.append(Table(
             "defendants", f"Defendants by sex and age group (MoJ court data): {police.name}",
@@ -952,7 +868,7 @@ def _caveats(col: _Collector, police, whole, fam, report) -> list[dict]:
             seen.add(text)
             out.append({"kind": kind, "text": text})
 
-    datasets = sorted({f.dataset for f in col.objects if getattr(f, "dataset", None)})
+    datasets = sorted({f.dataset for f in col.objects if f.dataset} | {e.dataset for e in col.other_editions})
     for ds in datasets:
         for ev in metrics.events_touching(whole, police, ds, fam):
             when = ev["start"] + (f" to {ev['end']}" if ev["end"] and ev["end"] != ev["start"] else ("" if ev["end"] else " onward"))
@@ -999,14 +915,13 @@ def _definitions(ids: list[str]) -> list[dict]:
 
 def _sources(col: _Collector) -> list[dict]:
     seen, out = set(), []
-    for f in col.objects:
-        for e in f.editions:
-            if e.edition in seen:
-                continue
-            seen.add(e.edition)
-            src = reference.sources().get(e.dataset) or {}
-            out.append({**e.to_dict(), "publisher": src.get("publisher"), "licence": src.get("licence"), "holder": src.get("holder"),
-                        "source_title": src.get("title")})
+    for e in [e for f in col.objects for e in f.editions] + col.other_editions:
+        if e.edition in seen:
+            continue
+        seen.add(e.edition)
+        src = reference.sources().get(e.dataset) or {}
+        out.append({**e.to_dict(), "publisher": src.get("publisher"), "licence": src.get("licence"), "holder": src.get("holder"),
+                    "source_title": src.get("title")})
     return sorted(out, key=lambda s: (s["dataset"], s["period_start"] or "", s["edition"]))
 
 
@@ -1033,7 +948,7 @@ def _sentences(col, police, area, charge_figs, rec_figs, fam, stage_figs) -> lis
         for mid in dict.fromkeys(f.metric["id"] for f in figs):
             c = [f for f in figs if f.metric["id"] == mid]
             f = max(c, key=lambda f: (f.period.end, f.area.level != "nation"))
-            s = sentences.sentence(f, scope_note=(f"England and Wales figure: not published for {police.name}." if getattr(f, "_scope", None) else None))
+            s = sentences.sentence(f, scope_note=(f"England and Wales figure: not published for {police.name}." if f.scope else None))
             out.append(s)
     return out
 
@@ -1100,7 +1015,7 @@ def _charts(report, col, police, years, fam, charge_figs, rec_figs, groups_by, s
     if with_data:
         try:
             charts["attrition"] = attrition(area=police, period=with_data[-1], offence=fam, store=store,
-                                            figures=[f for f in col.objects if getattr(f, "metric", None)],
+                                            figures=col.objects,
                                             groups=groups_by.get((with_data[-1].label, fam)))
         except JusticegapError:
             pass

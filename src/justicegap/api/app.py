@@ -35,8 +35,10 @@ from .. import __version__, reference
 from .. import areas as A
 from .. import metrics as M
 from ..errors import JusticegapError, NotAvailable, NotFound
-from . import messages, models, tables
-from .service import _MISSING, DEFAULT_METRIC, Service
+from .. import model as models
+from .. import wording as messages
+from . import tables
+from ..service import MISSING, DEFAULT_METRIC, Service
 
 log = logging.getLogger("justicegap.server")
 
@@ -146,7 +148,7 @@ async def answer(request: Request, name: str, params: tuple, compute: Callable[[
 
     try:
         body = svc.cache.peek(key)
-        if body is _MISSING:
+        if body is MISSING:
             body = await run_in_threadpool(svc.cache.get, key, render)
     except JusticegapError as e:
         return error_response(e)
@@ -189,8 +191,8 @@ def area_detail(text: str) -> dict:
     # where it is published instead and who holds it; nothing is computed
     d["not_published"] = [
         {"metric": k, "name": m["name"],
-         "reason": messages.text(str(NotAvailable(M._level_message(m, a), available=M._level_alternatives(m, a),
-                                                  holder=M._holder(m, a))))}
+         "reason": messages.text(NotAvailable(M.level_message(m, a), available=M.level_alternatives(m, a),
+                                             holder=M.data_holder(m, a)))}
         for k, m in reg.items() if a.level not in m["levels"]]
     return d
 
@@ -256,7 +258,7 @@ def build_api() -> APIRouter:
         return await answer(request, "figure", (metric, area, p, offence.value, outcome, edition),
                             lambda: svc.figure(metric, area, p, offence.value, outcome, edition), models.Figure, tables.figure, format)
 
-    @r.get("/funnel", response_model=models.Funnel, tags=["figures"],
+    @r.get("/funnel", response_model=models.Attrition, tags=["figures"],
            summary="The attrition funnel: each stage available for the area and period, volumes beside rates",
            responses={**_csv_too(), **_errors(404, 409, 422)})
     async def funnel(request: Request, area: AreaQ, period: PeriodQ = None, offence: OffenceQ = Offence("rape"),
@@ -264,9 +266,9 @@ def build_api() -> APIRouter:
         svc: Service = request.app.state.service
         p = period or await run_in_threadpool(svc.default_period, DEFAULT_METRIC, offence.value)
         return await answer(request, "funnel", (area, p, offence.value, edition),
-                            lambda: svc.funnel(area, p, offence.value, edition), models.Funnel, tables.funnel, format)
+                            lambda: svc.funnel(area, p, offence.value, edition), models.Attrition, tables.funnel, format)
 
-    @r.get("/compare", response_model=models.Compare, tags=["figures"],
+    @r.get("/compare", response_model=models.Comparison, tags=["figures"],
            summary="Every area's value, interval and funnel-plot position (a fair comparison, not a league table)",
            responses={**_csv_too(), **_errors(404, 409, 422)})
     async def compare(request: Request, metric: MetricQ, period: PeriodQ = None,
@@ -281,7 +283,7 @@ def build_api() -> APIRouter:
         p = period or await run_in_threadpool(svc.default_period, metric if metric in M.registry() else DEFAULT_METRIC, offence.value)
         return await answer(request, "compare", (metric, level, p, offence.value, outcome, edition, overdispersion, sort),
                             lambda: svc.compare(metric, level, p, offence.value, outcome, edition, overdispersion, sort),
-                            models.Compare, tables.compare, format)
+                            models.Comparison, tables.compare, format)
 
     @r.get("/editions", response_model=list[models.Edition], tags=["catalogue"], summary="Every edition loaded in the store",
            responses={**_csv_too(), **_errors(422)})

@@ -27,15 +27,61 @@ PROPORTION_KINDS = ("proportion",)
 
 @functools.cache
 def registry() -> dict[str, dict]:
+    """The metrics, validated against :class:`justicegap.model.MetricSpec` when they load."""
     text = resources.files(__name__).joinpath("registry.toml").read_text(encoding="utf-8")
-    return {mid: {"id": mid, **spec} for mid, spec in tomllib.loads(text).items()}
+    return validate_registry(text)
+
+
+def validate_registry(text: str, *, stamp_dir=None) -> dict[str, dict]:
+    """Parse and check the registry: a bad entry is an ``InputError`` naming the metric and the
+    field. A registry that passed once is not checked again while its text is unchanged (a stamp
+    named by its SHA-256 in the store's cache folder), so that ``get`` need not load the checker."""
+    import hashlib
+
+    from .. import paths
+    from ..errors import InputError
+
+    try:
+        entries = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(str(e), file="metrics/registry.toml") from None
+    reg = {mid: {"id": mid, **spec} for mid, spec in entries.items()}
+    stamp = (stamp_dir or paths.cache_dir()) / f"registry-{hashlib.sha256(text.encode()).hexdigest()[:16]}.valid"
+    if stamp.exists():
+        return reg
+    from pydantic import ValidationError
+
+    from ..model.metric import MetricSpec
+
+    for mid, spec in reg.items():
+        try:
+            MetricSpec.model_validate(spec)
+        except ValidationError as e:
+            err = e.errors()[0]
+            where = ".".join(str(x) for x in err["loc"]) or "(entry)"
+            raise InputError(f"metric '{mid}', field '{where}': {err['msg']}", file="metrics/registry.toml") from None
+    known = set(reg)
+    for mid, spec in reg.items():
+        for i, c in enumerate(spec.get("confused_with", [])):
+            if c["metric"] not in known:
+                raise InputError(f"metric '{mid}', field 'confused_with.{i}.metric': no metric '{c['metric']}'",
+                                 file="metrics/registry.toml")
+        for ds in spec["datasets"]:
+            if ds not in reference.sources():
+                raise InputError(f"metric '{mid}', field 'datasets': no source '{ds}' in reference/sources.csv",
+                                 file="metrics/registry.toml")
+    try:
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.touch()
+    except OSError:  # a read-only home: check again next time
+        pass
+    return reg
 
 
 def get(metric_id: str) -> dict:
     reg = registry()
     if metric_id not in reg:
-        raise NotFound("metric", metric_id, difflib.get_close_matches(metric_id, list(reg), 4, 0.4),
-                       "See `justicegap metrics` for the list")
+        raise NotFound("metric", metric_id, difflib.get_close_matches(metric_id, list(reg), 4, 0.4)).with_actions("list_metrics")
     return reg[metric_id]
 
 
@@ -116,12 +162,23 @@ class Figure:
     sentence: str = ""
     gathered: Gathered | None = None
     all_gathered: list[Gathered] = field(default_factory=list)
+    scope: str | None = None  # set when a larger area's figure stands in for one not published (a report's note)
 
     @property
     def edition(self) -> str:
         return ", ".join(e.edition for e in self.editions)
 
     def to_dict(self) -> dict:
+        """The figure as its typed result (:class:`justicegap.model.Figure`) dumps it: counts are
+        integers, absent values null."""
+        return self.model().model_dump()
+
+    def model(self):
+        from ..model.figure import Figure as FigureModel
+
+        return FigureModel.model_validate(self._fields())
+
+    def _fields(self) -> dict:
         m = self.metric
         fam = reference.families()[self.offence]
         return {
@@ -324,7 +381,7 @@ def _choose_dataset(store, m, area, period, fam, edition, terms) -> Gathered:
               and (edition is None or edition.dataset == ds)]
     if not usable:
         level_ok = sorted({lvl for ds in m["datasets"] for lvl in dataset_levels(ds)})
-        raise NotAvailable(_level_message(m, area), available=[A.LEVEL_NAMES[x] for x in level_ok], holder=_holder(m, area))
+        raise NotAvailable(level_message(m, area), available=[A.LEVEL_NAMES[x] for x in level_ok], holder=data_holder(m, area))
     reasons, partial = [], None
     for ds in usable:
         try:
@@ -350,8 +407,7 @@ def _choose_dataset(store, m, area, period, fam, edition, terms) -> Gathered:
     if not avail:
         titles = " or ".join(reference.sources()[ds]["title"] for ds in usable)
         raise NotAvailable(f"No edition of {titles} is loaded, so {_lower_first(m['name'])} cannot be given.",
-                           available=["load it with `justicegap update` (or `justicegap update --source-dir DIR` from a local copy)"],
-                           holder=", ".join(sorted({reference.sources()[ds]["publisher"] for ds in usable})))
+                           holder=", ".join(sorted({reference.sources()[ds]["publisher"] for ds in usable}))).with_actions("load_data")
     what = f"Edition {edition.edition} does not cover" if edition is not None else "No loaded data cover"
     across = sorted({lbl for ds in usable for lbl in straddling(store, ds, _for(terms, ds)[0].measure, period,
                                                                    edition.edition if edition is not None else None)})
@@ -361,11 +417,11 @@ def _choose_dataset(store, m, area, period, fam, edition, terms) -> Gathered:
     gaps = {ev["id"]: ev for ds in usable for ev in events_touching(period, area, ds, fam) if ev["kind"] == "missing_data"}
     known = "".join(f" Known gap: {ev['title']}: {ev['description']}" for ev in gaps.values())
     raise NotAvailable(f"{what} {period} for {_lower_first(m['name'])} in {area.name}.{why}{known}",
-                       available=avail or ["nothing yet: run `justicegap update`"],
+                       available=avail or ["nothing loaded yet"],
                        holder=_police_name(area) if gaps and area.level == "pfa" else "")
 
 
-def _level_message(m: dict, area: A.Area) -> str:
+def level_message(m: dict, area: A.Area) -> str:
     if m["kind"] == "per_100k" and area.level == "btp":
         return f"{m['name']} cannot be given for British Transport Police: it polices the railways and has no resident population."
     if "ho_outcomes" in m["datasets"]:
@@ -374,7 +430,7 @@ def _level_message(m: dict, area: A.Area) -> str:
     return f"{m['name']} is not published for a {area.level_name} such as {area.name}."
 
 
-def _holder(m: dict, area: A.Area) -> str:
+def data_holder(m: dict, area: A.Area) -> str:
     if m["stage"] == "police" and area.parent:
         force = A.get(area.parent)
         return f"{force.police_name} holds case-level outcomes and may release local figures on request (Freedom of Information Act 2000)"
@@ -385,7 +441,7 @@ def _holder(m: dict, area: A.Area) -> str:
     return ""
 
 
-def _cps_area_of(area: A.Area) -> A.Area | None:
+def cps_area_of(area: A.Area) -> A.Area | None:
     force = area.code if area.level == "pfa" else area.parent
     for cps in A.all_areas("cps_area"):
         if force in cps.members and not cps.valid_to:
@@ -412,7 +468,7 @@ def compute(metric_id: str, *, area: str | A.Area, period: str | Period, offence
 
 def _compute(m, area, period, fam, outcome, edition_text, store, allow_partial) -> Figure:
     if area.level not in m["levels"]:
-        raise NotAvailable(_level_message(m, area), available=_level_alternatives(m, area), holder=_holder(m, area))
+        raise NotAvailable(level_message(m, area), available=level_alternatives(m, area), holder=data_holder(m, area))
     out_types, out_label = (None, None)
     if m.get("needs_outcome"):
         if not outcome:
@@ -463,8 +519,8 @@ def _compute(m, area, period, fam, outcome, edition_text, store, allow_partial) 
             have = ", ".join(availability(store, g.dataset, _for(terms, g.dataset)[0].measure))
             raise NotAvailable(
                 f"The data cover only part of {period} for {area.name}: {describe_spans(g.missing_spans)} "
-                f"{'is' if len(g.missing_spans) == 1 else 'are'} missing, so no figure is given for the whole period "
-                "(use --allow-partial for a flagged partial figure).", available=[f"{reference.sources()[g.dataset]['title']}: {have}"])
+                f"{'is' if len(g.missing_spans) == 1 else 'are'} missing, so no figure is given for the whole period.",
+                available=[f"{reference.sources()[g.dataset]['title']}: {have}"]).with_actions("allow_partial", code="partial_period")
     if kind == "average":
         _check_average(found[0], area, period)
     g = found[0]
@@ -484,7 +540,7 @@ def _compute(m, area, period, fam, outcome, edition_text, store, allow_partial) 
     if out_types:
         fig.outcome = {"types": list(out_types), "label": out_label}
     if kind == "count":
-        fig.value = v["value"]
+        fig.value = _count(v["value"])
     elif kind == "average":
         fig.value = v["value"]
     elif kind == "per_100k":
@@ -493,11 +549,11 @@ def _compute(m, area, period, fam, outcome, edition_text, store, allow_partial) 
         fam_row = reference.families()[fam]
         pop = population_for(store, area, period, sex=fam_row.get("population_sex"), ages=fam_row.get("population_ages"))
         fig.population = pop.to_dict()
-        fig.numerator, fig.denominator = v["value"], pop.value
+        fig.numerator, fig.denominator = _count(v["value"]), _count(pop.value)
         fig.value = 100_000 * v["value"] / pop.value if pop.value else None
         fig.editions = [*editions, *pop.editions]
     else:
-        fig.numerator, fig.denominator = v["numerator"], v["denominator"]
+        fig.numerator, fig.denominator = _count(v["numerator"]), _count(v["denominator"])
         fig.value = fig.numerator / fig.denominator if fig.denominator else None
         if kind in PROPORTION_KINDS and fig.denominator:
             from ..stats import wilson
@@ -515,6 +571,11 @@ def _compute(m, area, period, fam, outcome, edition_text, store, allow_partial) 
     if fig.denominator == 0 and kind != "count":
         fig.flags.append("no_denominator")
     return _finish(fig, allow_partial)
+
+
+def _count(x):
+    """A count as the whole number it is (the store keeps doubles): 880, not 880.0."""
+    return int(x) if isinstance(x, float) and x.is_integer() else x
 
 
 def _check_introduced(types: tuple[str, ...], label: str, period: Period) -> None:
@@ -549,13 +610,13 @@ def _check_average(g: Gathered, area: A.Area, period: Period) -> None:
                            "averages for shorter periods cannot be combined.")
 
 
-def _level_alternatives(m: dict, area: A.Area) -> list[str]:
+def level_alternatives(m: dict, area: A.Area) -> list[str]:
     """Where the same figure is published instead: the enclosing force or CPS Area, or the levels."""
     out = []
     if area.parent and "pfa" in m["levels"]:
         out.append(f"{A.get(area.parent).name} (the whole force area)")
     if area.level in ("pfa", "csp", "lad") and "cps_area" in m["levels"] and "pfa" not in m["levels"]:
-        cps = _cps_area_of(area)
+        cps = cps_area_of(area)
         if cps:
             out.append(f"{cps.name} (the CPS Area covering {A.get(area.parent).name if area.parent else area.name})")
     if "csp" in m["levels"] and area.level != "csp":

@@ -87,7 +87,7 @@ def sub_codes() -> list[str]:
     return sorted(k for k, v in reference.outcomes().items() if v["parent"])
 
 
-def _tile(spans: list[tuple[date, date]], period: Period) -> list[tuple[date, date]]:
+def tile(spans: list[tuple[date, date]], period: Period) -> list[tuple[date, date]]:
     """A non-overlapping set of spans: the period itself if published whole (a rolling-year row),
     otherwise the finest spans first, coarser ones filling what they leave."""
     if (period.start, period.end) in spans:
@@ -140,7 +140,7 @@ def _only_together(dataset: str, code: str, area: A.Area, groups: list[str]) -> 
         raise NotAvailable(
             f"{src['title']} publishes {A.get(code).name} only together with {partners}, as one row; "
             f"no figure can be given for {area.name} on its own.",
-            available=[f"{grp.name} (the two together: --area \"{grp.name}\")"],
+            available=[f"{grp.name} (the two together)"],
             holder=f"{src['publisher']} (figures for one of these forces alone, on request)")
 
 
@@ -150,7 +150,7 @@ def gather(store: Store, dataset: str, terms: list[Term], area: A.Area, period: 
     measure = terms[0].measure
     offences = offence_values(dataset, family)
     chosen = _chosen_spans(store, dataset, measure, period, edition, offences)
-    spans = _tile(list(chosen), period)
+    spans = tile(list(chosen), period)
     codes = base_areas(store, dataset, measure, area, spans)
     if not spans:
         return Gathered(dataset, {t.name: 0.0 for t in terms}, {}, [], codes, missing_spans=[(period.start, period.end)])

@@ -204,12 +204,11 @@ def boundaries(store, level: str) -> dict:
     """The boundaries of one level (``pfa`` or ``lad``) from the newest edition holding them, as a
     GeoJSON FeatureCollection whose features carry ``code``, ``name`` and ``level``."""
     from ..errors import NotAvailable
-
     from ..store import queries
 
     edition = queries.newest_boundaries(store, level)
     if edition is None:
-        raise NotAvailable(f"no {level} boundaries are loaded", available=["run `justicegap update` with the ONS boundary files"])
+        raise NotAvailable(f"no {level} boundaries are loaded", available=["the ONS boundary files, once loaded"]).with_actions("load_data")
     features = [{"type": "Feature", "properties": {"code": c, "name": n, "level": lv}, "geometry": json.loads(g)}
                 for c, n, lv, g in queries.boundary_rows(store, edition, level)]
     return {"type": "FeatureCollection", "edition": edition, "features": features}

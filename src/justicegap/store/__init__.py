@@ -154,7 +154,7 @@ class Store:
 
         self.path = Path(path) if path else paths.store_path()
         if read_only and not self.path.exists():
-            raise JusticegapError(f"no data loaded yet (no store at {self.path}): run `justicegap update` first")
+            raise JusticegapError(f"no data loaded yet (no store at {self.path})").with_actions("load_data")
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.IOException as e:
@@ -265,11 +265,10 @@ class Store:
         if hits:
             raise NotFound("edition", text, [f"{e.edition} ({e.file_name})" for e in hits], "Several editions match: give its id")
         close = _close_editions(t, eds)
-        hint = "See `justicegap sources` for the editions loaded"
+        hint = ""
         if not close and datasets and 0 < len(eds) <= 5:  # the few editions that could answer, named as such
-            hint = ("The loaded editions of these data are " + ", ".join(f"{e.edition} ({e.file_name})" for e in eds)
-                    + "; see `justicegap sources`")
-        raise NotFound("edition", text, close, hint)
+            hint = "The loaded editions of these data are " + ", ".join(f"{e.edition} ({e.file_name})" for e in eds)
+        raise NotFound("edition", text, close, hint).with_actions("list_editions")
 
     def editions(self, dataset: str | None = None) -> list[Edition]:
         return self._editions("where dataset = ?", [dataset]) if dataset else self._editions()

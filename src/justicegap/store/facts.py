@@ -88,6 +88,10 @@ class Facts:
             f" where c.dataset = ? and c.measure = ? and c.area in ({_marks(len(codes))})",
             [*[x for p in pairs for x in p], dataset, measure, *codes])
 
+    def a_measure(self, dataset: str) -> str | None:
+        """One measure the dataset holds (to ask what periods it covers)."""
+        return self._q("select any_value(measure) from coverage where dataset = ?", [dataset])[0][0]
+
     def offences_held(self, dataset: str) -> set[str]:
         return {r[0] for r in self._q("select distinct offence from facts where dataset = ?", [dataset])}
 
@@ -143,16 +147,34 @@ class Prefetched(Facts):
             self._facts[key] = dict(agg)
         return self._facts[key]
 
+    def _once(self, key: tuple, make):
+        """A value derived from what was read, computed once."""
+        if key not in self._coverage:
+            self._coverage[key] = make()
+        return self._coverage[key]
+
     def spans(self, dataset, measure, start, end):
-        return list({(s, e, ed, when, loaded) for _a, s, e, ed, when, loaded in self._cov(dataset, measure)
-                     if s >= start and e <= end})
+        distinct = self._once(("spans", dataset, measure), lambda: list(
+            {(s, e, ed, when, loaded) for _a, s, e, ed, when, loaded in self._cov(dataset, measure)}))
+        return [r for r in distinct if r[0] >= start and r[1] <= end]
 
     def editions_holding(self, dataset, measure, offences, start, end):
-        return {ed for (ed, _a, s, e), cells in self._agg(dataset, offences).items()
-                if s >= start and e <= end and any(m == measure for m, _o in cells)}
+        def index():
+            out: dict = defaultdict(set)
+            for (ed, _a, s, e), cells in self._agg(dataset, offences).items():
+                out[(ed, s, e)].update(m for m, _o in cells)
+            return [(ed, s, e, frozenset(ms)) for (ed, s, e), ms in out.items()]
+        held = self._once(("held", dataset, tuple(offences)), index)
+        return {ed for ed, s, e, ms in held if s >= start and e <= end and measure in ms}
+
+    def a_measure(self, dataset):
+        return self._once(("a_measure", dataset), lambda: Facts.a_measure(self, dataset))
+
+    def offences_held(self, dataset):
+        return self._once(("offences", dataset), lambda: Facts.offences_held(self, dataset))
 
     def areas_present(self, dataset, measure):
-        return {r[0] for r in self._cov(dataset, measure)}
+        return self._once(("areas", dataset, measure), lambda: {r[0] for r in self._cov(dataset, measure)})
 
     def sums(self, dataset, terms, pairs, offences, codes, subcodes):
         agg = self._agg(dataset, offences)
@@ -182,8 +204,14 @@ class Prefetched(Facts):
         return any(k[0] in eds for k in self._agg(dataset, offences))
 
     def covered(self, dataset, measure, pairs, codes):
-        want, areas = set(pairs), set(codes)
-        return list({(a, s, e) for a, s, e, ed, _w, _l in self._cov(dataset, measure) if a in areas and (ed, s, e) in want})
+        def index():
+            out: dict = defaultdict(set)
+            for a, s, e, ed, _w, _l in self._cov(dataset, measure):
+                out[(ed, s, e)].add(a)
+            return out
+        by_span = self._once(("covered", dataset, measure), index)
+        areas = set(codes)
+        return list({(a, s, e) for ed, s, e in set(pairs) for a in by_span.get((ed, s, e), ()) if a in areas})
 
     def published_spans(self, dataset, measure, edition=None):
         return list({(s, e) for _a, s, e, ed, _w, _l in self._cov(dataset, measure) if edition is None or ed == edition})

@@ -41,11 +41,6 @@ def latest_span(store, datasets, measure: str) -> tuple[date, date] | None:
     return row[0] if row else None
 
 
-def a_measure(store, dataset: str) -> str | None:
-    """One measure the dataset holds (to ask what periods it covers)."""
-    return store.con.execute("select any_value(measure) from coverage where dataset = ?", [dataset]).fetchall()[0][0]
-
-
 def code_counts(store, dataset: str, editions: list[str], codes: list[str], areas: list[str], spans) -> dict[str, float]:
     """Recorded offences per offence code over these editions, areas and spans (codes with no rows
     are absent from the answer)."""

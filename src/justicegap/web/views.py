@@ -27,8 +27,9 @@ from .. import reference
 from ..errors import InvalidParameter, JusticegapError, NotAvailable, NotFound
 from ..periods import parse, year_ending
 from ..store import queries
-from ..api import messages, tables
-from ..api.service import DEFAULT_METRIC, DEFAULT_OFFENCE, Service, compare_level
+from .. import wording as messages
+from ..api import tables
+from ..service import DEFAULT_METRIC, DEFAULT_OFFENCE, Service, compare_level
 from . import assets, charts, labels
 
 log = logging.getLogger("justicegap.server")
@@ -51,9 +52,9 @@ def words(s: str | None) -> str:
 _env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(["html"]),
                    trim_blocks=True, lstrip_blocks=True)
 _env.filters.update(pct=pct, num=num, words=words, value_text=labels.value_text, rate_text=labels.rate_text,
-                    lower_first=labels.lower_first, linked=messages.linked, kind_word=labels.kind_word,
+                    lower_first=labels.lower_first, kind_word=labels.kind_word,
                     flag_notes=labels.flag_notes, data_flags=labels.data_flags, editions_text=labels.editions_text,
-                    of_text=labels.of_text, web_text=lambda t: messages.text(t or "", "web"))
+                    of_text=labels.of_text, web_text=lambda t: t or "")
 _env.globals.update(VEGA_PATH=assets.VEGA_PATH, LEVEL_NAMES=A.LEVEL_NAMES)
 
 
@@ -62,14 +63,15 @@ def render(request: Request, template: str, status: int = 200, **ctx) -> HTMLRes
     return HTMLResponse(html, status_code=status, headers={"Content-Security-Policy": CSP})
 
 
-def error_page(request: Request, status: int, title: str, message: str, suggestions: list[dict] | None = None) -> HTMLResponse:
+def error_page(request: Request, status: int, title: str, message: str, suggestions: list[dict] | None = None,
+               links: list[dict] | None = None) -> HTMLResponse:
     return render(request, "error.html", status=status, title=title, message=message, suggestions=suggestions or [],
-                  nav=None)
+                  links=links or [], nav=None)
 
 
 def error_page_for(request: Request, e: JusticegapError) -> HTMLResponse:
     """The library's error as a page, worded for the dashboard (its query parameters, not CLI flags)."""
-    message = messages.text(str(e), "web")
+    message, links = messages.text(e, "web"), messages.links(e)
     if isinstance(e, NotFound):
         sugg = []
         for s in e.suggestions:
@@ -84,10 +86,10 @@ def error_page_for(request: Request, e: JusticegapError) -> HTMLResponse:
                 sugg.append({"text": s, "href": f"/metric/{s}"})
                 continue
             sugg.append({"text": s, "href": None})
-        return error_page(request, 404, f"Unknown {e.kind}", message, sugg)
+        return error_page(request, 404, f"Unknown {e.kind}", message, sugg, links)
     if isinstance(e, NotAvailable):
-        return error_page(request, 409, "Not available", message)
-    return error_page(request, 422, "That request could not be understood", message)
+        return error_page(request, 409, "Not available", message, links=links)
+    return error_page(request, 422, "That request could not be understood", message, links=links)
 
 
 # --- shared state of a view ------------------------------------------------------------------
@@ -168,7 +170,7 @@ def _try(fn, *args, **kw):
     try:
         return fn(*args, **kw), None
     except NotAvailable as e:
-        return None, messages.text(str(e), "web")
+        return None, messages.text(e, "web")
 
 
 def _figure_ctx(svc: Service, metric: str, area: str, period: str, offence: str, edition: str | None):
@@ -213,7 +215,7 @@ def _headlines(svc: Service, funnel: dict, area: str, v: View) -> list[dict]:
         if "partial" in (s.get("flags") or []):
             _, reason = _try(svc.figure, s["metric"], area, s["period"]["label"], v.offence, None, v.edition)
             out.append({"stage": s["label"], "text": None,
-                        "reason": reason or messages.text(f"{s['label']}: the data cover only part of {s['period']['label']}.", "web")})
+                        "reason": reason or f"{s['label']}: the data cover only part of {s['period']['label']}."})
         else:
             out.append({"stage": s["label"], "text": s["sentence"], "reason": None})
     return out

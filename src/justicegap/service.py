@@ -19,12 +19,12 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, Callable
 
-from .. import areas as A
-from .. import metrics, reference
-from ..errors import JusticegapError, NotAvailable, NotFound
-from ..metrics.data import _tile
-from ..periods import Period, financial_quarter, financial_year, gaps, parse
-from ..store import Store, queries
+from . import areas as A
+from . import metrics, reference
+from .errors import JusticegapError, NotAvailable, NotFound
+from .metrics.data import tile
+from .periods import Period, financial_quarter, financial_year, gaps, parse
+from .store import Store, queries
 
 log = logging.getLogger("justicegap.server")
 
@@ -43,11 +43,11 @@ class AnswerCache:
         self.hits = self.misses = 0
 
     def peek(self, key) -> Any:
-        """The cached value for ``key`` (raising a cached error), or ``_MISSING``."""
+        """The cached value for ``key`` (raising a cached error), or ``MISSING``."""
         with self._lock:
             fut = self._data.get(key)
             if fut is None or not fut.done():
-                return _MISSING
+                return MISSING
             self._data.move_to_end(key)
             self.hits += 1
         return fut.result()
@@ -86,7 +86,7 @@ class AnswerCache:
         return len(self._data)
 
 
-_MISSING = object()
+MISSING = object()
 
 
 class Service:
@@ -154,7 +154,7 @@ class Service:
                                                      edition=edition, store=s, allow_partial=allow_partial).to_dict())
 
     def funnel(self, area: str, period: str, offence: str = DEFAULT_OFFENCE, edition: str | None = None) -> dict:
-        from ..answers.funnel import attrition
+        from .answers.funnel import attrition
 
         return self.cached("funnel", (area, period, offence, edition),
                            lambda s: attrition(area=area, period=period, offence=offence, edition=edition, store=s))
@@ -162,7 +162,7 @@ class Service:
     def compare(self, metric: str, level: str = "pfa", period: str = "", offence: str = DEFAULT_OFFENCE,
                 outcome: str | None = None, edition: str | None = None, overdispersion: str | None = None,
                 sort: str | None = None) -> dict:
-        from ..answers.compare import compare
+        from .answers.compare import compare
 
         return self.cached("compare", (metric, level, period, offence, outcome, edition, overdispersion, sort),
                            lambda s: compare(metric, level=level, period=period, offence=offence, outcome=outcome,
@@ -172,7 +172,7 @@ class Service:
         """Boundaries as GeoJSON with ``code`` and ``name`` in each feature's properties, and the
         edition they come from. Raises NotAvailable when no boundaries of that level are loaded."""
         def run(s):
-            from ..sources import ons_geography
+            from .sources import ons_geography
 
             try:
                 gj = ons_geography.boundaries(s, level)
@@ -202,7 +202,7 @@ class Service:
                 for y in range(min(a for a, _ in spans).year - 1, max(b for _, b in spans).year + 1):
                     fy = financial_year(y)
                     inside = [(a, b) for a, b in spans if fy.start <= a and b <= fy.end]
-                    if inside and _tiles(inside, fy):
+                    if inside and tiles(inside, fy):
                         years.add(y)
             return [financial_year(y).label for y in sorted(years, reverse=True)]
         return self.cached("periods", (), run)
@@ -254,18 +254,16 @@ class Service:
                 for q in (1, 2, 3, 4):
                     p = financial_quarter(y, q)
                     inside = [(a, b) for a, b in spans if p.start <= a and b <= p.end]
-                    if inside and _tiles(inside, p):
+                    if inside and tiles(inside, p):
                         quarters.append(p)
                 y += 1
             quarters = quarters[-max_points:]
             points, reasons = [], []
-            for p in quarters:
-                try:
-                    f = metrics.compute(metric, area=the_area, period=p, offence=offence, edition=edition, store=s)
-                except NotAvailable as e:
-                    reasons.append(str(e))
+            for cell in metrics.panel(metric, areas=[the_area], periods=quarters, offences=[offence], edition=edition, store=s):
+                if cell.error is not None:
+                    reasons.append(str(cell.error))
                     continue
-                d = f.to_dict()
+                p, d = cell.period, cell.figure.to_dict()
                 points.append({"period": p.label, "start": p.start.isoformat(), "end": p.end.isoformat(),
                                "value": d["value"], "numerator": d["numerator"], "denominator": d["denominator"],
                                "ci_low": d["ci_low"], "ci_high": d["ci_high"], "edition": d["edition"],
@@ -276,9 +274,12 @@ class Service:
             events = [{"id": ev["id"], "title": ev["title"], "start": ev["start"], "end": ev["end"],
                        "description": ev["description"], "kind": ev["kind"]}
                       for ev in metrics.events_touching(whole, the_area, m["datasets"][0] if len(m["datasets"]) == 1 else None, offence)]
-            return {"metric": m["id"], "name": m["name"], "kind": m["kind"], "basis": m["basis"], "unit": m["unit"],
-                    "area": the_area.to_dict(), "offence": {"family": offence, "label": reference.families()[metrics.family(offence)]["label"]},
-                    "points": points, "events": events, "start": points[0]["start"], "end": points[-1]["end"]}
+            from .model.series import Series
+
+            return Series.model_validate({
+                "metric": m["id"], "name": m["name"], "kind": m["kind"], "basis": m["basis"], "unit": m["unit"],
+                "area": the_area.to_dict(), "offence": {"family": offence, "label": reference.families()[metrics.family(offence)]["label"]},
+                "points": points, "events": events, "start": points[0]["start"], "end": points[-1]["end"]}).model_dump()
         return self.cached("trend", (metric, area, offence, edition, max_points), run)
 
     def level_notes(self, area: str, period: str, offence: str = DEFAULT_OFFENCE) -> list[dict]:
@@ -300,7 +301,7 @@ class Service:
 
     def timeliness(self, area: str, period: str, offence: str = DEFAULT_OFFENCE) -> dict:
         """Averages of days (kind ``average``) for the calendar year overlapping the period."""
-        from ..answers.funnel import calendar_overlap
+        from .answers.funnel import calendar_overlap
 
         def run(s):
             p = calendar_overlap(parse(period))
@@ -323,7 +324,7 @@ class Service:
 def _defendants(s: Store, m: dict, d: dict) -> float | None:
     """The number of defendants behind a published average (the same edition, area, period and
     offence), summed by the library's own gathering; None when the publication gives none."""
-    from ..metrics.data import Term, gather
+    from .metrics.data import Term, gather
 
     ds = m["datasets"][0]
     ed = next((e for e in s.editions(ds) if e.edition == d["edition"]), None)
@@ -337,10 +338,10 @@ def _defendants(s: Store, m: dict, d: dict) -> float | None:
     return None if g.missing_spans or not g.editions else g.values.get("defendants")
 
 
-def _tiles(spans, p: Period) -> bool:
+def tiles(spans, p: Period) -> bool:
     """Whether ``spans`` (each inside ``p``) cover ``p`` from end to end, tiled as the library
     tiles a period when it computes a figure (so a period offered is one the library can answer)."""
-    return not gaps(p, _tile(list(spans), p))
+    return not gaps(p, tile(list(spans), p))
 
 
 def _ring_area(ring) -> float:

@@ -1,0 +1,79 @@
+"""What every result model shares: open to fields added later, counts that are integers, and the
+building blocks (area, period, offence, edition) each result names."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Optional
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+
+def _whole(v):
+    """A count arrives from the store as a double (880.0): it leaves as the integer it is. A count
+    with a fraction is a bug, and validation says so."""
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return v
+
+
+Count = Annotated[int, BeforeValidator(_whole)]
+
+
+class Result(BaseModel):
+    """Base of every result: fields the library adds later do not break a running server, but every
+    field declared is checked on every answer."""
+
+    model_config = ConfigDict(extra="allow")
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump()
+
+
+class AreaRef(Result):
+    code: str
+    name: str
+    level: str
+    parent: Optional[str] = None
+    note: Optional[str] = None
+
+
+class PeriodRef(Result):
+    label: str
+    start: str = Field(description="First day (ISO date)")
+    end: str = Field(description="Last day (ISO date)")
+    kind: str
+
+
+class OffenceRef(Result):
+    family: str
+    label: str
+
+
+class OutcomeRef(Result):
+    types: list[str]
+    label: str
+
+
+class Edition(Result):
+    dataset: str
+    edition: str
+    title: Optional[str] = None
+    file: str
+    sha256: str
+    published: Optional[str] = None
+    loaded_at: str
+    url: Optional[str] = None
+    period_start: Optional[str] = None
+    period_end: Optional[str] = None
+    rows: Count
+
+
+class SourceEdition(Edition):
+    """An edition behind a figure, with its publisher."""
+
+    publisher: Optional[str] = None
+
+
+class EventRef(Result):
+    id: str
+    title: str

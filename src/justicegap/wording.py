@@ -1,0 +1,77 @@
+"""The library's errors worded for each skin. Errors carry data (a parameter name, a code, the
+actions open to the user); the command line names flags and commands, the API query parameters
+and routes, the pages links. No message is rewritten after the fact.
+"""
+
+from __future__ import annotations
+
+from .errors import InvalidParameter, JusticegapError
+
+API = "/api/v1"
+
+# What the user can do next (errors.ACTIONS), by skin. An empty text: nothing to say there.
+ACTION_TEXT = {
+    "cli": {
+        "load_data": "Load data with `justicegap update` (or `justicegap update --source-dir DIR` from local copies).",
+        "search_areas": "Try `justicegap areas --search TEXT`.",
+        "list_metrics": "See `justicegap metrics` for the list.",
+        "list_editions": "See `justicegap sources` for the editions loaded.",
+        "allow_partial": "Use --allow-partial for a flagged partial figure.",
+        "overdispersion": "--overdispersion multiplicative or additive widens the limits to allow for it.",
+    },
+    "api": {
+        "load_data": "The server's data are being loaded or have not been loaded yet.",
+        "search_areas": f"Search the areas at {API}/areas?search=TEXT.",
+        "list_metrics": f"See {API}/metrics for the list.",
+        "list_editions": f"See {API}/editions for the editions loaded.",
+        "allow_partial": "",
+        "overdispersion": "The overdispersion parameter (multiplicative or additive) widens the limits to allow for it.",
+    },
+    "web": {
+        "load_data": "The data for this have not been loaded on this site yet.",
+        "search_areas": "Try the area search.",
+        "list_metrics": "See the list of measures.",
+        "list_editions": "See the editions loaded.",
+        "allow_partial": "",
+        "overdispersion": "The comparison can widen its limits to allow for this (the 'allow for overdispersion' choice).",
+    },
+}
+# Pages a web message's actions point to, shown as links on the error page.
+ACTION_LINKS = {"search_areas": "/areas", "list_metrics": "/metrics", "list_editions": f"{API}/editions"}
+
+
+def parameter(name: str | None, where: str = "api") -> str | None:
+    """A library parameter name as ``where`` spells it: ``allow_partial`` is ``--allow-partial`` on
+    the command line and ``allow_partial`` over HTTP."""
+    if name is None:
+        return None
+    bare = name.removeprefix("--").replace("-", "_")
+    return "--" + bare.replace("_", "-") if where == "cli" else bare
+
+
+def text(e: JusticegapError | str, where: str = "api") -> str:
+    """The error's message for ``where`` (cli, api or web), with its actions worded there."""
+    if isinstance(e, str):
+        return e
+    if isinstance(e, InvalidParameter):
+        msg = f"{parameter(e.parameter, where)}: {e.message}"
+    else:
+        msg = str(e)
+    extra = [ACTION_TEXT[where][a] for a in e.actions if ACTION_TEXT[where][a]]
+    return " ".join([msg, *extra])
+
+
+def error_body(e: JusticegapError, where: str = "api") -> dict:
+    """``e.to_dict()`` worded for HTTP: parameter names as the query names them."""
+    d = e.to_dict()
+    d["message"] = text(e, where)
+    if isinstance(e, InvalidParameter):
+        d["parameter"] = parameter(e.parameter, where)
+    if "holder" in d and not d["holder"]:
+        d["holder"] = None  # no holder named: null, not an empty name
+    return d
+
+
+def links(e: JusticegapError) -> list[dict]:
+    """The pages of this server the error's actions point to (for the error page)."""
+    return [{"href": ACTION_LINKS[a], "text": ACTION_TEXT["web"][a]} for a in e.actions if a in ACTION_LINKS]
