@@ -58,6 +58,8 @@ def text(e: JusticegapError | str, where: str = "api") -> str:
     else:
         msg = str(e)
     extra = [ACTION_TEXT[where][a] for a in e.actions if ACTION_TEXT[where][a]]
+    if extra and not msg.rstrip().endswith((".", "!", "?")):
+        msg = msg.rstrip() + "."
     return " ".join([msg, *extra])
 
 
