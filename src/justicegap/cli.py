@@ -23,6 +23,28 @@ AreaOpt = typer.Option(..., "--area", "-a", help="ONS code, name or alias: Kent,
 PeriodOpt = typer.Option(..., "--period", "-p", help="2017/18, '2017/18 Q4', 2018, 'YE Jun 2025', 2018-03, 2017-04..2018-03")
 OffenceOpt = typer.Option("rape", "--offence", "-o", help="rape, rape_adult, rape_child, other_sexual, sexual_offences")
 JsonOpt = typer.Option(False, "--json", help="Print JSON instead of text")
+FormatOpt = typer.Option(None, "--format", "-f", help="table (for reading, the default), json, csv, or text (the csv's rows, aligned)")
+AliasJsonOpt = typer.Option(False, "--json", help="The same as --format json")
+OUTPUTS = ("table", "json", "csv", "text")
+
+
+def _output(fmt: str | None, as_json: bool) -> str:
+    """The output format asked for: --format, or --json (its alias)."""
+    from .errors import InvalidParameter
+
+    if as_json and fmt not in (None, "json"):
+        raise InvalidParameter("--json", f"--json is --format json: give one of --json and --format {fmt}")
+    out = "json" if as_json else (fmt or "table").lower()
+    if out not in OUTPUTS:
+        raise InvalidParameter("--format", f"'{fmt}': use one of {', '.join(OUTPUTS)}")
+    return out
+
+
+def _print_rows(result, kind: str | None, fmt: str) -> None:
+    """The result's rows as the render layer flattens them for every surface (csv or text)."""
+    from . import render
+
+    sys.stdout.write(render.write(render.flatten(result, kind), fmt).decode("utf-8"))
 
 
 def _print_error(message: str) -> None:
@@ -233,14 +255,17 @@ def get(metric: str = typer.Argument(..., help="Metric id: see `justicegap metri
         outcome: Optional[str] = typer.Option(None, "--outcome", help="For outcome shares: a type (14) or group (victim_does_not_support)"),
         edition: Optional[str] = typer.Option(None, "--edition", help="Edition id, SHA-256 prefix, file name or publication date (default: newest)"),
         allow_partial: bool = typer.Option(False, "--allow-partial", help="Give a flagged partial figure when the data cover only part of the period"),
-        as_json: bool = JsonOpt):
+        fmt: Optional[str] = FormatOpt, as_json: bool = AliasJsonOpt):
     """One figure, with its numerator, denominator, basis, unit, edition and caveats."""
     from . import metrics
 
+    out = _output(fmt, as_json)
     fig = metrics.compute(metric, area=area, period=period, offence=offence, outcome=outcome, edition=edition,
                           allow_partial=allow_partial)
+    if out in ("csv", "text"):
+        return _print_rows(fig, None, out)
     d = fig.to_dict()
-    if as_json:
+    if out == "json":
         return _print_json(d)
     show_figure(d)
 
@@ -285,13 +310,14 @@ def compare(metric: str = typer.Argument(..., help="A proportion metric, e.g. ch
             overdispersion: Optional[str] = typer.Option(None, "--overdispersion", help="multiplicative or additive"),
             sort: Optional[str] = typer.Option(None, "--sort", help="value: order by value, each with its rank interval"),
             plot: Optional[Path] = typer.Option(None, "--plot", help="Write the funnel plot: .svg, .png or .html"),
-            as_json: bool = JsonOpt):
+            fmt: Optional[str] = FormatOpt, as_json: bool = AliasJsonOpt):
     """Every area's value, interval and funnel-plot position: a fair comparison, not a league table."""
     from rich.table import Table
 
     from .answers import plots
     from .answers.compare import compare as run
 
+    out = _output(fmt, as_json)
     if plot:
         plots.check_path(plot)
     r = run(metric, level=level, period=period, offence=offence, outcome=outcome, edition=edition,
@@ -299,7 +325,9 @@ def compare(metric: str = typer.Argument(..., help="A proportion metric, e.g. ch
     if plot and r.get("target") is not None:
         plots.write(plots.funnel_plot(r), plot)
         r["plot"] = {"file": str(plot), "text": plots.funnel_plot_text(r)}
-    if as_json:
+    if out in ("csv", "text"):
+        return _print_rows(r, "comparison", out)
+    if out == "json":
         return _print_json(r)
     c = _console()
     c.print(f"[bold]{r['name']}[/bold] ({r['basis']}, unit: {r['unit']}), {r['offence']['label']}, {r['period']['label']}, by {level}")
@@ -329,14 +357,18 @@ def compare(metric: str = typer.Argument(..., help="A proportion metric, e.g. ch
 @app.command()
 def funnel(area: str = AreaOpt, period: str = PeriodOpt, offence: str = OffenceOpt,
            edition: Optional[str] = typer.Option(None, "--edition", help="Edition for the police outcomes stage (default: newest)"),
-           as_json: bool = JsonOpt):
-    """The attrition funnel: each stage that exists for the area and period, volumes beside rates."""
+           fmt: Optional[str] = FormatOpt, as_json: bool = AliasJsonOpt):
+    """The attrition funnel: each stage that exists for the area and period, volumes beside rates
+    (--format csv or text gives the stages' rows)."""
     from rich.table import Table
 
     from .answers.funnel import attrition
 
+    out = _output(fmt, as_json)
     r = attrition(area=area, period=period, offence=offence, edition=edition)
-    if as_json:
+    if out in ("csv", "text"):
+        return _print_rows(r, "attrition", out)
+    if out == "json":
         return _print_json(r)
     c = _console()
     c.print(f"[bold]{r['offence']['label']}: {r['area']['name']}, {r['period']['label']}[/bold]")
@@ -472,7 +504,7 @@ def say(metric: str = typer.Argument(..., help="Metric id: see `justicegap metri
         _console().print(as_text(s), markup=False)
 
 
-EXPORT_HELP = """Write a query result as csv, parquet or xlsx into a folder, with a Frictionless datapackage.json beside it.
+EXPORT_HELP = """Write a query result as csv, parquet, xlsx or json into a folder, with a Frictionless datapackage.json beside it.
 
 \b
 Three kinds of query:
@@ -492,11 +524,11 @@ def export(metric: Optional[str] = typer.Argument(None, help="Metric id (for one
            level: str = typer.Option("pfa", "--level", help="With --compare: pfa, cps_area or csp"),
            period: str = PeriodOpt, offence: str = OffenceOpt,
            outcome: Optional[str] = typer.Option(None, "--outcome", help="For outcome shares: a type or group"),
-           fmt: str = typer.Option("csv", "--format", "-f", help="csv, parquet or xlsx"),
+           fmt: str = typer.Option("csv", "--format", "-f", help="csv, parquet, xlsx or json"),
            out: Path = typer.Option(..., "--out", help="Folder to write into (created if needed)")):
-    from .answers.exports import FORMATS
-    from .answers.exports import export as run
     from .answers.writable import check_writable_folder
+    from .render.datapackage import FORMATS
+    from .render.datapackage import export as run
     from .errors import InvalidParameter
 
     if fmt.lower() not in FORMATS:
@@ -509,20 +541,20 @@ def export(metric: Optional[str] = typer.Argument(None, help="Metric id (for one
             raise InvalidParameter("--area", "--funnel needs --area")
         from .answers.funnel import attrition
 
-        result = attrition(area=area, period=period, offence=offence)
+        result, kind = attrition(area=area, period=period, offence=offence), "attrition"
     elif compare_:
         if not metric:
             raise InvalidParameter("METRIC", "--compare needs a metric, e.g. --compare charge_rate_cohort")
         from .answers.compare import compare as run_compare
 
-        result = run_compare(metric, level=level, period=period, offence=offence, outcome=outcome)
+        result, kind = run_compare(metric, level=level, period=period, offence=offence, outcome=outcome), "comparison"
     else:
         if not metric or not area:
             raise InvalidParameter("METRIC", "give a metric and --area for one figure (or use --compare / --funnel)")
         from . import metrics
 
-        result = metrics.compute(metric, area=area, period=period, offence=offence, outcome=outcome).to_dict()
-    written = run(result, out, fmt)
+        result, kind = metrics.compute(metric, area=area, period=period, offence=offence, outcome=outcome), "figure"
+    written = run(result, out, fmt, kind=kind)
     _console().print(f"Wrote {written['data']} and {written['descriptor']}", markup=False)
 
 

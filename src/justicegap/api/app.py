@@ -31,13 +31,12 @@ from pydantic import TypeAdapter
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .. import __version__, reference
+from .. import __version__, reference, render
 from .. import areas as A
 from .. import metrics as M
 from ..errors import JusticegapError, NotAvailable, NotFound
 from .. import model as models
 from .. import wording as messages
-from . import tables
 from ..service import MISSING, DEFAULT_METRIC, Service
 
 log = logging.getLogger("justicegap.server")
@@ -133,23 +132,24 @@ def _adapter(model) -> TypeAdapter:
 
 
 async def answer(request: Request, name: str, params: tuple, compute: Callable[[], Any], model,
-                 table: Callable[[Any], tables.Table] | None, fmt: Optional[str]) -> Response:
-    """Compute (or take from the cache) an answer and serve it as JSON or CSV, checked against its model."""
+                 table: str | Callable[[Any], render.Table] | None, fmt: Optional[str]) -> Response:
+    """Compute (or take from the cache) an answer and serve it as JSON or, flattened by the render
+    layer (``table``: the answer's kind, a flattener, or None for plain records), as CSV; checked against its model."""
     svc: Service = request.app.state.service
     csv_out = wants_csv(request, fmt)
     key = ("response", name, params, csv_out, svc.fingerprint)
 
-    def render():
+    def body_of():
         data = compute()
         if csv_out:
-            return tables.to_csv(table(data) if table else tables.records(data)).encode("utf-8")
+            return render.write(table(data) if callable(table) else render.flatten(data, table or "records"), "csv")
         _adapter(model).validate_python(data)  # the OpenAPI description must be true of every answer
         return dumps(data)
 
     try:
         body = svc.cache.peek(key)
         if body is MISSING:
-            body = await run_in_threadpool(svc.cache.get, key, render)
+            body = await run_in_threadpool(svc.cache.get, key, body_of)
     except JusticegapError as e:
         return error_response(e)
     if csv_out:
@@ -228,13 +228,13 @@ def build_api() -> APIRouter:
                                                       description="ONS code (E23000032) or a name", examples=["E23000032"])],
                        format: FormatQ = None):
         return await answer(request, "area", (code,), lambda: area_detail(code), models.AreaDetail,
-                            lambda d: tables.records([d], ["code", "name", "level", "level_name", "parent", "note", "metrics"]), format)
+                            lambda d: render.records.flatten([d], ["code", "name", "level", "level_name", "parent", "note", "metrics"]), format)
 
     @r.get("/metrics", response_model=list[models.Metric], tags=["metrics"], summary="The metric registry",
            responses={**_csv_too(), **_errors(422)})
     async def list_metrics(request: Request, format: FormatQ = None):
         return await answer(request, "metrics", (), lambda: [M.explain(k) for k in M.registry()], list[models.Metric],
-                            lambda xs: tables.records(xs, ["id", "name", "stage", "kind", "basis", "unit", "levels", "definition"]), format)
+                            lambda xs: render.records.flatten(xs, ["id", "name", "stage", "kind", "basis", "unit", "levels", "definition"]), format)
 
     @r.get("/metrics/{metric_id}", response_model=models.Metric, tags=["metrics"],
            summary="One metric: definition, basis, unit, caveats and how it differs from those it is confused with",
@@ -245,7 +245,7 @@ def build_api() -> APIRouter:
                                                              examples=["charge_rate_cohort"])],
                          format: FormatQ = None):
         return await answer(request, "metric", (metric_id,), lambda: M.explain(metric_id), models.Metric,
-                            lambda d: tables.records([d], ["id", "name", "stage", "kind", "basis", "unit", "definition", "caveats"]), format)
+                            lambda d: render.records.flatten([d], ["id", "name", "stage", "kind", "basis", "unit", "definition", "caveats"]), format)
 
     @r.get("/figure", response_model=models.Figure, tags=["figures"],
            summary="One figure (the JSON of `justicegap get --json`)",
@@ -256,7 +256,7 @@ def build_api() -> APIRouter:
         svc: Service = request.app.state.service
         p = period or await run_in_threadpool(svc.default_period, metric if metric in M.registry() else DEFAULT_METRIC, offence.value)
         return await answer(request, "figure", (metric, area, p, offence.value, outcome, edition),
-                            lambda: svc.figure(metric, area, p, offence.value, outcome, edition), models.Figure, tables.figure, format)
+                            lambda: svc.figure(metric, area, p, offence.value, outcome, edition), models.Figure, "figure", format)
 
     @r.get("/funnel", response_model=models.Attrition, tags=["figures"],
            summary="The attrition funnel: each stage available for the area and period, volumes beside rates",
@@ -266,7 +266,7 @@ def build_api() -> APIRouter:
         svc: Service = request.app.state.service
         p = period or await run_in_threadpool(svc.default_period, DEFAULT_METRIC, offence.value)
         return await answer(request, "funnel", (area, p, offence.value, edition),
-                            lambda: svc.funnel(area, p, offence.value, edition), models.Attrition, tables.funnel, format)
+                            lambda: svc.funnel(area, p, offence.value, edition), models.Attrition, "attrition", format)
 
     @r.get("/compare", response_model=models.Comparison, tags=["figures"],
            summary="Every area's value, interval and funnel-plot position (a fair comparison, not a league table)",
@@ -283,7 +283,7 @@ def build_api() -> APIRouter:
         p = period or await run_in_threadpool(svc.default_period, metric if metric in M.registry() else DEFAULT_METRIC, offence.value)
         return await answer(request, "compare", (metric, level, p, offence.value, outcome, edition, overdispersion, sort),
                             lambda: svc.compare(metric, level, p, offence.value, outcome, edition, overdispersion, sort),
-                            models.Comparison, tables.compare, format)
+                            models.Comparison, "comparison", format)
 
     @r.get("/editions", response_model=list[models.Edition], tags=["catalogue"], summary="Every edition loaded in the store",
            responses={**_csv_too(), **_errors(422)})

@@ -28,7 +28,8 @@ from ..errors import InvalidParameter, JusticegapError, NotAvailable, NotFound
 from ..periods import parse, year_ending
 from ..store import queries
 from .. import wording as messages
-from ..api import tables
+from ..render import WRITERS, flatten
+from ..render import write as write_table
 from ..service import DEFAULT_METRIC, DEFAULT_OFFENCE, Service, compare_level
 from . import assets, charts, labels
 
@@ -396,6 +397,8 @@ def _area_levels():
 # --- downloads -------------------------------------------------------------------------------
 
 CHARTS = ("funnel", "outcomes", "trend", "compare", "timeliness", "figure")
+DOWNLOAD_KINDS = {"funnel": "attrition", "outcomes": "outcome_groups", "trend": "series", "compare": "comparison",
+                  "timeliness": "timeliness", "figure": "figure"}
 
 
 def download(request: Request, chart: str, ext: str) -> Response:
@@ -406,36 +409,28 @@ def download(request: Request, chart: str, ext: str) -> Response:
     v = View(request)
     svc = v.svc
     area = _opt(request, "area") or NATION
-    if chart == "funnel":
+    if chart in ("funnel", "outcomes"):
         r = svc.funnel(area, v.period, v.offence, v.edition)
-        t, notes = tables.funnel(r), r["statements"]
-    elif chart == "outcomes":
-        r = svc.funnel(area, v.period, v.offence, v.edition)
-        t, notes = tables.outcome_groups(r), ["Police outcomes of the offences recorded in the period, as assigned by the edition's extract date."]
     elif chart == "trend":
         r = svc.trend(v.metric, area, v.offence, None)
-        t, notes = tables.trend(r), [f"{e['title']} ({e['start']}): {e['description']}" for e in r["events"]]
     elif chart == "compare":
         level = _opt(request, "level", 20) or "pfa"
         od, sort = _opt(request, "overdispersion", 20), _opt(request, "sort", 10)
         if level not in ("pfa", "cps_area", "csp"):
             raise InvalidParameter("level", "use pfa, cps_area or csp")
         r = svc.compare(v.metric, level, v.period, v.offence, v.outcome, v.metric_edition(), od, sort)
-        t, notes = tables.compare(r), [labels.caveat_text(c, r) for c in r["caveats"]] + ([r["summary"]] if r.get("summary") else [])
     elif chart == "timeliness":
         r = svc.timeliness(area, v.period, v.offence)
-        t, notes = tables.timeliness(r), [f"{x['name']}: {x['reason']}" for x in r["missing"]]
     else:
         r = svc.figure(v.metric, area, v.period, v.offence, v.outcome, v.metric_edition())
-        t, notes = tables.figure(r), r["caveats"]
+    t = flatten(r, DOWNLOAD_KINDS[chart])
+    notes = [labels.caveat_text(c, r) for c in r["caveats"]] + ([r["summary"]] if r.get("summary") else []) \
+        if chart == "compare" else t.notes
     name = download_name(chart, r, v, request)
     notes = ["justicegap: figures from the published data (Open Government Licence v3.0).", *notes]
-    if ext == "csv":
-        return Response(tables.to_csv(t), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
-    return Response(tables.to_xlsx(t, title=chart, notes=notes),
-                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+    options = {} if ext == "csv" else {"sheet": chart, "notes": notes}
+    return Response(write_table(t, ext, **options), media_type=WRITERS[ext].media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{name}.{ext}"'})
 
 
 def _slug(text) -> str:

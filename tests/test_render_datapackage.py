@@ -1,4 +1,4 @@
-"""Exports: csv, parquet and xlsx, each with a Frictionless data package validated by frictionless."""
+"""Exports: csv, parquet, xlsx and json, each with a Frictionless data package validated by frictionless."""
 
 from __future__ import annotations
 
@@ -11,17 +11,17 @@ import pytest
 from typer.testing import CliRunner
 
 from justicegap import metrics
-from justicegap.answers.exports import export
+from justicegap.render.datapackage import export
 from justicegap.store import Store
 from test_report import COHORT, RAPE, raw_outcomes
 
 
 @pytest.fixture
 def figure(loaded):
-    return metrics.compute("charge_rate_cohort", area="Kent", period="2017/18", offence="rape").to_dict()
+    return metrics.compute("charge_rate_cohort", area="Kent", period="2017/18", offence="rape")
 
 
-@pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx"])
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx", "json"])
 def test_figure_export_is_a_valid_data_package(figure, fmt, tmp_path, shared_data):
     out = export(figure, tmp_path, fmt)
     assert out["data"].exists() and out["data"].suffix == f".{fmt}"
@@ -50,8 +50,8 @@ def test_compare_funnel_and_report_table_share_one_package(loaded, tmp_path):
     from justicegap.answers.report import build_report
 
     c = compare("charge_rate_cohort", level="pfa", period="2017/18", offence="rape")
-    export(c, tmp_path, "parquet")
-    export(attrition(area="Kent", period="2017/18", offence="rape"), tmp_path, "xlsx")
+    export(c, tmp_path, "parquet", kind="comparison")
+    export(attrition(area="Kent", period="2017/18", offence="rape"), tmp_path, "xlsx", kind="attrition")
     with Store(read_only=True) as s:
         r = build_report("Kent", start="2017/18", end="2017/18", offence="rape", store=s)
     export(r.table("charges"), tmp_path, "csv")
@@ -89,8 +89,8 @@ def test_cli_export_three_kinds(loaded, tmp_path):
     (tmp_path / "file").write_text("x")
     r = run(app, ["export", "recorded", "--area", "Kent", "--period", "2017/18", "--out", str(tmp_path / "file")])
     assert r.exit_code != 0 and "is a file" in str(r.exception)
-    r = run(app, ["export", "recorded", "--area", "Kent", "--period", "2017/18", "--format", "json", "--out", str(tmp_path / "x")])
-    assert r.exit_code != 0 and "csv, parquet, xlsx" in str(r.exception)
+    r = run(app, ["export", "recorded", "--area", "Kent", "--period", "2017/18", "--format", "ods", "--out", str(tmp_path / "x")])
+    assert r.exit_code != 0 and "csv, parquet, xlsx, json" in str(r.exception)
 
 
 def test_funnel_xlsx_dates_are_dates_and_every_value_has_its_kind(loaded, tmp_path):
@@ -101,7 +101,7 @@ def test_funnel_xlsx_dates_are_dates_and_every_value_has_its_kind(loaded, tmp_pa
     from justicegap.answers.funnel import attrition
 
     fun = attrition(area="Kent", period="2017/18", offence="rape")
-    out = export(fun, tmp_path, "xlsx")
+    out = export(fun, tmp_path, "xlsx", kind="attrition")
     pkg = json.loads(out["descriptor"].read_text())
     fields = {f["name"]: f for f in pkg["resources"][0]["schema"]["fields"]}
     assert fields["period_start"]["type"] == "date" and fields["kind"]["type"] == "string"
@@ -127,7 +127,7 @@ def test_package_name_and_title_describe_every_resource(loaded, tmp_path):
     a = export(metrics.compute("charge_rate_cohort", area="Kent", period="2017/18", offence="rape"), tmp_path, "csv")
     one = json.loads(a["descriptor"].read_text())
     assert one["title"] == a["resource"]["title"] and a["resource"]["name"].replace("_", "-") in one["name"]
-    b = export(attrition(area="Kent", period="2017/18", offence="rape"), tmp_path, "csv")
+    b = export(attrition(area="Kent", period="2017/18", offence="rape"), tmp_path, "csv", kind="attrition")
     two = json.loads(b["descriptor"].read_text())
     assert len(two["resources"]) == 2
     for r in two["resources"]:
@@ -145,7 +145,7 @@ def test_rates_per_resident_export_their_limits_per_100000(loaded, tmp_path):
     from justicegap.answers.compare import compare
 
     c = compare("recorded_per_100k", level="pfa", period="2017/18", offence="rape")
-    export(c, tmp_path, "csv")
+    export(c, tmp_path, "csv", kind="comparison")
     pkg = json.loads((tmp_path / "datapackage.json").read_text())
     assert frictionless.validate(str(tmp_path / "datapackage.json")).valid
     fields = {f["name"]: f for f in pkg["resources"][0]["schema"]["fields"]}
