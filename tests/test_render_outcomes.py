@@ -1,0 +1,22 @@
+"""Outcome groups as rows: each group's offences summed from the raw Home Office file, the total
+as the denominator, counts as integers."""
+
+from __future__ import annotations
+
+from justicegap import reference, render
+from justicegap.answers.funnel import attrition
+from test_report import COHORT, RAPE, raw_outcomes
+
+
+def test_groups_are_the_raw_files_counts(loaded, shared_data):
+    t = render.flatten(attrition(area="Kent", period="2017/18", offence="rape"), "outcome_groups")
+    raw = raw_outcomes(shared_data, "Kent", RAPE, COHORT)
+    outs = reference.outcomes()
+    rows = {r["group"]: r for r in t.records()}
+    assert set(rows) == set(reference.outcome_groups())
+    for gid, r in rows.items():
+        expected = sum(n for code, n in raw.items() if outs[code]["group"] == gid and not outs[code]["parent"])
+        assert r["offences"] == expected and type(r["offences"]) is int, gid
+        assert r["denominator"] == sum(raw.values())
+    fields = {f.name: f for f in t.fields}
+    assert fields["offences"].unit == "offences" and fields["share"].unit == "proportion"
