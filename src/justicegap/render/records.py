@@ -33,11 +33,11 @@ def _type(values) -> str:
     return "string"
 
 
-def flatten(items, columns: list[str] | None = None, *, name: str = "rows", title: str = "justicegap rows") -> Table:
+def flatten(items, columns: list[str] | None = None) -> Table:
     items = list(items)
     if columns is None:
         columns = list(dict.fromkeys(k for it in items for k in it))
     cells = [[_cell(it.get(c)) for c in columns] for it in items]
     fields = [Field(c, _type(r[k] for r in cells), VOCABULARY.get(c, ("", c.replace("_", " ")))[1]) for k, c in enumerate(columns)]
-    return Table(name=name, title=title, fields=fields, rows=cells,
+    return Table(name="rows", title="justicegap rows", fields=fields, rows=cells,
                  metrics=sorted({it["metric"] for it in items if isinstance(it.get("metric"), str)}))
