@@ -99,7 +99,7 @@ def export(result, path, format: str = "csv", *, kind: str | None = None, store=
     """
     fmt = (format or "").lower().lstrip(".")
     if fmt not in FORMATS:
-        raise InvalidParameter("--format", f"'{format}': use one of {', '.join(FORMATS)}")
+        raise InvalidParameter("format", f"'{format}': use one of {', '.join(FORMATS)}")
     table = result if isinstance(result, Table) else flatten(result, kind)
     out = Path(path)
     folder, stem = (out.parent, out.stem) if out.suffix.lower() == f".{fmt}" else (out, None)
