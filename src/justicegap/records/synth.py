@@ -1,0 +1,291 @@
+"""``justicegap synth``: synthetic case records whose counts reproduce the published ones exactly.
+
+For the force(s) and period asked, one crime record is made for every offence in the loaded Home
+Office outcomes cohort (offences recorded in each quarter by offence code, with the outcome type
+each had reached at the edition's extract), so reconciling the synthetic records against that
+edition shows no difference. Times are drawn from log-normal distributions whose medians are the
+published MoJ timeliness medians (offence to charge, charge to first listing, first listing to
+completion), and prosecutions end in a conviction with the probability the CPS published for
+sexual offences in that force and period. What the publications do not give (victims' ages for
+non-rape codes, cancellation shares, plea shares...) is drawn from stated assumptions, listed in
+the manifest. Every file carries ``synthetic = true`` on every row, and ``manifest.json`` and
+``README.txt`` say the records are synthetic. The same seed gives the same files.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+from statistics import NormalDist
+
+from .. import areas as A
+from .. import reference
+from ..errors import InvalidParameter, NotAvailable
+from ..periods import parse
+from . import schema
+from . import store as rstore
+
+SIGMA = 0.9  # spread of every log-normal time (no published spread): an assumption
+CANCELLED_SHARE, TRANSFERRED_SHARE = 0.06, 0.02
+CPS_NFA_EVIDENTIAL_SHARE = 0.2  # of type-15 records with a suspect, referred to the CPS and not charged
+GUILTY_PLEA_SHARE = 0.4  # of convictions
+UNSUCCESSFUL = {"acquitted": 0.6, "discontinued": 0.3, "dismissed": 0.1}
+ASSUMPTIONS = [
+    f"Times are log-normal with the published medians and a log-scale spread of {SIGMA} (no spread is published).",
+    "Offences are recorded on a uniformly drawn day of their quarter; 80% are recorded on the day they are reported.",
+    "Offences with no charge: 70% reported within a week of the offence, 30% non-recent (median two years before).",
+    f"{CANCELLED_SHARE:.0%} extra records are cancelled ('no crime') and {TRANSFERRED_SHARE:.0%} transferred: "
+    "no shares are published; they are outside the Home Office counts.",
+    f"{CPS_NFA_EVIDENTIAL_SHARE:.0%} of records closed as outcome 15 with a suspect were referred to the CPS, which took no further action.",
+    f"{GUILTY_PLEA_SHARE:.0%} of convictions are guilty pleas; unsuccessful prosecutions are "
+    + ", ".join(f"{v:.0%} {k}" for k, v in UNSUCCESSFUL.items()) + ".",
+    "Victims' sex and age follow the offence code where it says them (19C adult female ...); otherwise 85% female, ages spread across bands.",
+    "Victims withdraw support (outcomes 14 and 16) on a uniformly drawn day between recording and the outcome.",
+    "The extract date is the outcomes edition's publication date, or 91 days after the period when the edition has none.",
+]
+RAPE_VICTIM = {"19C": ("female", "adult"), "19D": ("female", "13-15"), "19E": ("female", "0-12"),
+               "19F": ("male", "adult"), "19G": ("male", "13-15"), "19H": ("male", "0-12")}
+ADULT_BANDS = ["16-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65+"]
+ADULT_P = [0.08, 0.34, 0.26, 0.16, 0.1, 0.04, 0.02]
+ALL_BANDS = ["0-12", "13-15", *ADULT_BANDS]
+ALL_P = [0.12, 0.18, *(0.7 * p for p in ADULT_P)]
+
+
+def _lognormal(rng, median, n, low=None, high=None):
+    """Log-normal draws with ``median``, truncated to [low, high] by inverse CDF (arrays allowed)."""
+    import numpy as np
+
+    mu = np.log(max(median, 0.5))
+    nd = NormalDist()
+    cdf = np.vectorize(lambda x: nd.cdf(x))
+    lo = np.zeros(n) if low is None else cdf((np.log(np.maximum(low, 1e-9)) - mu) / SIGMA) * (np.asarray(low) > 0)
+    hi = np.ones(n) if high is None else cdf((np.log(np.maximum(high, 1e-9)) - mu) / SIGMA)
+    u = lo + rng.random(n) * np.maximum(hi - lo, 0)
+    u = np.clip(u, 1e-12, 1 - 1e-12)
+    z = np.vectorize(nd.inv_cdf)(u)
+    out = np.exp(mu + SIGMA * z)
+    if low is not None:
+        out = np.maximum(out, low)
+    if high is not None:
+        out = np.minimum(out, high)
+    return out
+
+
+def _typed(frame, table):
+    import polars as pl
+
+    kinds = {"date": pl.Date, "boolean": pl.Boolean, "string": pl.String}
+    frame = frame.with_columns([pl.Series(c, [None if v is None else str(v) for v in frame[c].to_list()], dtype=pl.String)
+                                for c, t in frame.schema.items() if t == pl.Object])
+    return frame.select([pl.col(f.name).cast(kinds[f.type]) for f in schema.fields(table) if f.name in frame.columns])
+
+
+def _median_for(con, measure: str, family: str, year: int) -> tuple[float, str]:
+    for fam in (family, "rape", "sexual_offences"):
+        rows = rstore.published_values(con, "moj_timeliness", measure, fam, "K04000001")
+        if rows:
+            fitting = [r for r in rows if r[1].year <= year <= r[2].year] or sorted(rows, key=lambda r: r[2])[-1:]
+            ed, s, e, _, v = fitting[0]
+            return float(v), f"MoJ timeliness {measure} = {v:g} days ({fam}, {s.year}, edition {ed})"
+    raise NotAvailable("No MoJ timeliness medians are loaded (needed for synthetic times).",
+                       holder="the Ministry of Justice (load prosecution-times data with `justicegap update`)")
+
+
+def _conviction_rate(con, forces, start, end) -> tuple[float, str]:
+    def total(measure, area):
+        rows = rstore.published_values(con, "cps_case_outcomes", measure, "sexual_offences", area)
+        return sum(r[4] for r in rows if start <= r[1] and r[2] <= end), {r[0] for r in rows if start <= r[1] and r[2] <= end}
+
+    for scope in (forces, ["K04000001"]):
+        conv = sum(total("convictions", f)[0] for f in scope)
+        uns = sum(total("unsuccessful", f)[0] for f in scope)
+        if conv + uns > 0:
+            return conv / (conv + uns), (f"CPS case outcomes, sexual offences, {'/'.join(scope)}: {conv:g} convictions of "
+                                         f"{conv + uns:g} completed prosecutions ({conv / (conv + uns):.1%})")
+    raise NotAvailable("No CPS case outcomes for sexual offences are loaded for this period (needed for synthetic verdicts).",
+                       holder="the CPS (load case outcomes by principal offence category with `justicegap update`)")
+
+
+def synthesise(store, area: str, period: str, out: Path, *, seed: int = 1, offence: str = "sexual_offences",
+               extract_date: date | None = None, edition: str | None = None):
+    """Write synthetic offences, suspects and cps_cases CSVs (and manifest.json) to ``out``."""
+    import numpy as np
+    import polars as pl
+
+    from ..model.records import SynthResult
+
+    con = store.con
+    ar = A.resolve(area)
+    forces = list(A.forces(ar, what="Case records"))
+    per = parse(period)
+    families = reference.family_codes()
+    if offence not in families:
+        raise InvalidParameter("--offence", f"'{offence}' is not an offence family: {', '.join(families)}")
+    codes = sorted(families[offence])
+    ed_id, ed_file, rows = rstore.published_cohort(con, forces, per.start, per.end, codes, edition)
+    if not rows:
+        raise NotAvailable(f"No Home Office outcomes cohort is loaded for {ar.name} in {per}.",
+                           holder="the Home Office (load crime outcomes open data with `justicegap update`)")
+    if extract_date is None:
+        pub = rstore.edition_published(con, ed_id)
+        extract_date = pub[0] if pub and pub[0] else per.end + timedelta(days=91)
+    if extract_date <= per.end:
+        raise InvalidParameter("--extract-date", f"{extract_date} is not after the end of the period ({per.end})")
+    out = Path(out)
+    if out.exists() and any(out.iterdir()):
+        raise InvalidParameter("--out", f"{out} exists and is not empty: give a new folder")
+    year = per.end.year
+    med_oc, src_oc = _median_for(con, "median_offence_to_charge_days", offence, year)
+    med_cl, src_cl = _median_for(con, "median_charge_to_first_listing_days", offence, year)
+    med_mh, src_mh = _median_for(con, "median_sending_to_crown_court_to_main_hearing_days", offence, year)
+    med_hc, src_hc = _median_for(con, "median_main_hearing_to_completion_days", offence, year)
+    conv_rate, src_cr = _conviction_rate(con, forces, per.start, per.end)
+    rng = np.random.default_rng(seed)
+    outcomes = reference.outcomes()
+
+    # One record per published offence: parents first, then sub-codes relabel some parent records.
+    cells: dict[tuple, int] = {}
+    subs: dict[tuple, int] = {}
+    for q_start, force, code, outcome, n in rows:
+        parent = outcomes.get(outcome, {}).get("parent")
+        if parent:
+            subs[(q_start, force, code, outcome, parent)] = int(n)
+        elif n:
+            cells[(q_start, force, code, outcome)] = cells.get((q_start, force, code, outcome), 0) + int(n)
+    recs = []
+    for (q_start, force, code, outcome), n in sorted(cells.items()):
+        recs += [(q_start, force, code, outcome)] * n
+    recs = [list(r) for r in recs]
+    for (q_start, force, code, sub, parent), n in sorted(subs.items()):
+        idx = [i for i, r in enumerate(recs) if r[:3] == [q_start, force, code] and r[3] == parent][:n]
+        for i in idx:
+            recs[i][3] = sub
+    n = len(recs)
+    q_start = np.array([r[0] for r in recs], dtype="datetime64[D]")
+    q_end = np.array([(np.datetime64(r[0], "M") + 3).astype("datetime64[D]") for r in recs])
+    force = np.array([r[1] for r in recs])
+    code = np.array([r[2] for r in recs])
+    otype = np.array([r[3] for r in recs])
+    ext = np.datetime64(extract_date, "D")
+    recorded = q_start + (rng.random(n) * (q_end - q_start).astype(int)).astype(int)
+    lag = np.where(rng.random(n) < 0.8, 0, rng.integers(1, 15, n))
+    reported = recorded - lag
+    closed = otype != "0"
+    charged = np.isin(otype, ["1", "1A"])
+    room = (ext - recorded).astype(int)
+    t_out = _lognormal(rng, 120, n, high=room).astype(int)
+    outcome_date = np.where(closed, recorded + t_out, np.datetime64("NaT"))
+    # Charged records: offence-to-charge drawn with the MoJ median; the offence is before the report.
+    t_charge = (outcome_date - recorded).astype("timedelta64[D]").astype(float)
+    t_charge = np.nan_to_num(t_charge)
+    d_oc = _lognormal(rng, med_oc, n, low=t_charge + lag).astype(int)
+    recent = rng.random(n) < 0.7
+    d_or = np.where(recent, rng.integers(0, 8, n), _lognormal(rng, 730, n, low=8).astype(int))
+    offence_date = np.where(charged, outcome_date - d_oc, reported - d_or)
+    approx = ~recent & ~charged & (rng.random(n) < 0.5)
+    sex = np.empty(n, dtype=object)
+    band = np.empty(n, dtype=object)
+    for i, c in enumerate(code):
+        s, b = RAPE_VICTIM.get(c, (None, None))
+        sex[i] = s or ("female" if rng.random() < 0.85 else "male")
+        band[i] = (rng.choice(ADULT_BANDS, p=np.array(ADULT_P) / sum(ADULT_P)) if b == "adult"
+                   else b or rng.choice(ALL_BANDS, p=np.array(ALL_P) / sum(ALL_P)))
+    suspect = np.where(np.isin(otype, ["14", "18"]), False, np.where(otype == "0", rng.random(n) < 0.7, True))
+    withdraws = np.isin(otype, ["14", "16"])
+    w_days = (rng.random(n) * np.nan_to_num((outcome_date - recorded).astype("timedelta64[D]").astype(float))).astype(int)
+    withdrawn = np.where(withdraws, recorded + w_days, np.datetime64("NaT"))
+    lads_by_force: dict[str, list[str]] = {}
+    for r in reference.table("lad_csp_pfa"):
+        lads_by_force.setdefault(r["pfa_code"], []).append(r["lad_code"])
+    lad = np.array([rng.choice(lads_by_force[f]) if lads_by_force.get(f) else None for f in force], dtype=object)
+    prefix = "SYN-" + "".join(w[0] for w in ar.name.upper().split())[:4]
+    ids = np.array([f"{prefix}-{i + 1:07d}" for i in range(n)])
+
+    # Cancelled and transferred records (not in the Home Office counts).
+    n_c = int(round(n * CANCELLED_SHARE))
+    n_t = int(round(n * TRANSFERRED_SHARE))
+    pick = rng.integers(0, n, n_c + n_t)
+    extra_rec = recorded[pick]
+    extra = pl.DataFrame({
+        "record_id": [f"{prefix}-{n + i + 1:07d}" for i in range(n_c + n_t)],
+        "force_code": force[pick], "lad_code": lad[pick], "offence_code": code[pick],
+        "date_reported": extra_rec, "date_recorded": extra_rec, "date_offence": extra_rec - rng.integers(0, 30, n_c + n_t),
+        "date_offence_approximate": [False] * (n_c + n_t), "victim_sex": sex[pick], "victim_age_band": band[pick],
+        "status": ["cancelled"] * n_c + ["transferred"] * n_t,
+        "status_reason": list(rng.choice(["A", "C", "D"], n_c, p=[0.7, 0.2, 0.1])) + ["B"] * n_t,
+        "status_date": np.minimum(extra_rec + rng.integers(1, 60, n_c + n_t), ext),
+        "outcome_type": [None] * (n_c + n_t), "outcome_date": np.array([np.datetime64("NaT")] * (n_c + n_t), dtype="datetime64[D]"),
+        "suspect_identified": [None] * (n_c + n_t), "support_withdrawn_date": np.array([np.datetime64("NaT")] * (n_c + n_t), dtype="datetime64[D]"),
+    }, strict=False)
+    offences = pl.DataFrame({
+        "record_id": ids, "force_code": force, "lad_code": lad, "offence_code": code,
+        "date_reported": reported, "date_recorded": recorded, "date_offence": offence_date,
+        "date_offence_approximate": approx, "victim_sex": sex, "victim_age_band": band, "status": ["recorded"] * n,
+        "status_reason": [None] * n, "status_date": np.array([np.datetime64("NaT")] * n, dtype="datetime64[D]"),
+        "outcome_type": otype, "outcome_date": outcome_date.astype("datetime64[D]"), "suspect_identified": suspect,
+        "support_withdrawn_date": withdrawn.astype("datetime64[D]"),
+    }, strict=False)
+    offences = pl.concat([_typed(offences, "offences"), _typed(extra, "offences")], how="vertical")
+
+    # CPS cases: every charge, the CPS's public-interest decisions, some evidential NFAs.
+    cps_area = {f: next((a.code for a in A.all_areas("cps_area") if f in a.members), None) for f in set(force)}
+    rape = families["rape"]
+    nfa_ev = (otype == "15") & suspect & (rng.random(n) < CPS_NFA_EVIDENTIAL_SHARE)
+    with_case = charged | (otype == "9") | nfa_ev
+    idx = np.flatnonzero(with_case)
+    k = len(idx)
+    decision = outcome_date[idx]
+    to_ref = _lognormal(rng, 30, k, high=np.maximum((decision - recorded[idx]).astype(int), 0)).astype(int)
+    referral = decision - to_ref
+    is_charge = charged[idx]
+    hearing = decision + _lognormal(rng, med_cl, k).astype(int)
+    completion = hearing + (_lognormal(rng, med_mh, k) + _lognormal(rng, med_hc, k)).astype(int)
+    hearing_ok = is_charge & (hearing <= ext)
+    done = hearing_ok & (completion <= ext)
+    convicted = rng.random(k) < conv_rate
+    result = np.where(~done, None, np.where(convicted, np.where(rng.random(k) < GUILTY_PLEA_SHARE, "guilty_plea", "convicted_after_trial"),
+                                            rng.choice(list(UNSUCCESSFUL), k, p=list(UNSUCCESSFUL.values()))))
+    cases = pl.DataFrame({
+        "case_id": [f"SYN-URN-{i + 1:07d}" for i in range(k)], "record_ids": ids[idx],
+        "cps_area": [cps_area[f] for f in force[idx]], "referral_date": referral.astype("datetime64[D]"),
+        "charging_decision": np.where(is_charge, "charge", np.where(otype[idx] == "9", "nfa_public_interest", "nfa_evidential")),
+        "decision_date": decision.astype("datetime64[D]"), "charge_offence_code": np.where(is_charge, code[idx], None),
+        "first_hearing_date": np.where(hearing_ok, hearing, np.datetime64("NaT")).astype("datetime64[D]"),
+        "completion_date": np.where(done, completion, np.datetime64("NaT")).astype("datetime64[D]"),
+        "completion_result": result, "rape_flag": np.isin(code[idx], list(rape)),
+        "defendant_sex": np.where(rng.random(k) < 0.97, "male", "female"),
+        "defendant_age_band": rng.choice(["10-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65+"], k,
+                                         p=[0.12, 0.22, 0.24, 0.18, 0.13, 0.07, 0.04]),
+    }, strict=False)
+    # Victims who withdraw support after charge: discontinued prosecutions, half of them.
+    disc = np.flatnonzero(result == "discontinued")
+    half = disc[rng.random(len(disc)) < 0.5]
+    wd = np.array(offences["support_withdrawn_date"].to_numpy(), dtype="datetime64[D]")
+    for j in half:
+        wd[idx[j]] = hearing[j] + max(int((completion[j] - hearing[j]).astype(int) * rng.random()), 0)
+    offences = offences.with_columns(pl.Series("support_withdrawn_date", wd))
+    case_ref = dict(zip(ids[idx], referral.astype("datetime64[D]")))
+    sid = np.flatnonzero(suspect)
+    arrest = np.where(rng.random(len(sid)) < 0.6, recorded[sid] + rng.integers(0, 30, len(sid)), np.datetime64("NaT"))
+    arrest = np.minimum(arrest, np.where(closed[sid], outcome_date[sid], ext))
+    suspects = pl.DataFrame({
+        "record_id": ids[sid], "suspect_id": [f"SYN-NOM-{i + 1:07d}" for i in range(len(sid))],
+        "arrest_date": arrest.astype("datetime64[D]"), "interview_date": arrest.astype("datetime64[D]"),
+        "cps_referral_date": np.array([case_ref.get(r, np.datetime64("NaT")) for r in ids[sid]], dtype="datetime64[D]"),
+    }, strict=False)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, frame in (("offences", offences), ("suspects", suspects), ("cps_cases", cases)):
+        _typed(frame, name).with_columns(pl.lit(True).alias("synthetic")).write_csv(out / f"{name}.csv", date_format="%Y-%m-%d")
+    sources = [f"Home Office crime outcomes cohort, edition {ed_id} ({ed_file})", src_oc, src_cl, src_mh, src_hc, src_cr]
+    info = {"synthetic": True, "note": "SYNTHETIC records made by justicegap synth: not real cases.",
+            "area": ar.to_dict(), "period": per.to_dict(), "offence_family": offence, "extract_date": extract_date.isoformat(),
+            "seed": seed, "edition": ed_id, "sources": sources, "assumptions": ASSUMPTIONS}
+    (out / "manifest.json").write_text(json.dumps(info, indent=2) + "\n")
+    (out / "README.txt").write_text(
+        "SYNTHETIC RECORDS: NOT REAL CASES.\n\nMade by `justicegap synth` for demonstration and testing. Counts reproduce "
+        f"the published Home Office outcomes cohort for {ar.name}, {per} (edition {ed_id}); times and verdicts are drawn "
+        "from published medians and rates. See manifest.json for sources and assumptions.\n")
+    return SynthResult(out=str(out), area=ar.to_dict(), period=per.to_dict(), extract_date=extract_date, seed=seed,
+                       offences=offences.height, suspects=suspects.height, cps_cases=cases.height, edition=ed_id,
+                       sources=sources, assumptions=ASSUMPTIONS)
