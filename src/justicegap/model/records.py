@@ -70,7 +70,8 @@ class Reconciliation(RecordsResult):
     offence_codes: list[str]
     basis: str
     cells: list[ReconcileCell] = Field(description="Every cell with a record or a published count")
-    differences: int = Field(description="Cells whose counts differ")
+    differences: int = Field(description="Cells whose counts differ (not counting unreproducible cells)")
+    unreproducible: int = Field(description="Cells the edition publishes as negative: no records can match them")
     records_total: int
     published_total: int
 

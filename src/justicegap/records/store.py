@@ -51,6 +51,16 @@ COLUMNS = {
 }
 
 
+def _frame(cursor):
+    import warnings
+
+    import polars as pl
+
+    with warnings.catch_warnings():  # parameters need execute(); the extra Arrow copy is small
+        warnings.simplefilter("ignore", UserWarning)
+        return pl.from_arrow(cursor.to_arrow_table())
+
+
 def ensure(con) -> None:
     con.execute(SCHEMA)
 
@@ -113,7 +123,7 @@ def scope_loads(con, forces: list[str]) -> list[dict]:
 def offences(con, forces: list[str], start: date | None = None, end: date | None = None):
     """Crime records of ``forces`` recorded between ``start`` and ``end``, with the linked CPS
     cases' dates folded in (earliest charge decision, latest completion) and the load's extract date."""
-    return con.execute("""
+    return _frame(con.execute("""
         with cases as (
             select l.record_id, l.load_id,
                    min(c.decision_date) filter (where c.charging_decision = 'charge') as cps_charge_date,
@@ -134,16 +144,16 @@ def offences(con, forces: list[str], start: date | None = None, end: date | None
         left join cases using (load_id, record_id) left join susp using (load_id, record_id)
         where ld.replaced_by is null and o.force_code in (select unnest(?::varchar[]))
           and (?::date is null or o.date_recorded >= ?::date) and (?::date is null or o.date_recorded <= ?::date)
-        order by o.record_id""", [forces, start, start, end, end]).pl()
+        order by o.record_id""", [forces, start, start, end, end]))
 
 
 def cases(con, forces: list[str]):
     """CPS cases of the current loads of ``forces`` with the records they are linked to."""
-    return con.execute("""
+    return _frame(con.execute("""
         select c.*, list(l.record_id order by l.record_id) filter (where l.record_id is not null) as record_ids
         from rec_cps_cases c join rec_loads ld using (load_id) left join rec_case_links l using (load_id, case_id)
         where ld.replaced_by is null and list_has_any(string_split(ld.forces, ','), ?)
-        group by all order by c.case_id""", [forces]).pl()
+        group by all order by c.case_id""", [forces]))
 
 
 def linkage(con, forces: list[str]):

@@ -1,0 +1,58 @@
+"""Which records a question selects: the area's forces and the period's recording dates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from .. import areas as A
+from .. import reference
+from ..errors import InvalidParameter, NotAvailable
+from ..periods import Period, parse
+from . import store as rstore
+
+
+@dataclass
+class Scope:
+    area: A.Area
+    period: Period
+    offence: str
+    codes: list[str]
+    forces: list[str]
+    frame: object  # polars DataFrame of crime records (all statuses) with linked CPS dates
+    extract_date: date
+    synthetic: bool
+
+    @property
+    def recorded(self):
+        """Records that stayed crimes (not cancelled or transferred)."""
+        import polars as pl
+
+        return self.frame.filter(pl.col("status") == "recorded")
+
+
+def select(store, area: str, period: str, offence: str = "sexual_offences") -> Scope:
+    con = store.con
+    rstore.require_records(con)
+    ar = A.resolve(area)
+    forces = list(A.forces(ar, what="Case records"))
+    per = parse(period)
+    families = reference.family_codes()
+    if offence not in families:
+        raise InvalidParameter("--offence", f"'{offence}' is not an offence family: {', '.join(families)}")
+    codes = sorted(families[offence])
+    held = rstore.scope_loads(con, forces)
+    if not held:
+        raise NotAvailable(f"No case records are loaded for {ar.name}.", holder=f"{ar.police_name or ar.name} (its own records)")
+    frame = rstore.offences(con, forces, per.start, per.end)
+    import polars as pl
+
+    frame = frame.filter(pl.col("offence_code").is_in(codes))
+    extract = min(d["extract_date"] for d in held)
+    if per.end > extract:
+        raise InvalidParameter("--period", f"{per} ends after the records' extract date {extract}")
+    missing = sorted(set(forces) - {f for d in held for f in d["forces"].split(",")})
+    if missing:
+        raise NotAvailable(f"Case records are loaded for only some of the forces of {ar.name}; missing: {', '.join(missing)}.",
+                           holder="those forces (their own records)")
+    return Scope(ar, per, offence, codes, forces, frame, extract, any(d["synthetic"] for d in held))
