@@ -318,9 +318,22 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith(API) or request.url.path in ("/openapi.json",)
 
 
+def _refuse_unprotected_records(svc: Service) -> None:
+    """A store holding case records is never served without access control (an analyst token)."""
+    from ..records import access
+    from ..records import store as rstore
+
+    with svc.cursor() as s:
+        if rstore.has_records(s.con) and not access.configured(s.con):
+            svc.close()
+            raise JusticegapError("this store holds record-level case records and no access control is configured: "
+                                  "make an analyst token first (`justicegap records token --user NAME`)")
+
+
 def create_app(store_path: str | Path | None = None, *, warm: bool = True) -> FastAPI:
     """The API and the dashboard over the store at ``store_path`` (default: JUSTICEGAP_HOME's), read-only."""
     svc = Service(store_path)
+    _refuse_unprotected_records(svc)
 
     warmed = threading.Event()
 
@@ -378,6 +391,9 @@ def create_app(store_path: str | Path | None = None, *, warm: bool = True) -> Fa
         return error_page(request, e.status_code, "Page not found" if e.status_code == 404 else "Error", str(e.detail))
 
     app.include_router(build_api())
+    from .records import build_records_api
+
+    app.include_router(build_records_api())
     from ..web.views import install
 
     install(app)

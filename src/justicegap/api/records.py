@@ -1,0 +1,123 @@
+"""Record-level routes (``/api/v1/records/...``): only for analysts with a valid token, and every
+request written to the audit log. Anyone may have ``/api/v1/records/aggregates``, which passed
+disclosure control. A request without a valid token gets one fixed 401 message that never echoes
+what it asked for."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Optional
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from ..errors import JusticegapError
+from ..records import access
+from .app import API, AreaQ, PeriodQ, dumps, error_response, wants_csv
+
+DENIED = {"error": "Unauthorized", "message": "Record-level data are only for analysts: send an analyst token "
+                                               "(Authorization: Bearer ...). Aggregates are at /api/v1/records/aggregates."}
+OffenceR = Annotated[str, Query(max_length=40, pattern=r"^[a-z_]+$", description="Offence family (default sexual_offences)")]
+FormatR = Annotated[Optional[Literal["json", "csv"]], Query(description="json (default) or csv")]
+EventR = Annotated[Literal["charge", "outcome", "completion"], Query(description="charge, outcome or completion")]
+
+
+def _token(request: Request) -> str | None:
+    h = request.headers.get("authorization", "")
+    return h[7:].strip() if h.lower().startswith("bearer ") else None
+
+
+def _csv(rows: list[dict]) -> str:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    if rows:
+        w = csv.DictWriter(buf, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    return buf.getvalue()
+
+
+async def _record_level(request: Request, what: str, compute, fmt=None) -> Response:
+    """Check the token, compute, write the audit line, answer (JSON, or CSV of ``rows``)."""
+    svc = request.app.state.service
+    with svc.cursor() as s:
+        user = access.who(s.con, _token(request))
+    if not user or user[1] != "analyst":
+        return JSONResponse(DENIED, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+
+    def run():
+        with svc.cursor() as s:
+            return compute(s)
+
+    try:
+        data, rows = await run_in_threadpool(run)
+    except JusticegapError as e:
+        access.record(user[0], user[1], f"{what} (refused: {type(e).__name__})", 0, request.client.host if request.client else None)
+        return error_response(e)
+    access.record(user[0], user[1], what, rows, request.client.host if request.client else None)
+    if wants_csv(request, fmt) and isinstance(data, list):
+        return Response(_csv(data), media_type="text/csv; charset=utf-8", headers={"Cache-Control": "no-store"})
+    return Response(dumps(data), media_type="application/json", headers={"Cache-Control": "no-store"})
+
+
+def build_records_api() -> APIRouter:
+    r = APIRouter(prefix=f"{API}/records", tags=["case records"])
+
+    @r.get("/aggregates", summary="Crimes by quarter and police outcome group, after disclosure control (anyone)")
+    async def aggregates(request: Request, area: AreaQ, period: PeriodQ = None, offence: OffenceR = "sexual_offences"):
+        from ..records.aggregates import outcome_table
+
+        svc = request.app.state.service
+
+        def run():
+            with svc.cursor() as s:
+                return outcome_table(s, area, period or "", offence=offence)
+        try:
+            return Response(dumps(await run_in_threadpool(run)), media_type="application/json")
+        except JusticegapError as e:
+            return error_response(e)
+
+    @r.get("/offences", summary="Crime records (pseudonymous), analysts only; audited")
+    async def offences(request: Request, area: AreaQ, period: PeriodQ = None, offence: OffenceR = "sexual_offences",
+                       format: FormatR = None):
+        from ..records import scope
+
+        def compute(s):
+            sc = scope.select(s, area, period or "", offence)
+            rows = [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()
+                     if k not in ("load_id", "extract_date", "synthetic")} | {"synthetic": sc.synthetic}
+                    for row in sc.frame.iter_rows(named=True)]
+            return rows, len(rows)
+        return await _record_level(request, f"offences area={area} period={period} offence={offence}", compute, format)
+
+    @r.get("/reconcile", summary="Records beside the Home Office outcomes edition, cell by cell; analysts only; audited")
+    async def reconcile(request: Request, area: AreaQ, period: PeriodQ = None, offence: OffenceR = "sexual_offences"):
+        from ..records.reconcile import reconcile as rec
+
+        def compute(s):
+            res = rec(s, area, period or "", offence=offence)
+            return res.model_dump(mode="json"), res.records_total
+        return await _record_level(request, f"reconcile area={area} period={period} offence={offence}", compute)
+
+    @r.get("/survival", summary="Kaplan-Meier and cumulative incidence; analysts only; audited")
+    async def survival(request: Request, area: AreaQ, period: PeriodQ = None, offence: OffenceR = "sexual_offences",
+                       event: EventR = "charge"):
+        from ..records.survival import survival as surv
+
+        def compute(s):
+            res = surv(s, area, period or "", event=event, offence=offence)
+            return res.model_dump(mode="json"), sum(c.n for c in res.curves)
+        return await _record_level(request, f"survival event={event} area={area} period={period} offence={offence}", compute)
+
+    @r.get("/attrition", summary="The same crimes from report to verdict; analysts only; audited")
+    async def attrition(request: Request, area: AreaQ, period: PeriodQ = None, offence: OffenceR = "sexual_offences"):
+        from ..records.measures import attrition as att
+
+        def compute(s):
+            res = att(s, area, period or "", offence=offence)
+            return res.model_dump(mode="json"), res.stages[0].count
+        return await _record_level(request, f"attrition area={area} period={period} offence={offence}", compute)
+
+    return r
