@@ -102,3 +102,61 @@ def client(app):
     from fastapi.testclient import TestClient
 
     return TestClient(app, raise_server_exceptions=False)
+
+
+# --- local mode (case records) ---------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def synth_kent(loaded_home, tmp_path_factory) -> Path:
+    """SYNTHETIC Kent 2017/18 sexual-offence records (seed 1), written once per session."""
+    from justicegap.records.synth import synthesise
+    from justicegap.store import Store
+
+    out = tmp_path_factory.mktemp("synth") / "kent"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("JUSTICEGAP_HOME", str(loaded_home))
+        with Store(loaded_home / "justicegap.duckdb", read_only=True) as s:
+            synthesise(s, "Kent", "2017/18", out, seed=1)
+    return out
+
+
+@pytest.fixture(scope="session")
+def records_home(loaded_home, synth_kent, tmp_path_factory) -> Path:
+    """A copy of the loaded store with the synthetic Kent records loaded (key file in the home).
+    Read-only for tests: a test that writes uses ``records_copy``."""
+    from justicegap.records.load import load_records
+    from justicegap.store import Store
+
+    home = tmp_path_factory.mktemp("records-home")
+    shutil.copy(loaded_home / "justicegap.duckdb", home / "justicegap.duckdb")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("JUSTICEGAP_HOME", str(home))
+        mp.delenv("JUSTICEGAP_RECORDS_KEY", raising=False)
+        with Store(home / "justicegap.duckdb") as s:
+            load_records(s, synth_kent)
+    return home
+
+
+@pytest.fixture
+def records(records_home, monkeypatch) -> Path:
+    monkeypatch.setenv("JUSTICEGAP_HOME", str(records_home))
+    monkeypatch.delenv("JUSTICEGAP_RECORDS_KEY", raising=False)
+    return records_home
+
+
+@pytest.fixture
+def records_store(records):
+    from justicegap.store import Store
+
+    with Store(read_only=True) as s:
+        yield s
+
+
+@pytest.fixture
+def records_copy(records_home, tmp_path, monkeypatch) -> Path:
+    """A private copy of ``records_home`` (store and key), for tests that write."""
+    home = tmp_path / "records-home"
+    shutil.copytree(records_home, home)
+    monkeypatch.setenv("JUSTICEGAP_HOME", str(home))
+    monkeypatch.delenv("JUSTICEGAP_RECORDS_KEY", raising=False)
+    return home
