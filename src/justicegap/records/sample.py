@@ -49,15 +49,16 @@ def allocate(sizes: dict[str, int], n: int) -> dict[str, int]:
     keys = sorted(sizes)
     if n >= total:
         return dict(sizes)
-    base = {k: min(sizes[k], 1) for k in keys} if n >= len(keys) else {k: 0 for k in keys}
-    left = n - sum(base.values())
-    quota = {k: left * sizes[k] / total for k in keys}
-    alloc = {k: base[k] + min(int(quota[k]), sizes[k] - base[k]) for k in keys}
+    quota = {k: n * sizes[k] / total for k in keys}
+    alloc = {k: min(int(quota[k]), sizes[k]) for k in keys}
+    if n >= len(keys):
+        alloc = {k: max(v, 1 if sizes[k] else 0) for k, v in alloc.items()}
+    while sum(alloc.values()) > n:  # the minimum of one pushed the total over: take from the largest
+        k = max((k for k in keys if alloc[k] > 1), key=lambda k: (alloc[k] - quota[k], alloc[k], k))
+        alloc[k] -= 1
     while sum(alloc.values()) < n:
-        room = [k for k in keys if alloc[k] < sizes[k]]
-        k = max(room, key=lambda k: (quota[k] - int(quota[k]), sizes[k], k))
+        k = max((k for k in keys if alloc[k] < sizes[k]), key=lambda k: (quota[k] - alloc[k], sizes[k], k))
         alloc[k] += 1
-        quota[k] = int(quota[k])
     return alloc
 
 

@@ -1,0 +1,67 @@
+"""Reconciliation: synthetic Kent records show no difference; one altered record shows in its cell."""
+
+from __future__ import annotations
+
+import shutil
+
+from justicegap.records.load import load_records
+from justicegap.records.reconcile import CAUSES, reconcile
+from justicegap.store import Store
+
+from test_records_load import rows, write
+
+
+def test_synthetic_kent_reconciles_with_no_difference(records_store):
+    r = reconcile(records_store, "Kent", "2017/18", offence="rape")
+    assert r.differences == 0
+    assert r.synthetic
+    assert r.edition_file == "prc-outcomes-2017-18.csv.gz"
+    # every published cell but the one the Home Office published as -1 is matched exactly
+    odd = [c for c in r.cells if c.difference]
+    assert [(c.quarter, c.offence, c.outcome, c.published) for c in odd] == [("2017/18 Q2", "19H", "0", -1)]
+    assert odd[0].likely_cause == CAUSES["negative"] and r.unreproducible == 1
+    assert sum(c.published for c in r.cells if c.outcome != "1A") == 2529  # Kent rape 2017/18, README of the data
+
+
+def test_all_sexual_offences_reconcile_too(records_store):
+    r = reconcile(records_store, "Kent", "2017/18")
+    assert r.differences == 0 and r.records_total > 6000
+
+
+def test_altered_records_show_in_the_right_cells_with_their_causes(loaded_copy, synth_kent, tmp_path):
+    d = tmp_path / "altered"
+    shutil.copytree(synth_kent, d)
+    data = rows(d / "offences.csv")
+    a = next(r for r in data if r["offence_code"] == "19C" and r["outcome_type"] == "16" and r["date_recorded"] < "2017-07-01")
+    a["outcome_type"] = "15"  # Q1: outcome recorded differently
+    b = next(r for r in data if r["offence_code"] == "19C" and r["outcome_type"] == "18" and "2017-10-01" <= r["date_recorded"] < "2018-01-01")
+    b["offence_code"] = "19F"  # Q3: reclassified
+    write(d / "offences.csv", data)
+    with Store() as s:
+        load_records(s, d)
+        r = reconcile(s, "Kent", "2017/18", offence="rape")
+    diff = {(c.quarter, c.offence, c.outcome): (c.difference, c.likely_cause) for c in r.cells if c.difference and c.published >= 0}
+    assert diff == {
+        ("2017/18 Q1", "19C", "16"): (-1, CAUSES["outcome_changed"]),
+        ("2017/18 Q1", "19C", "15"): (1, CAUSES["outcome_changed"]),
+        ("2017/18 Q3", "19C", "18"): (-1, CAUSES["reclassified"]),
+        ("2017/18 Q3", "19F", "18"): (1, CAUSES["reclassified"]),
+    }
+    assert r.differences == 4
+
+
+def test_a_cancelled_record_shows_as_cancellation(loaded_copy, synth_kent, tmp_path):
+    d = tmp_path / "cancelled"
+    shutil.copytree(synth_kent, d)
+    data = rows(d / "offences.csv")
+    charged = {x["record_ids"] for x in rows(d / "cps_cases.csv")}
+    a = next(r for r in data if r["offence_code"] == "19D" and r["outcome_type"] == "14" and r["record_id"] not in charged
+             and r["date_recorded"] >= "2018-01-01")
+    a.update(status="cancelled", status_reason="A", status_date=a["date_recorded"], outcome_type="", outcome_date="",
+             support_withdrawn_date="")
+    write(d / "offences.csv", data)
+    with Store() as s:
+        load_records(s, d)
+        r = reconcile(s, "Kent", "2017/18", offence="rape")
+    diff = [(c.quarter, c.offence, c.outcome, c.difference, c.likely_cause) for c in r.cells if c.difference and c.published >= 0]
+    assert diff == [("2017/18 Q4", "19D", "14", -1, CAUSES["cancelled"])]
