@@ -384,7 +384,7 @@ def create_app(store_path: str | Path | None = None, *, warm: bool = True) -> Fa
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, e: StarletteHTTPException):
         if _is_api(request) or request.url.path.startswith("/api/"):
-            kind = {404: "NotFound", 405: "MethodNotAllowed"}.get(e.status_code, "HTTPError")
+            kind = {401: "Unauthorized", 404: "NotFound", 405: "MethodNotAllowed"}.get(e.status_code, "HTTPError")
             return JSONResponse({"error": kind, "message": str(e.detail)}, status_code=e.status_code, headers=getattr(e, "headers", None))
         from ..web.views import error_page
 

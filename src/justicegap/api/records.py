@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Optional
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from ..errors import JusticegapError
@@ -39,13 +39,24 @@ def _csv(rows: list[dict]) -> str:
     return buf.getvalue()
 
 
-async def _record_level(request: Request, what: str, compute, fmt=None) -> Response:
-    """Check the token, compute, write the audit line, answer (JSON, or CSV of ``rows``)."""
+def analyst(request: Request) -> tuple[str, str]:
+    """The analyst a request's token belongs to. A dependency, so it runs before the query
+    parameters are checked: a request without a valid token learns nothing, not even which
+    parameters were wrong."""
     svc = request.app.state.service
     with svc.cursor() as s:
         user = access.who(s.con, _token(request))
     if not user or user[1] != "analyst":
-        return JSONResponse(DENIED, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(401, DENIED["message"], headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+Analyst = Annotated[tuple, Depends(analyst)]
+
+
+async def _record_level(request: Request, user: tuple, what: str, compute, fmt=None) -> Response:
+    """Compute, write the audit line, answer (JSON, or CSV of ``rows``)."""
+    svc = request.app.state.service
 
     def run():
         with svc.cursor() as s:
@@ -80,7 +91,7 @@ def build_records_api() -> APIRouter:
             return error_response(e)
 
     @r.get("/offences", summary="Crime records (pseudonymous), analysts only; audited")
-    async def offences(request: Request, area: AreaQ, period: PeriodQ = None, offence: OffenceR = "sexual_offences",
+    async def offences(request: Request, user: Analyst, area: AreaQ, period: PeriodQ = None, offence: OffenceR = "sexual_offences",
                        format: FormatR = None):
         from ..records import scope
 
@@ -90,34 +101,34 @@ def build_records_api() -> APIRouter:
                      if k not in ("load_id", "extract_date", "synthetic")} | {"synthetic": sc.synthetic}
                     for row in sc.frame.iter_rows(named=True)]
             return rows, len(rows)
-        return await _record_level(request, f"offences area={area} period={period} offence={offence}", compute, format)
+        return await _record_level(request, user, f"offences area={area} period={period} offence={offence}", compute, format)
 
     @r.get("/reconcile", summary="Records beside the Home Office outcomes edition, cell by cell; analysts only; audited")
-    async def reconcile(request: Request, area: AreaQ, period: PeriodQ = None, offence: OffenceR = "sexual_offences"):
+    async def reconcile(request: Request, user: Analyst, area: AreaQ, period: PeriodQ = None, offence: OffenceR = "sexual_offences"):
         from ..records.reconcile import reconcile as rec
 
         def compute(s):
             res = rec(s, area, period or "", offence=offence)
             return res.model_dump(mode="json"), res.records_total
-        return await _record_level(request, f"reconcile area={area} period={period} offence={offence}", compute)
+        return await _record_level(request, user, f"reconcile area={area} period={period} offence={offence}", compute)
 
     @r.get("/survival", summary="Kaplan-Meier and cumulative incidence; analysts only; audited")
-    async def survival(request: Request, area: AreaQ, period: PeriodQ = None, offence: OffenceR = "sexual_offences",
+    async def survival(request: Request, user: Analyst, area: AreaQ, period: PeriodQ = None, offence: OffenceR = "sexual_offences",
                        event: EventR = "charge"):
         from ..records.survival import survival as surv
 
         def compute(s):
             res = surv(s, area, period or "", event=event, offence=offence)
             return res.model_dump(mode="json"), sum(c.n for c in res.curves)
-        return await _record_level(request, f"survival event={event} area={area} period={period} offence={offence}", compute)
+        return await _record_level(request, user, f"survival event={event} area={area} period={period} offence={offence}", compute)
 
     @r.get("/attrition", summary="The same crimes from report to verdict; analysts only; audited")
-    async def attrition(request: Request, area: AreaQ, period: PeriodQ = None, offence: OffenceR = "sexual_offences"):
+    async def attrition(request: Request, user: Analyst, area: AreaQ, period: PeriodQ = None, offence: OffenceR = "sexual_offences"):
         from ..records.measures import attrition as att
 
         def compute(s):
             res = att(s, area, period or "", offence=offence)
             return res.model_dump(mode="json"), res.stages[0].count
-        return await _record_level(request, f"attrition area={area} period={period} offence={offence}", compute)
+        return await _record_level(request, user, f"attrition area={area} period={period} offence={offence}", compute)
 
     return r
