@@ -124,7 +124,11 @@ def offences(con, forces: list[str], start: date | None = None, end: date | None
     """Crime records of ``forces`` recorded between ``start`` and ``end``, with the linked CPS
     cases' dates folded in (earliest charge decision, latest completion) and the load's extract date."""
     return _frame(con.execute("""
-        with cases as (
+        with o as (
+            select o.*, ld.extract_date, ld.synthetic from rec_offences o join rec_loads ld using (load_id)
+            where ld.replaced_by is null and o.force_code in (select unnest(?::varchar[]))
+              and (?::date is null or o.date_recorded >= ?::date) and (?::date is null or o.date_recorded <= ?::date)),
+        cases as (
             select l.record_id, l.load_id,
                    min(c.decision_date) filter (where c.charging_decision = 'charge') as cps_charge_date,
                    min(c.referral_date) as cps_referral_date,
@@ -132,18 +136,16 @@ def offences(con, forces: list[str], start: date | None = None, end: date | None
                    bool_or(c.completion_result in ('guilty_plea', 'convicted_after_trial', 'convicted_in_absence')) as convicted,
                    bool_or(c.completion_date is not null) as completed,
                    count(*) as cases
-            from rec_case_links l join rec_cps_cases c using (load_id, case_id) group by all),
+            from rec_case_links l semi join o using (load_id, record_id)
+            join rec_cps_cases c using (load_id, case_id) group by all),
         susp as (
-            select record_id, load_id, min(arrest_date) as arrest_date, min(cps_referral_date) as police_referral_date
-            from rec_suspects group by all)
-        select o.*, ld.extract_date, ld.synthetic, cases.cps_charge_date, cases.completion_date,
+            select s.record_id, s.load_id, min(s.arrest_date) as arrest_date, min(s.cps_referral_date) as police_referral_date
+            from rec_suspects s semi join o using (load_id, record_id) group by all)
+        select o.*, cases.cps_charge_date, cases.completion_date,
                coalesce(cases.convicted, false) as convicted, coalesce(cases.completed, false) as completed,
                coalesce(cases.cases, 0) as cases, least(cases.cps_referral_date, susp.police_referral_date) as referral_date,
                susp.arrest_date
-        from rec_offences o join rec_loads ld using (load_id)
-        left join cases using (load_id, record_id) left join susp using (load_id, record_id)
-        where ld.replaced_by is null and o.force_code in (select unnest(?::varchar[]))
-          and (?::date is null or o.date_recorded >= ?::date) and (?::date is null or o.date_recorded <= ?::date)
+        from o left join cases using (load_id, record_id) left join susp using (load_id, record_id)
         order by o.record_id""", [forces, start, start, end, end]))
 
 

@@ -43,6 +43,7 @@ ASSUMPTIONS = [
     "Victims' sex and age follow the offence code where it says them (19C adult female ...); otherwise 85% female, ages spread across bands.",
     "Victims withdraw support (outcomes 14 and 16) on a uniformly drawn day between recording and the outcome.",
     "The extract date is the outcomes edition's publication date, or 91 days after the period when the edition has none.",
+    "CPS cases of a force without a CPS Area of its own (British Transport Police) go to CPS London.",
 ]
 RAPE_VICTIM = {"19C": ("female", "adult"), "19D": ("female", "13-15"), "19E": ("female", "0-12"),
                "19F": ("male", "adult"), "19G": ("male", "13-15"), "19H": ("male", "0-12")}
@@ -229,7 +230,8 @@ def synthesise(store, area: str, period: str, out: Path, *, seed: int = 1, offen
     offences = pl.concat([_typed(offences, "offences"), _typed(extra, "offences")], how="vertical")
 
     # CPS cases: every charge, the CPS's public-interest decisions, some evidential NFAs.
-    cps_area = {f: next((a.code for a in A.all_areas("cps_area") if f in a.members), None) for f in set(force)}
+    # A force without a CPS Area of its own (British Transport Police) is given CPS London: an assumption.
+    cps_area = {f: next((a.code for a in A.all_areas("cps_area") if f in a.members), "CPS-LON") for f in set(force)}
     rape = families["rape"]
     nfa_ev = (otype == "15") & suspect & (rng.random(n) < CPS_NFA_EVIDENTIAL_SHARE)
     with_case = charged | (otype == "9") | nfa_ev

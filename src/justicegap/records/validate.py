@@ -167,7 +167,7 @@ def check_offences(df, path: Path, problems: Problems):
     known = set(reference.offences())
     _flag(df, df["offence_code"].is_not_null() & ~df["offence_code"].is_in(list(known)), path, problems,
           "offence_code", "unknown Home Office offence code '{value}'")
-    forces = {a.code for a in areas.all_areas("pfa")}
+    forces = {a.code for lvl in ("pfa", "btp") for a in areas.all_areas(lvl)}
     _flag(df, df["force_code"].is_not_null() & ~df["force_code"].is_in(list(forces)), path, problems,
           "force_code", "unknown police force area code '{value}' (give the ONS code, e.g. E23000032)")
     lads = {r["lad_code"] for r in reference.table("lad_csp_pfa")} | {a.code for a in areas.all_areas("lad")}
