@@ -30,6 +30,10 @@ def survival_chart(s) -> dict:
     }
 
 
+PALETTE = ["#1f4e79", "#2e7d32", "#e15759", "#f28e2b", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
+           "#76b7b2", "#59a14f", "#d37295", "#a0cbe8", "#ffbe7d", "#8cd17d", "#86bcb6", "#f1ce63", "#499894"]
+
+
 def attrition_chart(a) -> dict:
     rows = []
     for i, st in enumerate(a.stages):
@@ -38,16 +42,22 @@ def attrition_chart(a) -> dict:
                      "count": went_on, "rank": 0})
         for j, (reason, n) in enumerate(st.left_reasons.items(), 1):
             rows.append({"stage": st.label, "order": i, "part": reason, "count": n, "rank": j})
+    parts = ["Went on to the next stage", "Convicted"]
+    parts += sorted({r["part"] for r in rows} - set(parts))
     return {
         "$schema": SCHEMA, "width": 560, "height": 300,
         "title": {"text": _title(f"The same crimes from report to verdict, {a.area['name']}, {a.period['label']}", a.synthetic),
-                  "subtitle": [a.note]},
+                  "subtitle": [f"The same crime records at every stage, as at the extract date {a.extract_date}:",
+                               "crimes still open then are shown where they had reached, not as closed."]},
         "data": {"values": rows},
         "mark": {"type": "bar"},
         "encoding": {
-            "y": {"field": "stage", "type": "nominal", "sort": {"field": "order"}, "title": None},
+            "y": {"field": "stage", "type": "nominal", "sort": [st.label for st in a.stages], "title": None,
+                  "axis": {"labelLimit": 320}},
             "x": {"field": "count", "type": "quantitative", "stack": "zero", "title": "Crime records"},
-            "color": {"field": "part", "type": "nominal", "title": None, "legend": {"orient": "bottom", "columns": 2}},
+            "color": {"field": "part", "type": "nominal", "title": None,
+                      "scale": {"domain": parts, "range": PALETTE[:len(parts)] if len(parts) <= len(PALETTE) else None},
+                      "legend": {"orient": "bottom", "columns": 2, "labelLimit": 420}},
             "order": {"field": "rank"},
             "tooltip": [{"field": "stage"}, {"field": "part"}, {"field": "count", "format": ","}]},
     }
