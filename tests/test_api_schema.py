@@ -21,7 +21,8 @@ from schemathesis.checks import (content_type_conformance, not_a_server_error, r
 
 API = "/api/v1"
 OPERATIONS = ["/areas", "/areas/{code}", "/metrics", "/metrics/{metric_id}", "/figure", "/funnel", "/compare",
-              "/editions", "/sources", "/events", "/boundaries"]
+              "/editions", "/sources", "/events", "/boundaries", "/records/aggregates", "/records/offences",
+              "/records/reconcile", "/records/survival", "/records/attrition"]
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 

@@ -5,15 +5,17 @@ what it asked for."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Any, Literal, Optional
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from ..errors import JusticegapError
+from ..model import records as RM
 from ..records import access
-from .app import API, AreaQ, PeriodQ, dumps, error_response, wants_csv
+from . import models
+from .app import API, AreaQ, PeriodQ, _errors, dumps, error_response, wants_csv
 
 DENIED = {"error": "Unauthorized", "message": "Record-level data are only for analysts: send an analyst token "
                                                "(Authorization: Bearer ...). Aggregates are at /api/v1/records/aggregates."}
@@ -73,10 +75,19 @@ async def _record_level(request: Request, user: tuple, what: str, compute, fmt=N
     return Response(dumps(data), media_type="application/json", headers={"Cache-Control": "no-store"})
 
 
+def _declared(*codes: int, csv: bool = False) -> dict:
+    out = _errors(*codes)
+    out[401] = {"model": models.ErrorBody, "description": "No valid analyst token (nothing about the request is echoed)"}
+    if csv:
+        out[200] = {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "JSON, or CSV with format=csv"}
+    return out
+
+
 def build_records_api() -> APIRouter:
     r = APIRouter(prefix=f"{API}/records", tags=["case records"])
 
-    @r.get("/aggregates", summary="Crimes by quarter and police outcome group, after disclosure control (anyone)")
+    @r.get("/aggregates", response_model=RM.RecordAggregates, responses=_errors(404, 409, 422),
+           summary="Crimes by quarter and police outcome group, after disclosure control (anyone)")
     async def aggregates(request: Request, area: AreaQ, period: PeriodQ = None, offence: OffenceR = "sexual_offences"):
         from ..records.aggregates import outcome_table
 
@@ -84,13 +95,13 @@ def build_records_api() -> APIRouter:
 
         def run():
             with svc.cursor() as s:
-                return outcome_table(s, area, period or "", offence=offence)
+                return outcome_table(s, area, period or "", offence=offence).model_dump(mode="json")
         try:
             return Response(dumps(await run_in_threadpool(run)), media_type="application/json")
         except JusticegapError as e:
             return error_response(e)
 
-    @r.get("/offences", summary="Crime records (pseudonymous), analysts only; audited")
+    @r.get("/offences", response_model=list[dict[str, Any]], responses=_declared(404, 409, 422, csv=True), summary="Crime records (pseudonymous), analysts only; audited")
     async def offences(request: Request, user: Analyst, area: AreaQ, period: PeriodQ = None, offence: OffenceR = "sexual_offences",
                        format: FormatR = None):
         from ..records import scope
@@ -103,7 +114,7 @@ def build_records_api() -> APIRouter:
             return rows, len(rows)
         return await _record_level(request, user, f"offences area={area} period={period} offence={offence}", compute, format)
 
-    @r.get("/reconcile", summary="Records beside the Home Office outcomes edition, cell by cell; analysts only; audited")
+    @r.get("/reconcile", response_model=RM.Reconciliation, responses=_declared(404, 409, 422), summary="Records beside the Home Office outcomes edition, cell by cell; analysts only; audited")
     async def reconcile(request: Request, user: Analyst, area: AreaQ, period: PeriodQ = None, offence: OffenceR = "sexual_offences"):
         from ..records.reconcile import reconcile as rec
 
@@ -112,7 +123,7 @@ def build_records_api() -> APIRouter:
             return res.model_dump(mode="json"), res.records_total
         return await _record_level(request, user, f"reconcile area={area} period={period} offence={offence}", compute)
 
-    @r.get("/survival", summary="Kaplan-Meier and cumulative incidence; analysts only; audited")
+    @r.get("/survival", response_model=RM.Survival, responses=_declared(404, 409, 422), summary="Kaplan-Meier and cumulative incidence; analysts only; audited")
     async def survival(request: Request, user: Analyst, area: AreaQ, period: PeriodQ = None, offence: OffenceR = "sexual_offences",
                        event: EventR = "charge"):
         from ..records.survival import survival as surv
@@ -122,7 +133,7 @@ def build_records_api() -> APIRouter:
             return res.model_dump(mode="json"), sum(c.n for c in res.curves)
         return await _record_level(request, user, f"survival event={event} area={area} period={period} offence={offence}", compute)
 
-    @r.get("/attrition", summary="The same crimes from report to verdict; analysts only; audited")
+    @r.get("/attrition", response_model=RM.Attrition, responses=_declared(404, 409, 422), summary="The same crimes from report to verdict; analysts only; audited")
     async def attrition(request: Request, user: Analyst, area: AreaQ, period: PeriodQ = None, offence: OffenceR = "sexual_offences"):
         from ..records.measures import attrition as att
 

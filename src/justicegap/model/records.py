@@ -212,3 +212,26 @@ class SynthResult(BaseModel):
     edition: str
     sources: list[str]
     assumptions: list[str]
+
+
+class AggregateCell(BaseModel):
+    quarter: str
+    outcome_group: str
+    label: str
+    count: int | None = Field(description="None when suppressed (a count of 1 to 4, or a complement hiding one)")
+    share_of_quarter: float | None = Field(description="None when the count is suppressed")
+    suppressed: bool
+
+
+class RecordAggregates(RecordsResult):
+    """Crimes by quarter and police outcome group after disclosure control: what anyone may see."""
+
+    area: dict
+    period: dict
+    offence: str
+    extract_date: date
+    unit: str
+    basis: str
+    disclosure: str
+    quarter_totals: dict[str, int]
+    rows: list[AggregateCell]

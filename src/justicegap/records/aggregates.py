@@ -9,8 +9,10 @@ from .. import reference
 from . import scope as S
 
 
-def outcome_table(store, area: str, period: str, *, offence: str = "sexual_offences") -> dict:
+def outcome_table(store, area: str, period: str, *, offence: str = "sexual_offences"):
     import polars as pl
+
+    from ..model.records import RecordAggregates
 
     from ..answers.disclosure import suppress
     from .reconcile import _quarter
@@ -35,11 +37,10 @@ def outcome_table(store, area: str, period: str, *, offence: str = "sexual_offen
             rows.append({"quarter": q, "outcome_group": g, "label": labels[g], "count": v,
                          "share_of_quarter": None if v is None or not totals[i] else v / totals[i],
                          "suppressed": v is None})
-    return {
-        "synthetic": sc.synthetic, "area": sc.area.to_dict(), "period": sc.period.to_dict(), "offence": offence,
-        "extract_date": sc.extract_date.isoformat(),
-        "unit": "crimes (crime records kept as crimes)", "basis": "crimes recorded in each quarter, by the police outcome group reached by the extract date",
-        "disclosure": "Counts of 1 to 4 are suppressed (shown as null), with secondary suppression so that no suppressed count can be "
-                      "worked out from the totals; no share is given for a suppressed count.",
-        "quarter_totals": dict(zip(quarters, totals)), "rows": rows,
-    }
+    return RecordAggregates(
+        synthetic=sc.synthetic, area=sc.area.to_dict(), period=sc.period.to_dict(), offence=offence,
+        extract_date=sc.extract_date, unit="crimes (crime records kept as crimes)",
+        basis="crimes recorded in each quarter, by the police outcome group reached by the extract date",
+        disclosure="Counts of 1 to 4 are suppressed (shown as null), with secondary suppression so that no suppressed count can be "
+                   "worked out from the totals; no share is given for a suppressed count.",
+        quarter_totals=dict(zip(quarters, totals)), rows=rows)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timezone
 
-from ..errors import JusticegapError
+from ..errors import NotAvailable
 
 SCHEMA = """
 create table if not exists rec_loads (
@@ -226,4 +226,5 @@ def revoke_tokens(con, user: str) -> int:
 
 def require_records(con) -> None:
     if not has_records(con):
-        raise JusticegapError("no case records loaded: run `justicegap records load DIR` first")
+        raise NotAvailable("No case records are loaded in this store (run `justicegap records load DIR`).",
+                           holder="the police force and the CPS Area (their own case records)")
