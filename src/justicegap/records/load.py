@@ -79,8 +79,11 @@ def load_records(store, directory: Path, *, extract_date: date | None = None, ke
         raise JusticegapError(f"the key in {kpath} is not the key the stored records were pseudonymised with: "
                               "give the same key (--key-file or JUSTICEGAP_RECORDS_KEY) so pseudonyms link across loads")
 
+    caches: dict[str, dict] = {}
+
     def hashed(frame, col, kind):
-        return frame.with_columns(pl.Series(col, pseudonymise.column(key, kind, frame[col].to_list()), dtype=pl.String))
+        values = pseudonymise.column(key, kind, frame[col].to_list(), caches.setdefault(kind, {}))
+        return frame.with_columns(pl.Series(col, values, dtype=pl.String))
 
     synthetic = bool(man.get("synthetic")) or any(
         bool(f["synthetic"].fill_null(False).any()) for f in frames.values())

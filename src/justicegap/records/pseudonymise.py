@@ -55,10 +55,22 @@ def fingerprint(key: bytes) -> str:
 
 
 def pseudonym(key: bytes, kind: str, value: str) -> str:
-    """The keyed hash of one identifier; ``kind`` keeps a record id and a case id with the same
-    text apart."""
-    return hmac.new(key, f"{kind}\x1f{value}".encode(), hashlib.sha256).hexdigest()[:20]
+    """The keyed hash of one identifier (80 bits shown); ``kind`` keeps a record id and a case id
+    with the same text apart."""
+    return hmac.digest(key, f"{kind}\x1f{value}".encode(), "sha256").hex()[:20]
 
 
-def column(key: bytes, kind: str, values) -> list:
-    return [None if v is None else pseudonym(key, kind, v) for v in values]
+def column(key: bytes, kind: str, values, cache: dict | None = None) -> list:
+    """Pseudonyms for a column; ``cache`` (identifier -> pseudonym) saves hashing an id twice."""
+    cache = {} if cache is None else cache
+    digest, prefix = hmac.digest, f"{kind}\x1f"
+    out = []
+    for v in values:
+        if v is None:
+            out.append(None)
+            continue
+        p = cache.get(v)
+        if p is None:
+            p = cache[v] = digest(key, (prefix + v).encode(), "sha256").hex()[:20]
+        out.append(p)
+    return out

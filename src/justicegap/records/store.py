@@ -82,6 +82,7 @@ def save_load(con, *, load_id: str, extract_date: date, synthetic: bool, forces:
               key_fingerprint: str, frames: dict) -> None:
     """One transaction: replace earlier loads of the same forces, insert every table, mark the store."""
     now = datetime.now(timezone.utc).replace(tzinfo=None)
+    _quiet(con)
     try:
         con.begin()
         old = [r[0] for r in con.execute(
@@ -123,6 +124,7 @@ def scope_loads(con, forces: list[str]) -> list[dict]:
 def offences(con, forces: list[str], start: date | None = None, end: date | None = None):
     """Crime records of ``forces`` recorded between ``start`` and ``end``, with the linked CPS
     cases' dates folded in (earliest charge decision, latest completion) and the load's extract date."""
+    _quiet(con)
     return _frame(con.execute("""
         with o as (
             select o.*, ld.extract_date, ld.synthetic from rec_offences o join rec_loads ld using (load_id)
@@ -147,6 +149,11 @@ def offences(con, forces: list[str], start: date | None = None, end: date | None
                susp.arrest_date
         from o left join cases using (load_id, record_id) left join susp using (load_id, record_id)
         order by o.record_id""", [forces, start, start, end, end]))
+
+
+def _quiet(con) -> None:
+    """No progress bar on the terminal from a long query (answers are printed, not bars)."""
+    con.execute("set enable_progress_bar = false")
 
 
 def cases(con, forces: list[str]):

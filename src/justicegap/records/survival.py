@@ -29,6 +29,7 @@ COMPETING = {  # outcome -> (label, police outcome types); 'other' is every othe
 }
 BY = ("year", "force")
 MAX_POINTS = 400
+VARIANCE_MAX_N = 20_000  # lifelines' Aalen-Johansen variance grows with the square of the distinct times
 
 
 def _num(x):
@@ -73,7 +74,8 @@ def km(days, observed, label: str):
 
 def incidence(days, codes, names: list[tuple[str, str]], *, horizon: float = 365.0, seed: int = 0):
     """Cumulative incidence of each competing outcome (codes 1..k; 0 = censored), Aalen-Johansen.
-    lifelines breaks tied times by a small seeded jitter, so results are reproducible."""
+    lifelines breaks tied times by a small seeded jitter, so results are reproducible. Intervals
+    are given up to VARIANCE_MAX_N crimes (beyond that lifelines' variance takes minutes)."""
     import warnings
 
     import numpy as np
@@ -89,16 +91,16 @@ def incidence(days, codes, names: list[tuple[str, str]], *, horizon: float = 365
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ajf = AalenJohansenFitter(seed=seed, calculate_variance=True).fit(days, codes, event_of_interest=k)
+            ajf = AalenJohansenFitter(seed=seed, calculate_variance=len(days) <= VARIANCE_MAX_N).fit(days, codes, event_of_interest=k)
         cif = ajf.cumulative_density_.iloc[:, 0]
-        ci = ajf.confidence_interval_cumulative_density_
+        ci = ajf.confidence_interval_cumulative_density_ if len(days) <= VARIANCE_MAX_N else None
         at = np.searchsorted(cif.index.values, horizon, side="right") - 1
         step = max(1, len(cif) // MAX_POINTS)
         pts = [CurvePoint(days=float(t), value=float(v)) for i, (t, v) in enumerate(cif.items()) if i % step == 0 or i == len(cif) - 1]
         out.append(Incidence(outcome=key, label=label, events=events,
                              at_365_days=float(cif.iloc[at]) if at >= 0 else 0.0,
-                             at_365_ci_low=_num(ci.iloc[at, 0]) if at >= 0 else None,
-                             at_365_ci_high=_num(ci.iloc[at, 1]) if at >= 0 else None,
+                             at_365_ci_low=_num(ci.iloc[at, 0]) if at >= 0 and ci is not None else None,
+                             at_365_ci_high=_num(ci.iloc[at, 1]) if at >= 0 and ci is not None else None,
                              at_end=float(cif.iloc[-1]), points=pts))
     return out
 
@@ -151,5 +153,6 @@ def survival(store, area: str, period: str, *, event: str = "charge", offence: s
                     start="the date the crime was recorded", extract_date=sc.extract_date,
                     method=(f"Kaplan-Meier (lifelines) of days from recording to {EVENTS[event]}, censored at the extract date "
                             f"{sc.extract_date}; median with its 95% interval"
-                            + ("; cumulative incidence of competing first outcomes by Aalen-Johansen (lifelines)" if inc else "")),
+                            + ("; cumulative incidence of competing first outcomes by Aalen-Johansen (lifelines)" if inc else "")
+                            + (f", without intervals above {VARIANCE_MAX_N:,} crimes" if inc and rec.height > VARIANCE_MAX_N else "")),
                     curves=curves, incidence=inc)
