@@ -63,6 +63,7 @@ def load_records(store, directory: Path, *, extract_date: date | None = None, ke
     from ..model.records import LoadResult
 
     directory = Path(directory)
+    V.find_files(directory)  # a missing folder or table is said before anything else
     man = manifest(directory)
     extract = _extract_date(extract_date, man, directory)
     files, frames = read_tables(directory, extract)

@@ -1,0 +1,62 @@
+"""The record commands as users run them: the installed script in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+BIN = Path(sys.executable).parent / "justicegap"
+
+
+def run(home: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN), *args], capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "JUSTICEGAP_HOME": str(home), "COLUMNS": "200"})
+
+
+def test_reconcile_survival_and_measures_json(records_copy, tmp_path):
+    r = run(records_copy, "records", "reconcile", "--area", "Kent", "--period", "2017/18", "--offence", "rape", "--json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["differences"] == 0 and d["synthetic"] is True
+    r = run(records_copy, "records", "survival", "--area", "Kent", "--period", "2017/18", "--event", "outcome",
+            "--plot", str(tmp_path / "km.svg"))
+    assert r.returncode == 0, r.stderr
+    assert "SYNTHETIC" in r.stdout and "Kaplan-Meier" in r.stdout
+    assert "SYNTHETIC RECORDS" in (tmp_path / "km.svg").read_text()
+    r = run(records_copy, "records", "measures", "--area", "Kent", "--period", "2017/18", "--json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert set(d) == {"charge_rate", "status", "withdrawal", "attrition"}
+    assert d["charge_rate"]["follow_up_days"] == 365 and d["charge_rate"]["extract_date"] == "2018-06-30"
+
+
+def test_bad_parameters_are_one_message(records_copy, tmp_path):
+    for args, needle in [
+        (("records", "survival", "--area", "Kent", "--period", "2017/18", "--event", "verdict"), "--event"),
+        (("records", "survival", "--area", "Kent", "--period", "2017/18", "--plot", str(tmp_path / "k.gif")), "--plot"),
+        (("records", "measures", "--area", "Kent", "--period", "2019/20"), "--period"),
+        (("records", "reconcile", "--area", "Surrey", "--period", "2017/18"), "No case records are loaded for Surrey"),
+        (("records", "sample", "--area", "Kent", "--period", "2017/18", "--size", "5", "--by", "notes", "--out", str(tmp_path / "s.xlsx")), "--by"),
+        (("records", "load", str(tmp_path / "missing")), "not a folder of record files"),
+        (("synth", "--area", "Kent", "--period", "2017/18", "--out", str(tmp_path / "s"), "--extract-date", "2018-02-30"), "--extract-date"),
+    ]:
+        r = run(records_copy, *args)
+        assert r.returncode != 0, args
+        assert needle in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)
+
+
+def test_token_is_printed_once_and_audit_is_empty_at_first(records_copy):
+    r = run(records_copy, "records", "token", "--user", "Ana")
+    assert r.returncode == 0 and r.stdout.strip().splitlines()[-1].startswith("jg_")
+    r = run(records_copy, "audit")
+    assert r.returncode == 0 and "No record-level requests yet" in r.stdout
+
+
+def test_synth_json(loaded, tmp_path):
+    r = run(loaded, "synth", "--area", "Kent", "--period", "2017/18", "--offence", "rape", "--out", str(tmp_path / "k"), "--json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["synthetic"] is True and d["offences"] > 2530 and d["extract_date"] == "2018-06-30"
