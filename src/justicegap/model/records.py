@@ -94,6 +94,9 @@ class CohortRate(RecordsResult):
 
 
 class CurvePoint(BaseModel):
+    """One step of a curve: ``value`` is the share of crimes that had the event by ``days`` after
+    recording (1 - Kaplan-Meier survival, or the cumulative incidence)."""
+
     days: float
     value: float
     ci_low: float | None = None
