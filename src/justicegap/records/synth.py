@@ -94,16 +94,25 @@ def _median_for(con, measure: str, family: str, year: int) -> tuple[float, str]:
 
 
 def _conviction_rate(con, forces, start, end) -> tuple[float, str]:
-    def total(measure, area):
-        rows = rstore.published_values(con, "cps_case_outcomes", measure, "sexual_offences", area)
-        return sum(r[4] for r in rows if start <= r[1] and r[2] <= end), {r[0] for r in rows if start <= r[1] and r[2] <= end}
-
+    """Convictions / completed prosecutions for sexual offences in the forces (else nationally),
+    over the months of the period that are loaded (the source says how many)."""
     for scope in (forces, ["K04000001"]):
-        conv = sum(total("convictions", f)[0] for f in scope)
-        uns = sum(total("unsuccessful", f)[0] for f in scope)
+        conv = uns = 0.0
+        months = set()
+        for measure in ("convictions", "unsuccessful"):
+            for f in scope:
+                for _ed, s, e, _a, v in rstore.published_values(con, "cps_case_outcomes", measure, "sexual_offences", f):
+                    if start <= s and e <= end:
+                        months.add(s)
+                        if measure == "convictions":
+                            conv += v
+                        else:
+                            uns += v
         if conv + uns > 0:
+            n_months = (end.year - start.year) * 12 + end.month - start.month + 1
             return conv / (conv + uns), (f"CPS case outcomes, sexual offences, {'/'.join(scope)}: {conv:g} convictions of "
-                                         f"{conv + uns:g} completed prosecutions ({conv / (conv + uns):.1%})")
+                                         f"{conv + uns:g} completed prosecutions ({conv / (conv + uns):.1%}), "
+                                         f"{len(months)} of the period's {n_months} months loaded")
     raise NotAvailable("No CPS case outcomes for sexual offences are loaded for this period (needed for synthetic verdicts).",
                        holder="the CPS (load case outcomes by principal offence category with `justicegap update`)")
 
