@@ -153,7 +153,7 @@ def test_only_the_analyst_role_exists(records_copy):
     from justicegap.errors import InvalidParameter
     from justicegap.records import access
 
-    with Store() as s, pytest.raises(InvalidParameter, match="--role"):
+    with Store() as s, pytest.raises(InvalidParameter, match="^role:"):
         access.add_token(s, "someone", "admin")
 
 

@@ -96,5 +96,5 @@ def test_open_records_are_censored_at_the_extract_date(records_store):
 def test_survival_rejects_an_unknown_event(records_store):
     from justicegap.errors import InvalidParameter
 
-    with pytest.raises(InvalidParameter, match="--event"):
+    with pytest.raises(InvalidParameter, match="^event:"):
         S.survival(records_store, "Kent", "2017/18", event="verdict")

@@ -83,5 +83,5 @@ def test_synth_refuses_a_folder_that_is_not_empty(loaded_store, synth_kent):
     from justicegap.errors import InvalidParameter
     from justicegap.records.synth import synthesise
 
-    with pytest.raises(InvalidParameter, match="--out"):
+    with pytest.raises(InvalidParameter, match="^out:"):
         synthesise(loaded_store, "Kent", "2017/18", synth_kent, seed=1)

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from ..errors import JusticegapError
 from ..model import records as RM
 from ..records import access
-from . import models
+from .. import model as models
 from .app import API, AreaQ, PeriodQ, _errors, dumps, error_response, wants_csv
 
 DENIED = {"error": "Unauthorized", "message": "Record-level data are only for analysts: send an analyst token "
