@@ -133,7 +133,7 @@ def build_records_api() -> APIRouter:
             return res.model_dump(mode="json"), sum(c.n for c in res.curves)
         return await _record_level(request, user, f"survival event={event} area={area} period={period} offence={offence}", compute)
 
-    @r.get("/attrition", response_model=RM.Attrition, responses=_declared(404, 409, 422), summary="The same crimes from report to verdict; analysts only; audited")
+    @r.get("/attrition", response_model=RM.RecordAttrition, responses=_declared(404, 409, 422), summary="The same crimes from report to verdict; analysts only; audited")
     async def attrition(request: Request, user: Analyst, area: AreaQ, period: PeriodQ = None, offence: OffenceR = "sexual_offences"):
         from ..records.measures import attrition as att
 

@@ -166,7 +166,7 @@ class Withdrawal(RecordsResult):
     quartiles_days_from_report: list[float] | None
 
 
-class AttritionStage(BaseModel):
+class RecordAttritionStage(BaseModel):
     stage: str
     label: str
     count: int
@@ -175,12 +175,12 @@ class AttritionStage(BaseModel):
     left_reasons: dict[str, int] = Field(default_factory=dict)
 
 
-class Attrition(RecordsResult):
+class RecordAttrition(RecordsResult):
     area: dict
     period: dict
     offence: str
     extract_date: date
-    stages: list[AttritionStage]
+    stages: list[RecordAttritionStage]
     note: str
 
 

@@ -143,7 +143,7 @@ def attrition(store, area: str, period: str, *, offence: str = "sexual_offences"
     others went no further (police outcome group, still open, or the verdict)."""
     import polars as pl
 
-    from ..model.records import Attrition, AttritionStage
+    from ..model.records import RecordAttrition, RecordAttritionStage
 
     sc = S.select(store, area, period, offence)
     f = charge_dates(sc.frame)
@@ -175,9 +175,9 @@ def attrition(store, area: str, period: str, *, offence: str = "sexual_offences"
             reasons = {"Not convicted": left.height}
         else:
             reasons = {glabels.get(k, k): int(v) for k, v in left.group_by("grp").len().iter_rows()}
-        out.append(AttritionStage(stage=key, label=label, count=here.height, share_of_reports=here.height / total if total else None,
+        out.append(RecordAttritionStage(stage=key, label=label, count=here.height, share_of_reports=here.height / total if total else None,
                                   left=left.height, left_reasons=dict(sorted(reasons.items(), key=lambda kv: -kv[1]))))
-    return Attrition(synthetic=sc.synthetic, area=sc.area.to_dict(), period=sc.period.to_dict(), offence=offence,
+    return RecordAttrition(synthetic=sc.synthetic, area=sc.area.to_dict(), period=sc.period.to_dict(), offence=offence,
                      extract_date=sc.extract_date, stages=out,
                      note=(f"The same crime records at every stage, recorded in {sc.period}, as at the extract date {sc.extract_date}: "
                            "cases still open at the extract date are counted where they had reached, not as closed."))
