@@ -10,7 +10,7 @@ generalised linear model (statsmodels) for the counts themselves:
   offset, so effects are rate ratios;
 
 both with the quasi-likelihood scale (Pearson chi-squared over the residual degrees of freedom,
-``scale='X2'``) unless told otherwise, so overdispersion widens the intervals. Terms: the
+as R's quasipoisson and quasibinomial) unless told otherwise, so overdispersion widens the intervals. Terms: the
 pre-intervention trend, the level change at the first period after the intervention and the
 change in trend from there; seasonality by two sine-cosine pairs (``harmonic``, as
 ``tsModel::harmonic(month, 2, 12)``) or by month (or quarter) indicators. Residual autocorrelation
@@ -261,7 +261,7 @@ def _glm(endog, X, offset, family: str):
 def _fit_glm(model, errors: str, overdispersion: bool, lags: int | None, hac_kwds: dict | None = None):
     from statsmodels.tools.sm_exceptions import PerfectSeparationError, PerfectSeparationWarning
 
-    kw: dict = {"scale": "X2" if overdispersion else None}
+    kw: dict = {}
     if errors == "newey-west":
         if hac_kwds:
             kw.update(cov_type="hac-panel", cov_kwds={**hac_kwds, "maxlags": lags})
@@ -271,7 +271,13 @@ def _fit_glm(model, errors: str, overdispersion: bool, lags: int | None, hac_kwd
         with warnings.catch_warnings():
             warnings.simplefilter("error", PerfectSeparationWarning)
             warnings.simplefilter("ignore", RuntimeWarning)
-            res = model.fit(**kw)
+            res = model.fit()
+            if overdispersion:
+                # Pearson chi-squared over the residual df, computed here: statsmodels' scale="X2"
+                # misweights a binomial model given as (successes, failures).
+                res = model.fit(scale=float(res.pearson_chi2 / res.df_resid), **kw)
+            elif kw:
+                res = model.fit(**kw)
     except (PerfectSeparationError, PerfectSeparationWarning, np.linalg.LinAlgError, ValueError) as e:
         raise NotAvailable(f"The segmented regression could not be fitted to this series ({type(e).__name__}: "
                            "every case in some periods had the same outcome, or the terms cannot be told apart).") from None
