@@ -168,6 +168,16 @@ class Service:
                            lambda s: compare(metric, level=level, period=period, offence=offence, outcome=outcome,
                                              edition=edition, overdispersion=overdispersion, sort=sort, store=s))
 
+    def evaluate(self, metric: str, area: str, start: str, end: str, intervention: str, offence: str = DEFAULT_OFFENCE,
+                 comparison: str | None = None, seasonality: str = "none", errors: str = "model") -> dict:
+        """An interrupted time series evaluation (the JSON of ``justicegap evaluate --json``)."""
+        from ..answers.evaluation import evaluate
+
+        return self.cached("evaluate", (metric, area, start, end, intervention, offence, comparison, seasonality, errors),
+                           lambda s: evaluate(metric, area=area, start=start, end=end, intervention=intervention, offence=offence,
+                                              comparison=comparison, seasonality=seasonality, errors=errors,
+                                              store=s).model_dump(mode="json"))
+
     def boundaries(self, level: str = "pfa") -> dict:
         """Boundaries as GeoJSON with ``code`` and ``name`` in each feature's properties, and the
         edition they come from. Raises NotAvailable when no boundaries of that level are loaded."""

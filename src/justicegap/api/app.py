@@ -38,6 +38,7 @@ from ..errors import JusticegapError, NotAvailable, NotFound
 from .. import model as models
 from .. import wording as messages
 from ..service import MISSING, DEFAULT_METRIC, Service
+from ..model.evaluation import Evaluation
 
 log = logging.getLogger("justicegap.server")
 
@@ -284,6 +285,29 @@ def build_api() -> APIRouter:
         return await answer(request, "compare", (metric, level, p, offence.value, outcome, edition, overdispersion, sort),
                             lambda: svc.compare(metric, level, p, offence.value, outcome, edition, overdispersion, sort),
                             models.Comparison, "comparison", format)
+
+    @r.get("/evaluate", response_model=Evaluation, tags=["figures"],
+           summary="Did it work? An interrupted time series around an intervention (the JSON of `justicegap evaluate --json`)",
+           responses={**_csv_too("The evaluation; as CSV, one row per period"), **_errors(404, 409, 422)})
+    async def evaluate(request: Request, metric: MetricQ, area: AreaQ,
+                       start: Annotated[str, Query(alias="from", min_length=1, max_length=40, pattern=_TEXT,
+                                                   description="First period of the window, e.g. 2014-01", examples=["2014-01"])],
+                       end: Annotated[str, Query(alias="to", min_length=1, max_length=40, pattern=_TEXT,
+                                                 description="Last period of the window, e.g. 2018-03", examples=["2018-03"])],
+                       intervention: Annotated[str, Query(min_length=1, max_length=40, pattern=_TEXT,
+                                                          description="Date of the change: 2016-10-01, or a month 2016-10 (the first "
+                                                                      "period after it)", examples=["2016-10"])],
+                       offence: OffenceQ = Offence("rape"),
+                       comparison: Annotated[Optional[str], Query(max_length=600, pattern=_TEXT,
+                                                                  description="Comparison areas, comma-separated, or auto")] = None,
+                       seasonality: Annotated[Literal["none", "harmonic", "month"], Query(
+                           description="none, harmonic (two sine-cosine pairs) or month (indicators)")] = "none",
+                       errors: Annotated[Literal["model", "newey-west"], Query(
+                           description="model (quasi-likelihood) or newey-west (robust to autocorrelation)")] = "model",
+                       format: FormatQ = None):
+        svc: Service = request.app.state.service
+        params = (metric, area, start, end, intervention, offence.value, comparison, seasonality, errors)
+        return await answer(request, "evaluate", params, lambda: svc.evaluate(*params), Evaluation, "evaluation", format)
 
     @r.get("/editions", response_model=list[models.Edition], tags=["catalogue"], summary="Every edition loaded in the store",
            responses={**_csv_too(), **_errors(422)})

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ..errors import InvalidParameter
-from . import attrition, comparison, figure, outcomes, records, report, series, timeliness
+from . import attrition, comparison, evaluation, figure, outcomes, records, report, series, timeliness
 from .table import Field, Table
 from .writers import WRITERS, write
 
@@ -27,6 +27,7 @@ KINDS: dict[str, Callable[[Any], Table]] = {
     "timeliness": timeliness.flatten,
     "report_table": report.flatten,
     "records": records.flatten,
+    "evaluation": evaluation.flatten,
 }
 
 # Result classes (module.qualname) and the kind each is; a subclass is its parent's kind.
@@ -37,6 +38,7 @@ TYPES: dict[str, str] = {
     "justicegap.model.attrition.Attrition": "attrition",
     "justicegap.model.series.Series": "series",
     "justicegap.model.report.Table": "report_table",
+    "justicegap.model.evaluation.Evaluation": "evaluation",
 }
 
 __all__ = ["Field", "KINDS", "TYPES", "Table", "WRITERS", "flatten", "kind_of", "write"]
