@@ -236,3 +236,15 @@ def funnel_plot(c: dict, highlight: str | None = None) -> tuple[dict, str]:
                 f"({num(hl['numerator'])} of {num(hl['denominator'])} {hl['unit']}; edition {hl['edition']}), "
                 f"{hl.get('position', 'within')} the 99.8% limits.")
     return spec, alt
+
+
+def evaluation_chart(r: dict) -> tuple[dict, str]:
+    """The library's evaluation chart, sized for the page."""
+    from ..answers.evaluation_chart import evaluation_plot, evaluation_plot_text
+
+    spec = evaluation_plot(r)
+    spec.pop("$schema", None)
+    spec["config"] = CONFIG
+    spec["width"] = "container"
+    spec["height"] = 380
+    return spec, evaluation_plot_text(r)

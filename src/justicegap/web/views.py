@@ -3,7 +3,8 @@
 Pages: ``/`` (England and Wales: the funnel, a map of force areas, the headlines), ``/area/{code}``
 (a force, CPS Area, partnership or district: funnel, trends with data breaks, the area on the
 funnel plot, outcome groups, timeliness, and what is not published at its level and why),
-``/compare`` (the funnel plot beside its table), ``/metric/{id}`` and ``/metrics``.
+``/compare`` (the funnel plot beside its table), ``/evaluate`` (did a measure change at a date?),
+``/metric/{id}`` and ``/metrics``.
 Every chart has a table and a text alternative, a link that reproduces the view and downloads of
 its figures (``/download/{chart}.csv`` and ``.xlsx``). Scripts and styles are served from the
 package: nothing is fetched from anywhere else.
@@ -353,6 +354,56 @@ def compare_page(request: Request) -> HTMLResponse:
                                 outcome=v.outcome, edition=v.metric_edition(), overdispersion=od, sort=sort))
 
 
+EVALUATE_KINDS = ("proportion", "count", "ratio")
+SEASONALITY_CHOICES = [("none", "No seasonal pattern"), ("harmonic", "A smooth yearly cycle"),
+                       ("month", "A separate level for each month of the year")]
+ERROR_CHOICES = [("model", "Standard (allowing for extra variation)"),
+                 ("newey-west", "Also allowing for runs of similar months (Newey–West)")]
+EVALUATE_DEFAULTS = {"metric": "cps_conviction_rate", "offence": "sexual_offences", "from": "2014-01", "to": "2018-03"}
+
+
+def evaluate_page(request: Request) -> HTMLResponse:
+    """Did it change? The evaluation of a measure around a date, in plain words, with its chart,
+    the figures behind it, the data breaks, the comparison areas and the placebo checks."""
+    svc: Service = request.app.state.service
+    q = {k: _opt(request, k, 600 if k == "compare_with" else 120) for k in
+         ("metric", "area", "offence", "from", "to", "intervention", "comparison", "compare_with", "seasonality", "errors")}
+    asked = bool(q["area"] and q["intervention"])
+    form = {**EVALUATE_DEFAULTS, **{k: v for k, v in q.items() if v}}
+    M.get(form["metric"])
+    M.family(form["offence"])
+    if form.get("seasonality", "none") not in dict(SEASONALITY_CHOICES):
+        raise InvalidParameter("seasonality", "use none, harmonic or month")
+    if form.get("errors", "model") not in dict(ERROR_CHOICES):
+        raise InvalidParameter("errors", "use model or newey-west")
+    if form.get("comparison") not in (None, "auto", "named"):
+        raise InvalidParameter("comparison", "use auto or named (with the areas to compare with)")
+    comparison = None
+    if form.get("comparison") == "auto":
+        comparison = "auto"
+    elif form.get("comparison") == "named" or form.get("compare_with"):
+        if not form.get("compare_with"):
+            raise InvalidParameter("compare_with", "name the areas to compare with, separated by commas")
+        comparison = form["compare_with"]
+    result = reason = chart = None
+    if asked:
+        result, reason = _try(svc.evaluate, form["metric"], form["area"], form["from"], form["to"], form["intervention"],
+                              form["offence"], comparison, form.get("seasonality", "none"), form.get("errors", "model"))
+        if result is not None:
+            result = {**result, "caveats": [messages.text(c, "web") for c in result["caveats"]]}
+            chart = charts.evaluation_chart(result)
+    reg = M.registry()
+    metrics_ = [(k, m["name"]) for k, m in reg.items() if m["kind"] in EVALUATE_KINDS and not m.get("needs_outcome")]
+    api_q = {"metric": form["metric"], "area": form.get("area"), "from": form["from"], "to": form["to"],
+             "intervention": form.get("intervention"), "offence": form["offence"], "comparison": comparison,
+             "seasonality": form.get("seasonality"), "errors": form.get("errors")}
+    page_q = {k: v for k, v in q.items() if v}
+    return render(request, "evaluate.html", nav="evaluate", form=form, asked=asked, result=result, reason=reason, chart=chart,
+                  metrics=metrics_, offences=[(k, v["label"]) for k, v in reference.families().items()],
+                  seasonality_choices=SEASONALITY_CHOICES, error_choices=ERROR_CHOICES, metric_info=reg[form["metric"]],
+                  permalink=link("/evaluate", **page_q), csv_link=link("/api/v1/evaluate", **api_q, format="csv") if result else None)
+
+
 def metric_page(request: Request, metric_id: str) -> HTMLResponse:
     d = M.explain(metric_id)
     reg = M.registry()
@@ -478,6 +529,7 @@ def build_web() -> APIRouter:
     r.add_api_route("/compare", compare_page, methods=["GET"], response_class=HTMLResponse)
     r.add_api_route("/metric/{metric_id}", metric_page, methods=["GET"], response_class=HTMLResponse)
     r.add_api_route("/metrics", metrics_page, methods=["GET"], response_class=HTMLResponse)
+    r.add_api_route("/evaluate", evaluate_page, methods=["GET"], response_class=HTMLResponse)
     r.add_api_route("/download/{chart}.{ext}", download, methods=["GET"])
     r.add_api_route(assets.VEGA_PATH, vega_asset, methods=["GET"])
     return r
