@@ -520,10 +520,17 @@ def show_evaluation(d: dict, errors: str = "model") -> None:
                 markup=False)
     for cav in d["caveats"]:
         c.print(f"  • {cav}", markup=False)
-    if d.get("sources"):
-        c.print("Sources: " + "; ".join(f"{s.get('title') or ''} {s['file']} (SHA-256 {(s.get('sha256') or '')[:12]})".strip()
-                                        for s in d["sources"][:4]) + (f"; and {len(d['sources']) - 4} more files" if len(d["sources"]) > 4 else ""),
-                markup=False)
+    by_title: dict[str, list[dict]] = {}
+    for src in d.get("sources") or []:
+        by_title.setdefault(src.get("title") or "Your file", []).append(src)
+    for title, srcs in by_title.items():
+        if len(srcs) <= 2:
+            c.print("Source: " + "; ".join(f"{title}, {x['file']}" + (f", edition {x['edition']}" if x.get("edition") else "")
+                                           + f" (SHA-256 {(x.get('sha256') or '')[:12]})" for x in srcs), markup=False)
+        else:
+            names = sorted(x["file"] for x in srcs)
+            c.print(f"Source: {title}, {len(srcs)} editions ({names[0]} to {names[-1]}; each edition and SHA-256 in --json)",
+                    markup=False)
     if d.get("plot"):
         c.print(f"Chart written to {d['plot']['file']}", markup=False)
 

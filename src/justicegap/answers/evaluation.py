@@ -290,10 +290,10 @@ def _comparison(treated: _Built, k: int, window: Period, spec: str, seasonality:
                     and (cand.pre_trend_ratio_per_year.p_value or 0) >= AUTO_MIN_P]
         eligible.sort(key=lambda x: -x[1].correlation)
         picked = {id(cand) for _, cand in eligible[:AUTO_AREAS]}
+        chosen = [c for c, _ in eligible[:AUTO_AREAS]]
         for c, cand in scored:
             if id(cand) in picked:
                 cand.chosen = True
-                chosen.append(c)
             elif cand.correlation is None or cand.correlation <= 0:
                 cand.reason = "its pre-period values do not move with the treated area's"
             elif (cand.pre_trend_ratio_per_year.p_value or 0) < AUTO_MIN_P:
