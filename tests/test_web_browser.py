@@ -234,7 +234,10 @@ def test_click_through_home_kent_compare_metric(page, server, browser):
                                   # partial CPS stages with nine editions each; a ratio, which has no funnel limits
                                   "/area/E23000032?period=2017/18&offence=sexual_offences",
                                   "/compare?metric=charge_ratio_period&period=2017/18",
-                                  "/?metric=charge_ratio_period&period=2017/18"])
+                                  "/?metric=charge_ratio_period&period=2017/18",
+                                  # an evaluation with its chart, tables and comparison
+                                  "/evaluate?metric=cps_conviction_rate&area=West+Midlands&from=2014-01&to=2018-03"
+                                  "&intervention=2016-10&offence=sexual_offences&comparison=named&compare_with=Kent", "/evaluate"])
 def test_other_pages_draw_and_pass_axe(page, server, path):
     response = page.goto(server["base"] + path)
     assert response.status == 200

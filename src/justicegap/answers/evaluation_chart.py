@@ -74,14 +74,23 @@ def evaluation_plot(r: dict) -> dict:
     where = f", {r['area']['name']}" if r.get("area") else ""
     subtitle = [f"{r['model']['description']}",
                 "Points: observed (gaps left empty). Blue: fitted. Grey dashed with band: the earlier trend carried on (95%)."]
-    if r.get("sources"):
-        subtitle.append("Source: " + "; ".join(s.get("edition") or s["file"] for s in r["sources"][:3])
-                        + (f" and {len(r['sources']) - 3} more" if len(r["sources"]) > 3 else ""))
+    if comp.get("series") and comp.get("level_change") is not None:
+        subtitle.append("Grey triangles: the comparison areas (" + ", ".join(a["name"] for a in comp["areas"]) + "), added together.")
+    by_title: dict[str, int] = {}
+    for s in r.get("sources") or []:
+        by_title[s.get("title") or s["file"]] = by_title.get(s.get("title") or s["file"], 0) + 1
+    if by_title:
+        subtitle.append("Source: " + "; ".join(t if n == 1 else f"{t}, {n} editions" for t, n in by_title.items()))
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "title": {"text": f"{r['name']}{where}: before and after {r['intervention']['first_period_after']}", "subtitle": subtitle},
         "width": 680, "height": 360, "layer": layers,
     }
+
+
+def _lower_first(name: str) -> str:
+    """'CPS conviction rate' stays as it is; 'Rate per...' reads 'rate per...' mid-sentence."""
+    return name if name[1:2].isupper() else name[:1].lower() + name[1:]
 
 
 def evaluation_plot_text(r: dict) -> str:
@@ -98,7 +107,7 @@ def evaluation_plot_text(r: dict) -> str:
     after = [p for p in r["points"] if p["after"] and p["counterfactual"] is not None]
     end = after[-1] if after else None
     where = f" in {r['area']['name']}" if r.get("area") else ""
-    text = (f"Chart of {r['name'].lower()}{where} by {r['model']['frequency']}, {r['window']['label']}: observed values from "
+    text = (f"Chart of {_lower_first(r['name'])}{where} by {r['model']['frequency']}, {r['window']['label']}: observed values from "
             f"{v(first['value'])} in {first['period']} to {v(last['value'])} in {last['period']}, {r['points_used']} periods with "
             f"data and {len(r['gaps'])} gaps. The intervention is marked at {r['intervention']['first_period_after']}.")
     if end:
