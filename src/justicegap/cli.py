@@ -469,7 +469,7 @@ def show_evaluation(d: dict, errors: str = "model") -> None:
 
     c = _console()
     where = f", {d['area']['name']}" if d.get("area") else ""
-    c.print(f"[bold]{d['name']}{where}[/bold]: {d['window']['label']}, intervention {d['intervention']['date']} "
+    c.print(f"[bold]{d['name'][:1].upper() + d['name'][1:]}{where}[/bold]: {d['window']['label']}, intervention {d['intervention']['date']} "
             f"(first period after: {d['intervention']['first_period_after']})", highlight=False)
     c.print(d["sentence"], markup=False)
     e = d["effect"]
