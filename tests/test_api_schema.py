@@ -20,7 +20,7 @@ from schemathesis.checks import (content_type_conformance, not_a_server_error, r
                                  status_code_conformance)
 
 API = "/api/v1"
-OPERATIONS = ["/areas", "/areas/{code}", "/metrics", "/metrics/{metric_id}", "/figure", "/funnel", "/compare",
+OPERATIONS = ["/areas", "/areas/{code}", "/metrics", "/metrics/{metric_id}", "/figure", "/funnel", "/compare", "/evaluate",
               "/editions", "/sources", "/events", "/boundaries", "/records/aggregates", "/records/offences",
               "/records/reconcile", "/records/survival", "/records/attrition"]
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
