@@ -343,13 +343,16 @@ def _signed_points(x: float) -> str:
 
 def _sentence(b: _Built, when_label: str, eff: Effect, ev: dict) -> str:
     s = b.series
-    what = "the " + M._lower_first(b.name) if b.metric else f"the {b.name}"
+    if b.metric:
+        what = ("the number of " if s.kind == "count" else "the ") + M._lower_first(b.name)
+    else:
+        what = f"the {b.name}"
     where = f" in {b.area.name}" if b.area is not None else ""
     off = f" for {reference.families()[b.offence]['label'].lower()}" if b.offence else ""
     lvl = eff.level_change
     direction = "higher" if lvl.estimate > 1 else "lower"
     text = (f"From {when_label}, {what}{off}{where} was {abs(lvl.estimate - 1) * 100:.0f}% {direction} than its earlier trend "
-            f"projected, as {'odds' if eff.measure == 'odds ratio' else 'a rate'}: {_ratio_words(lvl, eff.measure)}")
+            f"projected{ {'proportion': ', in odds', 'rate': ', as a rate', 'count': ''}[s.kind]}: {_ratio_words(lvl, eff.measure)}")
     if eff.level_change_points is not None:
         d = eff.level_change_points
         text += (f"; {_signed_points(d.estimate)} percentage points (95% CI {_signed_points(d.ci_low)} to "
