@@ -24,7 +24,7 @@ from ..errors import InvalidParameter, JusticegapError, NotAvailable
 from ..formats import pct_number
 from ..model.evaluation import (AreaRef, Autocorrelation, Break, Candidate, Comparison, Effect, Evaluation, Interval, Model,
                                 Placebo, Placebos, Point, Source, Term)
-from ..periods import Period, between, calendar_quarter, describe, month, parse
+from ..periods import Period, between, calendar_quarter, describe, parse
 from ..store import Store
 
 AUTO_AREAS = 5
@@ -248,7 +248,7 @@ def _placebos(b: _Built, k: int, real: T.Ratio, seasonality: str, errors: str, c
     return Placebos(results=results, fitted=len(fitted), as_large=large, summary=summary)
 
 
-def _candidates(treated: _Built, k: int, window: Period, store: Store) -> list[A.Area]:
+def _candidates(treated: _Built) -> list[A.Area]:
     """Forces other than the treated area and its members: where an automatic comparison looks."""
     own = {treated.area.code, *treated.area.members, *(c for mm in treated.area.members for c in mm.split("+"))}
     return [a for a in [*A.all_areas("pfa"), *A.all_areas("pfa_group")] if a.code not in own and a.level in ("pfa", "pfa_group")
@@ -267,11 +267,16 @@ def _comparison(treated: _Built, k: int, window: Period, spec: str, seasonality:
     if spec.strip().lower() == "auto":
         method = "auto"
         scored = []
-        for a in _candidates(treated, k, window, store):
-            try:
-                c = store_series(treated.metric["id"], a, window, treated.offence, store)
-            except JusticegapError as e:
-                candidates.append(Candidate(area=_area_ref(a), chosen=False, reason=str(e)))
+        built: list[tuple[A.Area, _Built | JusticegapError]] = []
+        with store.prefetched():  # every force's series from a few queries (the panel engine's store)
+            for a in _candidates(treated):
+                try:
+                    built.append((a, store_series(treated.metric["id"], a, window, treated.offence, store)))
+                except JusticegapError as e:
+                    built.append((a, e))
+        for a, c in built:
+            if isinstance(c, JusticegapError):
+                candidates.append(Candidate(area=_area_ref(a), chosen=False, reason=str(c)))
                 continue
             both = sum(1 for i in pre_rows if s.observed(i) and c.series.observed(i))
             if both < T.MIN_POINTS:
