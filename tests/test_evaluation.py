@@ -63,7 +63,7 @@ def test_effects_are_the_models_and_the_sentence_never_claims_cause(store, wm):
     f = T.fit(s, 33)
     assert wm.effect.level_change.estimate == pytest.approx(math.exp(f.params[f.index("level")]))
     assert wm.effect.trend_change_per_year.estimate == pytest.approx(math.exp(12 * f.params[f.index("slope")]))
-    assert wm.intervention == {"date": "2016-10-01", "first_period_after": "2016-10"}
+    assert (wm.intervention.date, wm.intervention.first_period_after) == ("2016-10-01", "2016-10")
     assert "consistent with" in wm.sentence and "caused" not in wm.sentence.lower()
     lc = wm.effect.level_change
     assert ("consistent with no change in level" in wm.sentence) == (lc.ci_low <= 1 <= lc.ci_high)

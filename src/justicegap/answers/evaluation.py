@@ -22,8 +22,8 @@ from .. import reference
 from .. import timeseries as T
 from ..errors import InvalidParameter, JusticegapError, NotAvailable
 from ..formats import pct_number
-from ..model.evaluation import (AreaRef, Autocorrelation, Break, Candidate, Comparison, Effect, Evaluation, Interval, Model,
-                                Placebo, Placebos, Point, Source, Term)
+from ..model.evaluation import (AreaRef, Autocorrelation, Break, Candidate, Comparison, Effect, Evaluation, Intervention, Interval,
+                                Model, Placebo, Placebos, Point, Source, Term, Window)
 from ..periods import Period, between, calendar_quarter, describe, parse
 from ..store import Store
 
@@ -521,7 +521,7 @@ def _evaluate(metric, area, start, end, when, offence, comparison, seasonality, 
     return Evaluation(
         metric=m.get("id"), name=b.name, kind=s.kind, basis=m.get("basis"), unit=b.unit,
         area=_area_ref(b.area) if b.area else None, offence=b.offence,
-        window={"label": window.label, "start": window.start.isoformat(), "end": window.end.isoformat()},
-        intervention={"date": when.isoformat(), "first_period_after": s.periods[k].label},
+        window=Window(label=window.label, start=window.start.isoformat(), end=window.end.isoformat()),
+        intervention=Intervention(date=when.isoformat(), first_period_after=s.periods[k].label),
         points_before=before, points_after=after, points_used=f.n_used, gaps=gaps, effect=eff, model=model, points=pts,
         breaks=brk, placebos=plac, comparison=comp, sources=b.sources, flags=flags, caveats=caveats, sentence=sentence)

@@ -147,6 +147,17 @@ class Comparison(BaseModel):
     reason: Optional[str] = Field(None, description="Why no comparison could be made")
 
 
+class Window(BaseModel):
+    label: str
+    start: str = Field(description="First day (ISO date)")
+    end: str = Field(description="Last day (ISO date)")
+
+
+class Intervention(BaseModel):
+    date: str = Field(description="The date of the change (ISO date)")
+    first_period_after: str = Field(description="The period containing it: the first counted as after")
+
+
 class Evaluation(BaseModel):
     metric: Optional[str] = Field(None, description="Metric id; None for a user's series")
     name: str
@@ -155,8 +166,8 @@ class Evaluation(BaseModel):
     unit: Optional[str] = None
     area: Optional[AreaRef] = None
     offence: Optional[str] = None
-    window: dict = Field(description="label, start, end")
-    intervention: dict = Field(description="date, and the first period counted as after it")
+    window: Window
+    intervention: Intervention
     points_before: int
     points_after: int
     points_used: int
