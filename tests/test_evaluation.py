@@ -276,3 +276,31 @@ def test_page_evaluate(client):
     assert "Compared with Kent" in text
     refused = client.get("/evaluate", params={**Q, "intervention": "2014-03"})
     assert refused.status_code == 200 and "Too few points" in refused.text
+
+
+# --- the report section ----------------------------------------------------------------------------
+
+def test_report_section_is_the_evaluation_by_month_over_the_months_held(store, wm):
+    from justicegap import areas as A
+    from justicegap.answers.evaluation import report_section
+
+    table, item = report_section(A.resolve("West Midlands"), ["2013/14", "2018/19"], "2016-10", "sexual_offences", store)
+    assert item is None
+    recs = table.records()
+    # the report's years reach 2013-04 and 2019-03; the months the CPS files hold are 2014-01 to 2018-03
+    assert [r["Month"] for r in recs] == [p.period for p in wm.points]
+    for r, p in zip(recs, wm.points):
+        assert (r["Completed prosecutions"], r["Convictions"], r["Conviction rate"]) == (p.denominator, p.count, p.value)
+    assert table.notes[0] == wm.sentence and table.metrics == ["cps_conviction_rate"] and len(table.editions) == 45
+    none, why = report_section(A.resolve("Kent"), ["2017/18"], "2016-10", "rape", store)
+    assert none is None and "does not publish rape separately" in why["reason"]
+
+
+def test_report_with_an_intervention_has_the_section(loaded_store):
+    from justicegap.answers.report import build_report
+
+    r = build_report("West Midlands", start="2015/16", end="2017/18", offence="sexual_offences", intervention="2016-10",
+                     store=loaded_store)
+    t = r.table("evaluation")
+    assert t.rows[0][0] == "2015-04" and t.rows[-1][0] == "2018-03"
+    assert "consistent with" in t.notes[0]

@@ -563,6 +563,8 @@ def report(area: str = AreaOpt,
            offence: str = typer.Option("sexual_offences", "--offence", "-o", help="rape, rape_adult, rape_child, other_sexual, sexual_offences"),
            local: Optional[str] = typer.Option(None, "--local", help="Local areas for the borough table, comma-separated: "
                                                "'Ashford,Canterbury,Shepway' (default: every CSP of the force)"),
+           intervention: Optional[str] = typer.Option(None, "--intervention", help="A date (2016-10-01): adds an interrupted time "
+                                                      "series of the CPS conviction rate by month around it"),
            out: Path = typer.Option(..., "--out", help="The report file: .xlsx (workbook), .html (page) or .pdf (printed page)")):
     """Everything the data hold for an area, years and offence: tables, sentences, definitions, caveats, what is not available."""
     from .answers.writable import check_writable
@@ -577,7 +579,11 @@ def report(area: str = AreaOpt,
         chromium_path()
     from .answers.report import build_report
 
-    r = build_report(area, start=start, end=end, offence=offence, local_areas=local)
+    if intervention:
+        from .answers.evaluation import intervention_date
+
+        intervention_date(intervention)  # a malformed date fails before any work
+    r = build_report(area, start=start, end=end, offence=offence, local_areas=local, intervention=intervention)
     suffix = out.suffix.lower()
     if suffix == ".xlsx":
         from .answers.workbook import write_xlsx

@@ -525,3 +525,48 @@ def _evaluate(metric, area, start, end, when, offence, comparison, seasonality, 
         intervention=Intervention(date=when.isoformat(), first_period_after=s.periods[k].label),
         points_before=before, points_after=after, points_used=f.n_used, gaps=gaps, effect=eff, model=model, points=pts,
         breaks=brk, placebos=plac, comparison=comp, sources=b.sources, flags=flags, caveats=caveats, sentence=sentence)
+
+
+# --- a section of `justicegap report` -------------------------------------------------------------
+
+REPORT_METRIC = "cps_conviction_rate"
+
+
+def report_section(area: A.Area, years: list[str], intervention: str | date, offence: str, store: Store):
+    """For ``justicegap report --intervention``: the CPS conviction rate by month around the date,
+    over the months of the report's years that the monthly case outcomes cover, as a report table;
+    or, when it cannot be given, a 'not available' item with the reason. Returns (table, item)."""
+    from ..model.report import Column, Table
+
+    when = intervention_date(intervention)
+    window = between(years[0], years[-1])
+    part = f"Evaluation of the change on {when:%-d %B %Y} (CPS conviction rate by month)"
+    try:
+        s = store_series(REPORT_METRIC, area, window, offence, store).series
+        seen = [i for i in range(len(s.periods)) if s.observed(i)]
+        if not seen:
+            raise NotAvailable(f"The monthly CPS case outcomes loaded hold nothing for {area.name} between {window.start:%B %Y} "
+                               f"and {window.end:%B %Y}.")
+        ev = evaluate(REPORT_METRIC, area=area, start=s.periods[seen[0]].label, end=s.periods[seen[-1]].label,
+                      intervention=when, offence=offence, store=store)
+    except (NotAvailable, InvalidParameter) as e:
+        return None, {"part": part, "reason": str(e), "holder": "", "periods": []}
+    cols = [Column("Month", "string"), Column("Completed prosecutions", "integer", "defendants"),
+            Column("Convictions", "integer", "defendants"), Column("Conviction rate", "percent"),
+            Column("Fitted", "percent", description="The segmented regression's fitted rate"),
+            Column("Earlier trend carried on", "percent", description="After the change: the counterfactual"),
+            Column("95% band, low", "percent"), Column("95% band, high", "percent"),
+            Column("After the change", "string")]
+    rows = [[p.period, p.denominator, p.count, p.value, p.fitted, p.counterfactual, p.counterfactual_low, p.counterfactual_high,
+             "yes" if p.after else "no"] for p in ev.points]
+    e = ev.effect
+    notes = [ev.sentence, f"Model: {ev.model.description}", f"Placebos: {ev.placebos.summary}",
+             *(f"Data break: {b.title}: {b.description}" for b in ev.breaks if b.kind != "missing_data"), *ev.caveats]
+    if e.trend_change_per_year is not None:
+        notes.insert(1, f"Level change {e.level_change.estimate:.3f} (95% CI {e.level_change.ci_low:.3f} to "
+                        f"{e.level_change.ci_high:.3f}); change in trend per year {e.trend_change_per_year.estimate:.3f} "
+                        f"(95% CI {e.trend_change_per_year.ci_low:.3f} to {e.trend_change_per_year.ci_high:.3f}); {e.measure}s.")
+    table = Table("evaluation", f"Did it change? {ev.name}, {area.name}, by month around {when:%-d %B %Y}", cols, rows, notes,
+                  derived=True, geography="police force area (CPS)", basis=ev.basis, unit=ev.unit,
+                  editions=[s.edition for s in ev.sources if s.edition], metrics=[REPORT_METRIC])
+    return table, None

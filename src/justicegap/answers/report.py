@@ -250,12 +250,14 @@ def _figure_table(tid: str, title: str, figs: list, *, notes=(), geography="", p
 # --- the report ----------------------------------------------------------------------------------
 
 def build_report(area, *, start=None, end=None, offence: str = "sexual_offences", local_areas=None,
-                 store: Store | None = None) -> Report:
+                 intervention=None, store: Store | None = None) -> Report:
     """Everything the loaded data hold for ``area``, financial years ``start``..``end`` and ``offence``.
 
     ``local_areas``: names or codes of districts/CSPs (a list, or one comma-separated string) for
     the local table; by default all the Community Safety Partnerships of the force. Unresolvable
     names raise ``NotFound`` with the closest matches before any figure is computed.
+    ``intervention``: a date; adds an interrupted time series of the CPS conviction rate by month
+    around it (:func:`justicegap.answers.evaluation.report_section`).
     """
     the_area = area if isinstance(area, A.Area) else A.resolve(area)
     fam = metrics.family(offence)
@@ -268,7 +270,17 @@ def build_report(area, *, start=None, end=None, offence: str = "sexual_offences"
     store = store or Store(read_only=True)
     try:
         with store.prefetched():  # every figure of the report from one read of each dataset
-            return _build(the_area, area, start, end, start_p, end_p, fam, offence, asked_local, local_areas, store)
+            report = _build(the_area, area, start, end, start_p, end_p, fam, offence, asked_local, local_areas, store)
+        if intervention is not None:
+            from .evaluation import report_section
+
+            police = A.get(the_area.parent) if the_area.level in ("csp", "lad") else the_area
+            table, item = report_section(police, report.question["years"], intervention, fam, store)
+            if table is not None:
+                report.tables.append(table)
+            else:
+                report.not_available.append(item)
+        return report
     finally:
         if own:
             store.close()

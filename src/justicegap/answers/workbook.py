@@ -47,6 +47,7 @@ SHEET_TITLES = {
     "recorded": "Recorded by year", "victims": "Victims by offence code", "victims_crosstab": "Victims sex x age",
     "local": "Local areas", "outcomes": "Police outcomes", "charges": "Charge rates", "comparison": "Comparison",
     "timeliness": "Timeliness", "defendants": "Defendants sex x age", "stage_cps": "CPS", "stage_court": "Courts (MoJ)",
+    "evaluation": "Did it change",
 }
 
 
