@@ -110,10 +110,12 @@ def test_too_few_points_is_refused_saying_why(store):
 def test_bad_parameters(store):
     with pytest.raises(InvalidParameter, match="not inside the window"):
         evaluate("cps_conviction_rate", intervention="2019-01", store=store, **WM)
-    with pytest.raises(InvalidParameter, match="--intervention"):
+    with pytest.raises(InvalidParameter, match="not a date") as e:
         evaluate("cps_conviction_rate", intervention="soon", store=store, **WM)
-    with pytest.raises(InvalidParameter, match="--seasonality"):
+    assert e.value.parameter == "intervention"
+    with pytest.raises(InvalidParameter, match="use none, harmonic or month") as e:
         evaluate("cps_conviction_rate", intervention="2016-10", seasonality="weekly", store=store, **WM)
+    assert e.value.parameter == "seasonality"
     with pytest.raises(NotAvailable, match="rate per resident"):
         evaluate("recorded_per_100k", area="Kent", start="2017/18", end="2018/19", intervention="2018-04", store=store)
 

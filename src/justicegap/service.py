@@ -171,7 +171,7 @@ class Service:
     def evaluate(self, metric: str, area: str, start: str, end: str, intervention: str, offence: str = DEFAULT_OFFENCE,
                  comparison: str | None = None, seasonality: str = "none", errors: str = "model") -> dict:
         """An interrupted time series evaluation (the JSON of ``justicegap evaluate --json``)."""
-        from ..answers.evaluation import evaluate
+        from .answers.evaluation import evaluate
 
         return self.cached("evaluate", (metric, area, start, end, intervention, offence, comparison, seasonality, errors),
                            lambda s: evaluate(metric, area=area, start=start, end=end, intervention=intervention, offence=offence,

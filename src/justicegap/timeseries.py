@@ -180,7 +180,7 @@ def check_points(series: Series, k: int, what: str = "the series") -> None:
             f"Too few points to evaluate {what}: {before} observed {_unit(series, before)} before the intervention and "
             f"{after} after; at least {MIN_POINTS} are needed on each side to separate a change from the trend "
             "and from chance (gaps are not filled in).",
-            available=["a longer window (--from, --to)", "an intervention date with more data on both sides"])
+            available=["a longer window", "an intervention date with more data on both sides"])
 
 
 def _unit(series: Series, n: int) -> str:

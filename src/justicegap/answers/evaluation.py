@@ -23,7 +23,7 @@ from .. import timeseries as T
 from ..errors import InvalidParameter, JusticegapError, NotAvailable
 from ..formats import pct_number
 from ..model.evaluation import (AreaRef, Autocorrelation, Break, Candidate, Comparison, Effect, Evaluation, Intervention, Interval,
-                                Model, Placebo, Placebos, Point, Source, Term, Window)
+                                Model, Placebo, Placebos, Point, SeriesSource, Term, Window)
 from ..periods import Period, between, calendar_quarter, describe, parse
 from ..store import Store
 
@@ -45,11 +45,11 @@ def intervention_date(text: str | date) -> date:
         try:
             return date.fromisoformat(t)
         except ValueError:
-            raise InvalidParameter("--intervention", f"'{text}' is not a date") from None
+            raise InvalidParameter("intervention", f"'{text}' is not a date") from None
     try:
         return parse(t).start
     except InvalidParameter:
-        raise InvalidParameter("--intervention", f"'{text}' is not a date: write 2016-10-01, or a month such as 2016-10") from None
+        raise InvalidParameter("intervention", f"'{text}' is not a date: write 2016-10-01, or a month such as 2016-10") from None
 
 
 def _area_ref(a: A.Area) -> AreaRef:
@@ -64,7 +64,7 @@ class _Built:
     """A series with what travels with it: metric, area, editions, dataset."""
 
     def __init__(self, series: T.Series, *, metric: dict | None = None, area: A.Area | None = None, dataset: str | None = None,
-                 sources: list[Source] | None = None, offence: str | None = None, name: str = "", unit: str | None = None):
+                 sources: list[SeriesSource] | None = None, offence: str | None = None, name: str = "", unit: str | None = None):
         self.series, self.metric, self.area, self.dataset = series, metric, area, dataset
         self.sources, self.offence, self.name, self.unit = sources or [], offence, name, unit
 
@@ -132,7 +132,7 @@ def store_series(metric_id: str, area: str | A.Area, window: Period, offence: st
     kind = MODELLED[m["kind"]]
     series = T.Series(periods, counts, dens if kind == "proportion" else None,
                       [float(d) if d else None for d in dens] if kind == "rate" else None, frequency, 1.0, flags)
-    sources = [Source(dataset=e.dataset, edition=e.edition, title=e.title, file=e.file_name, sha256=e.sha256) for e in fig.editions]
+    sources = [SeriesSource(dataset=e.dataset, edition=e.edition, title=e.title, file=e.file_name, sha256=e.sha256) for e in fig.editions]
     return _Built(series, metric=m, area=the_area, dataset=fig.dataset, sources=sources, offence=fig.offence,
                   name=m["name"], unit=m["unit"])
 
@@ -145,12 +145,12 @@ def file_series(path: str | Path, window: Period | None) -> _Built:
     if window is not None:
         keep = [i for i, p in enumerate(s.periods) if window.start <= p.start and p.end <= window.end]
         if not keep:
-            raise InvalidParameter("--from", f"no period of {Path(path).name} lies between {window.start:%B %Y} and {window.end:%B %Y}")
+            raise InvalidParameter("from", f"no period of {Path(path).name} lies between {window.start:%B %Y} and {window.end:%B %Y}")
         s = T.Series([s.periods[i] for i in keep], [s.counts[i] for i in keep],
                      [s.denominators[i] for i in keep] if s.denominators is not None else None,
                      [s.exposures[i] for i in keep] if s.exposures is not None else None, s.frequency, s.per)
     what = {"proportion": "proportion (count of denominator)", "rate": "rate per 100,000 of exposure", "count": "count"}[s.kind]
-    return _Built(s, sources=[Source(file=Path(path).name, sha256=sha256_of(Path(path)))], name=f"{what} in {Path(path).name}")
+    return _Built(s, sources=[SeriesSource(file=Path(path).name, sha256=sha256_of(Path(path)))], name=f"{what} in {Path(path).name}")
 
 
 # --- breaks -------------------------------------------------------------------------------------
@@ -312,10 +312,10 @@ def _comparison(treated: _Built, k: int, window: Period, spec: str, seasonality:
         for text in [x.strip() for x in spec.split(",") if x.strip()]:
             a = A.resolve(text)
             if a.code == treated.area.code:
-                raise InvalidParameter("--comparison", f"{a.name} is the area being evaluated; name other areas to compare with")
+                raise InvalidParameter("comparison", f"{a.name} is the area being evaluated; name other areas to compare with")
             chosen.append(store_series(treated.metric["id"], a, window, treated.offence, store))
         if not chosen:
-            raise InvalidParameter("--comparison", "name one or more areas, comma-separated, or write auto")
+            raise InvalidParameter("comparison", "name one or more areas, comma-separated, or auto")
     areas = [_area_ref(c.area) for c in chosen]
     if not chosen:
         return Comparison(method=method, areas=[], candidates=candidates,
@@ -338,6 +338,11 @@ def _comparison(treated: _Built, k: int, window: Period, spec: str, seasonality:
                       pre_trends_differ=check.excludes_one, points_used=f.n_used, series=series), chosen
 
 
+def _lower_first(name: str) -> str:
+    """'CPS conviction rate' stays as it is mid-sentence; 'Convictions in...' reads 'convictions in...'."""
+    return name if name[1:2].isupper() else name[:1].lower() + name[1:]
+
+
 def _ratio_words(r: Interval, measure: str) -> str:
     return f"{r.estimate:.2f} ({measure}, 95% CI {r.ci_low:.2f} to {r.ci_high:.2f})"
 
@@ -349,7 +354,7 @@ def _signed_points(x: float) -> str:
 def _sentence(b: _Built, when_label: str, eff: Effect, ev: dict) -> str:
     s = b.series
     if b.metric:
-        what = ("the number of " if s.kind == "count" else "the ") + M._lower_first(b.name)
+        what = ("the number of " if s.kind == "count" else "the ") + _lower_first(b.name)
     else:
         what = f"the {b.name}"
     where = f" in {b.area.name}" if b.area is not None else ""
@@ -380,9 +385,9 @@ def evaluate(metric: str | None = None, *, area: str | None = None, start: str |
     (or in the series in ``series_file``): segmented regression, comparison areas, placebos,
     breaks, flags and a sentence."""
     if seasonality not in T.SEASONALITY:
-        raise InvalidParameter("--seasonality", f"'{seasonality}': use none, harmonic or month")
+        raise InvalidParameter("seasonality", f"'{seasonality}': use none, harmonic or month")
     if errors not in T.ERRORS:
-        raise InvalidParameter("--errors", f"'{errors}': use model or newey-west")
+        raise InvalidParameter("errors", f"'{errors}': use model or newey-west")
     when = intervention_date(intervention)
     own = store is None and series_file is None
     if own:
@@ -398,32 +403,32 @@ def _window(start, end) -> Period | None:
     if start is None and end is None:
         return None
     if start is None or end is None:
-        raise InvalidParameter("--from" if start is None else "--to", "give both --from and --to (or neither, with --series)")
+        raise InvalidParameter("from" if start is None else "to", "give both the first and the last period of the window (or neither, with your own series)")
     return between(start, end)
 
 
 def _evaluate(metric, area, start, end, when, offence, comparison, seasonality, errors, series_file, store) -> Evaluation:
     if series_file is not None:
         if metric or area:
-            raise InvalidParameter("--series", "give either a metric and --area, or --series with your own file, not both")
+            raise InvalidParameter("series", "give either a metric and an area, or your own series, not both")
         if comparison:
-            raise InvalidParameter("--comparison", "comparison areas come from the loaded data: they need a metric and --area, "
-                                                   "not --series")
+            raise InvalidParameter("comparison", "comparison areas come from the loaded data: they need a metric and an area, "
+                                                 "not your own series")
         b = file_series(series_file, _window(start, end))
     else:
         if not metric:
-            raise InvalidParameter("METRIC", "give a metric (e.g. cps_conviction_rate) with --area, --from and --to, or --series FILE.csv")
+            raise InvalidParameter("metric", "give a metric (e.g. cps_conviction_rate) with an area and a window, or your own series")
         if not area:
-            raise InvalidParameter("--area", "give the area to evaluate")
+            raise InvalidParameter("area", "give the area to evaluate")
         window = _window(start, end)
         if window is None:
-            raise InvalidParameter("--from", "give the window to evaluate: --from and --to")
+            raise InvalidParameter("from", "give the window to evaluate: its first and last period")
         b = store_series(metric, area, window, offence, store)
     s = b.series
     window = Period(s.periods[0].start, s.periods[-1].end, f"{s.periods[0].label}..{s.periods[-1].label}", "range")
     k = T.first_after(s, when)
     if k == 0 or k >= len(s.periods):
-        raise InvalidParameter("--intervention", f"{when.isoformat()} is not inside the window {window.label} "
+        raise InvalidParameter("intervention", f"{when.isoformat()} is not inside the window {window.label} "
                                                  "(it needs periods before and after it)")
     what = f"{b.name} for {b.area.name}" if b.area else b.name
     T.check_points(s, k, what)

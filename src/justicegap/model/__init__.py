@@ -12,6 +12,7 @@ _WHERE = {
     "catalogue": ["Area", "AreaDetail", "Boundaries", "Event", "MetricNote", "Source"],
     "comparison": ["CompareEvent", "CompareRow", "Comparison", "Excluded"],
     "errors": ["ErrorBody", "InvalidParameterError", "NotAvailableError", "NotFoundError"],
+    "evaluation": ["Evaluation"],
     "figure": ["Figure"],
     "metric": ["Metric", "MetricSpec"],
     "report": ["Column", "Report", "Table"],

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import Literal, Optional
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from .base import AreaRef, Count, Result
 
 
-class Interval(BaseModel):
+class Interval(Result):
     """An estimate with its 95% interval and two-sided Wald p-value."""
 
     estimate: float
@@ -21,13 +23,7 @@ class Interval(BaseModel):
     p_value: Optional[float] = None
 
 
-class AreaRef(BaseModel):
-    code: str
-    name: str
-    level: str
-
-
-class Source(BaseModel):
+class SeriesSource(Result):
     """Where the series came from: a loaded edition, or the user's file."""
 
     dataset: Optional[str] = None
@@ -37,7 +33,7 @@ class Source(BaseModel):
     sha256: Optional[str] = None
 
 
-class Effect(BaseModel):
+class Effect(Result):
     measure: Literal["rate ratio", "odds ratio"] = Field(description="What the ratios are: rate ratios (Poisson) or odds ratios (binomial)")
     level_change: Interval = Field(description="At the first period after the intervention: the fitted value over the "
                                                "counterfactual (the earlier trend carried on), as a ratio")
@@ -47,7 +43,7 @@ class Effect(BaseModel):
                                                                       "first period after, as a difference of proportions")
 
 
-class Term(BaseModel):
+class Term(Result):
     name: str
     coefficient: float
     std_error: float
@@ -57,7 +53,7 @@ class Term(BaseModel):
     p_value: Optional[float] = None
 
 
-class Autocorrelation(BaseModel):
+class Autocorrelation(Result):
     test: str = Field(description="Ljung-Box test of the Pearson residuals, in time order")
     lags: int
     statistic: float
@@ -66,7 +62,7 @@ class Autocorrelation(BaseModel):
                                                   "robust to autocorrelation (Newey-West) are then advisable")
 
 
-class Model(BaseModel):
+class Model(Result):
     family: Literal["binomial", "poisson"]
     link: Literal["logit", "log"]
     offset: Optional[str] = Field(None, description="log of the exposure, for rates")
@@ -80,14 +76,14 @@ class Model(BaseModel):
     description: str
 
 
-class Point(BaseModel):
+class Point(Result):
     period: str
     start: str
     end: str
     observed: bool = Field(description="False for a gap: no data, nothing filled in")
     after: bool = Field(description="In or after the period containing the intervention")
-    count: Optional[int] = None
-    denominator: Optional[int] = None
+    count: Optional[Count] = None
+    denominator: Optional[Count] = None
     exposure: Optional[float] = None
     value: Optional[float] = None
     fitted: Optional[float] = None
@@ -97,7 +93,7 @@ class Point(BaseModel):
     flags: list[str] = Field(default_factory=list)
 
 
-class Break(BaseModel):
+class Break(Result):
     id: str
     title: str
     kind: str
@@ -107,7 +103,7 @@ class Break(BaseModel):
     near_intervention: bool = Field(description="Within three months of the intervention")
 
 
-class Placebo(BaseModel):
+class Placebo(Result):
     kind: Literal["pre_period", "comparison_area"]
     intervention: str = Field(description="The (false) intervention period")
     area: Optional[AreaRef] = None
@@ -117,14 +113,14 @@ class Placebo(BaseModel):
     reason: Optional[str] = Field(None, description="Why this placebo could not be fitted")
 
 
-class Placebos(BaseModel):
+class Placebos(Result):
     results: list[Placebo]
-    fitted: int
-    as_large: int
+    fitted: Count
+    as_large: Count
     summary: str
 
 
-class Candidate(BaseModel):
+class Candidate(Result):
     area: AreaRef
     points: Optional[int] = Field(None, description="Pre-period points both series have")
     correlation: Optional[float] = Field(None, description="Correlation of the pre-period values with the treated area's")
@@ -133,7 +129,7 @@ class Candidate(BaseModel):
     reason: Optional[str] = None
 
 
-class Comparison(BaseModel):
+class Comparison(Result):
     method: Literal["named", "auto"]
     areas: list[AreaRef]
     candidates: list[Candidate] = Field(default_factory=list)
@@ -147,18 +143,18 @@ class Comparison(BaseModel):
     reason: Optional[str] = Field(None, description="Why no comparison could be made")
 
 
-class Window(BaseModel):
+class Window(Result):
     label: str
     start: str = Field(description="First day (ISO date)")
     end: str = Field(description="Last day (ISO date)")
 
 
-class Intervention(BaseModel):
+class Intervention(Result):
     date: str = Field(description="The date of the change (ISO date)")
     first_period_after: str = Field(description="The period containing it: the first counted as after")
 
 
-class Evaluation(BaseModel):
+class Evaluation(Result):
     metric: Optional[str] = Field(None, description="Metric id; None for a user's series")
     name: str
     kind: Literal["proportion", "rate", "count"]
@@ -168,9 +164,9 @@ class Evaluation(BaseModel):
     offence: Optional[str] = None
     window: Window
     intervention: Intervention
-    points_before: int
-    points_after: int
-    points_used: int
+    points_before: Count
+    points_after: Count
+    points_used: Count
     gaps: list[str] = Field(description="Periods in the window with no data: left out, never filled")
     effect: Effect
     model: Model
@@ -178,7 +174,7 @@ class Evaluation(BaseModel):
     breaks: list[Break]
     placebos: Placebos
     comparison: Optional[Comparison] = None
-    sources: list[Source]
+    sources: list[SeriesSource]
     flags: list[str]
     caveats: list[str]
     sentence: str
