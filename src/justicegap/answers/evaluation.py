@@ -22,8 +22,8 @@ from .. import reference
 from .. import timeseries as T
 from ..errors import InvalidParameter, JusticegapError, NotAvailable
 from ..formats import pct_number
-from ..model.evaluation import (AreaRef, Autocorrelation, Break, Candidate, Comparison, Effect, Evaluation, Intervention, Interval,
-                                Model, Placebo, Placebos, Point, SeriesSource, Term, Window)
+from ..model.evaluation import (AreaRef, Autocorrelation, Break, Candidate, ComparisonAreas, Effect, Evaluation, Intervention, Interval,
+                                SegmentedModel, Placebo, Placebos, PeriodPoint, SeriesSource, Term, Window)
 from ..periods import Period, between, calendar_quarter, describe, parse
 from ..store import Store
 
@@ -256,7 +256,7 @@ def _candidates(treated: _Built) -> list[A.Area]:
 
 
 def _comparison(treated: _Built, k: int, window: Period, spec: str, seasonality: str, errors: str,
-                store: Store) -> tuple[Comparison, list[_Built]]:
+                store: Store) -> tuple[ComparisonAreas, list[_Built]]:
     """Named comparison areas, or ``auto``: forces whose pre-period series track the treated one
     (highest correlation of pre-period values, among those whose pre-period trend does not differ,
     p >= 0.10), up to five. The chosen areas are pooled into one comparison series."""
@@ -318,7 +318,7 @@ def _comparison(treated: _Built, k: int, window: Period, spec: str, seasonality:
             raise InvalidParameter("comparison", "name one or more areas, comma-separated, or auto")
     areas = [_area_ref(c.area) for c in chosen]
     if not chosen:
-        return Comparison(method=method, areas=[], candidates=candidates,
+        return ComparisonAreas(method=method, areas=[], candidates=candidates,
                           reason="No force's pre-period series tracks the treated one closely enough to stand for what would "
                                  "have happened without the change."), []
     pooled = T.pooled([c.series for c in chosen]) if len(chosen) > 1 else chosen[0].series
@@ -326,14 +326,14 @@ def _comparison(treated: _Built, k: int, window: Period, spec: str, seasonality:
         T.check_points(pooled, k, "the comparison areas")
         f = T.comparative(s, pooled, k, seasonality=seasonality, errors=errors)
     except NotAvailable as e:
-        return Comparison(method=method, areas=areas, candidates=candidates, reason=str(e)), chosen
+        return ComparisonAreas(method=method, areas=areas, candidates=candidates, reason=str(e)), chosen
     ppy = s.periods_per_year
     check = f.ratio("group:time", ppy)
-    series = [Point(period=p.label, start=p.start.isoformat(), end=p.end.isoformat(), observed=pooled.observed(i), after=i >= k,
+    series = [PeriodPoint(period=p.label, start=p.start.isoformat(), end=p.end.isoformat(), observed=pooled.observed(i), after=i >= k,
                     count=pooled.counts[i], denominator=pooled.denominators[i] if pooled.denominators is not None else None,
                     exposure=pooled.exposures[i] if pooled.exposures is not None else None, value=pooled.value(i))
               for i, p in enumerate(pooled.periods)]
-    return Comparison(method=method, areas=areas, candidates=candidates, level_change=_interval(f.ratio("group:level")),
+    return ComparisonAreas(method=method, areas=areas, candidates=candidates, level_change=_interval(f.ratio("group:level")),
                       trend_change_per_year=_interval(f.ratio("group:slope", ppy)), pre_trend_check=_interval(check),
                       pre_trends_differ=check.excludes_one, points_used=f.n_used, series=series), chosen
 
@@ -443,7 +443,7 @@ def _evaluate(metric, area, start, end, when, offence, comparison, seasonality, 
     pts = []
     for i, p in enumerate(s.periods):
         after = i >= k
-        pts.append(Point(period=p.label, start=p.start.isoformat(), end=p.end.isoformat(), observed=s.observed(i), after=after,
+        pts.append(PeriodPoint(period=p.label, start=p.start.isoformat(), end=p.end.isoformat(), observed=s.observed(i), after=after,
                          count=s.counts[i], denominator=s.denominators[i] if s.denominators is not None else None,
                          exposure=s.exposures[i] if s.exposures is not None else None, value=s.value(i),
                          fitted=float(pred["fitted"][i]),
@@ -511,7 +511,7 @@ def _evaluate(metric, area, start, end, when, offence, comparison, seasonality, 
         sentence += f" {plac.as_large} of {plac.fitted} placebo effects were as large."
     season_words = {"none": "no seasonal terms", "harmonic": "two sine-cosine pairs for the yearly cycle",
                     "month": f"one indicator per {'month' if s.frequency == 'month' else 'quarter'}"}[seasonality]
-    model = Model(family=f.family, link="logit" if f.family == "binomial" else "log",
+    model = SegmentedModel(family=f.family, link="logit" if f.family == "binomial" else "log",
                   offset="log exposure" if s.kind == "rate" else None, scale=f.scale, seasonality=seasonality, errors=errors,
                   hac_lags=f.hac_lags, frequency=s.frequency, terms=_terms(f),
                   autocorrelation=Autocorrelation(test=ac.test, lags=ac.lags, statistic=ac.statistic, p_value=ac.p_value,
@@ -565,7 +565,7 @@ def report_section(area: A.Area, years: list[str], intervention: str | date, off
     rows = [[p.period, p.denominator, p.count, p.value, p.fitted, p.counterfactual, p.counterfactual_low, p.counterfactual_high,
              "yes" if p.after else "no"] for p in ev.points]
     e = ev.effect
-    notes = [ev.sentence, f"Model: {ev.model.description}", f"Placebos: {ev.placebos.summary}",
+    notes = [ev.sentence, f"SegmentedModel: {ev.model.description}", f"Placebos: {ev.placebos.summary}",
              *(f"Data break: {b.title}: {b.description}" for b in ev.breaks if b.kind != "missing_data"), *ev.caveats]
     if e.trend_change_per_year is not None:
         notes.insert(1, f"Level change {e.level_change.estimate:.3f} (95% CI {e.level_change.ci_low:.3f} to "

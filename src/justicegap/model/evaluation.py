@@ -62,7 +62,7 @@ class Autocorrelation(Result):
                                                   "robust to autocorrelation (Newey-West) are then advisable")
 
 
-class Model(Result):
+class SegmentedModel(Result):
     family: Literal["binomial", "poisson"]
     link: Literal["logit", "log"]
     offset: Optional[str] = Field(None, description="log of the exposure, for rates")
@@ -76,7 +76,7 @@ class Model(Result):
     description: str
 
 
-class Point(Result):
+class PeriodPoint(Result):
     period: str
     start: str
     end: str
@@ -129,7 +129,7 @@ class Candidate(Result):
     reason: Optional[str] = None
 
 
-class Comparison(Result):
+class ComparisonAreas(Result):
     method: Literal["named", "auto"]
     areas: list[AreaRef]
     candidates: list[Candidate] = Field(default_factory=list)
@@ -139,7 +139,7 @@ class Comparison(Result):
     pre_trend_check: Optional[Interval] = Field(None, description="The treated area's pre-period trend over the comparison's, per year")
     pre_trends_differ: Optional[bool] = None
     points_used: Optional[int] = None
-    series: list[Point] = Field(default_factory=list, description="The comparison areas pooled, by period")
+    series: list[PeriodPoint] = Field(default_factory=list, description="The comparison areas pooled, by period")
     reason: Optional[str] = Field(None, description="Why no comparison could be made")
 
 
@@ -169,11 +169,11 @@ class Evaluation(Result):
     points_used: Count
     gaps: list[str] = Field(description="Periods in the window with no data: left out, never filled")
     effect: Effect
-    model: Model
-    points: list[Point]
+    model: SegmentedModel
+    points: list[PeriodPoint]
     breaks: list[Break]
     placebos: Placebos
-    comparison: Optional[Comparison] = None
+    comparison: Optional[ComparisonAreas] = None
     sources: list[SeriesSource]
     flags: list[str]
     caveats: list[str]
