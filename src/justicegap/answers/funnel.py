@@ -76,6 +76,7 @@ class OutcomeGroups:
     editions: list[Edition] = field(default_factory=list)
     missing_spans: list[tuple[date, date]] = field(default_factory=list)
     period: Period | None = None
+    negatives: list[dict] = field(default_factory=list)
 
     @property
     def partial(self) -> bool:
@@ -90,7 +91,7 @@ def outcome_groups(store: Store, area: A.Area, period: Period, fam: str, edition
     the outcomes data are not published for, or no data, gives no rows; a period the data cover
     only in part gives the rows with ``missing_spans`` set, for the caller to say so.
     """
-    from ..metrics.data import Term, dataset_levels, gather
+    from ..metrics.data import Term, dataset_levels, describe_negatives, gather
     from ..stats import wilson
 
     m = metrics.registry().get("outcome_share_cohort")
@@ -117,11 +118,23 @@ def outcome_groups(store: Store, area: A.Area, period: Period, fam: str, edition
         if not total:
             return out
         eds = ", ".join(e.edition for e in g.editions)
-        for gid, grp in groups:
+        out.negatives = list(g.negatives)
+        for t, (gid, grp) in zip(terms[1:], groups):
             k = g.values.get(gid, 0.0)
-            lo, hi = wilson(int(round(k)), int(round(total)))
-            out.rows.append({"group": gid, "label": grp["label"], "count": k, "share": k / total, "ci_low": lo, "ci_high": hi,
-                             "denominator": total, "basis": m["basis"], "unit": m["unit"], "edition": eds})
+            row = {"group": gid, "label": grp["label"], "count": k, "share": None, "ci_low": None, "ci_high": None,
+                   "denominator": total, "basis": m["basis"], "unit": m["unit"], "edition": eds, "reason": None}
+            negative = g.negatives_in(t)
+            if k < 0 or total < 0:
+                row.update(count=None, reason=f"Not available: the published counts include negative numbers "
+                           f"({describe_negatives(negative)}), corrections the publisher made, and they make this "
+                           "group's sum negative, so no count or share can be given.")
+            else:
+                row["share"] = k / total
+                row["ci_low"], row["ci_high"] = wilson(int(round(k)), int(round(total)))
+                if negative:
+                    row["reason"] = (f"Includes published negative counts ({describe_negatives(negative)}), corrections "
+                                     "the publisher made, kept as published.")
+            out.rows.append(row)
         return out
     return OutcomeGroups(period=period)
 
@@ -183,11 +196,21 @@ def attrition(*, area, period, offence: str = "rape", edition: str | None = None
 
         says.append(f"The police outcome groups cover only part of {p.label}: the outcomes data do not cover "
                     f"{describe_spans(groups.missing_spans)}, so they are not the whole period's offences.")
+    says += [f"Police outcome group '{r['label']}': {r['reason']}" for r in groups.rows if r.get("reason")]
     from ..model.attrition import Attrition
 
     return Attrition.model_validate({
         "area": the_area.to_dict(), "period": p.to_dict(), "offence": {"family": fam, "label": reference.families()[fam]["label"]},
-        "stages": out_stages, "outcome_groups": list(groups.rows), "statements": says}).model_dump()
+        "stages": out_stages, "outcome_groups": list(groups.rows), "statements": says,
+        "published_negatives": [_published(n) for n in groups.negatives]}).model_dump()
+
+
+def _published(cell: dict) -> dict:
+    """A negative count as the publisher printed it (a correction to earlier figures)."""
+    from ..periods import describe
+
+    return {"area": cell["area"], "offence": cell["offence"], "outcome": cell["outcome"], "measure": cell["measure"],
+            "period": describe(cell["period_start"], cell["period_end"]), "published": cell["value"]}
 
 
 def _covered(fig) -> str | None:
