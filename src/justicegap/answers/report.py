@@ -348,25 +348,33 @@ def _build(area, area_text, start, end, start_p, end_p, fam, offence_text, asked
     rec_cols = [Column("Financial year", "string")]
     rec_cols += [Column(reference.families()[f]["label"], "integer", "offences",
                         f"offences recorded ({reference.families()[f]['note'] or ''})".strip()) for f in parts]
-    rec_cols += [Column("Edition", "string"), Column("Status", "string")]
-    rec_rows, missing_years, rec_figs = [], [], []
+    rec_cols += [Column("Edition", "string"), Column("Status", "string"), Column("Source", "string")]
+    rec_rows, missing_years, rec_figs, rec_notes = [], [], [], []
     for y in years:
-        vals, eds = [], set()
+        vals, eds, used = [], set(), {}
         for f in parts:
             fig = col.compute("recorded", police, y, f, part=f"Offences recorded ({reference.families()[f]['label'].lower()}): {police.name}")
             vals.append(_int(fig.value) if fig else None)
             if fig:
                 rec_figs.append(fig)
                 eds |= {e.edition for e in fig.editions}
-        status = "published" if any(v is not None for v in vals) else "not in the loaded data"
-        if status != "published":
+                used.setdefault(fig.dataset, []).append(reference.families()[f]["label"].lower())
+                rec_notes += _revision_notes(store, police, y, f)
+        status = _recorded_status(used, eds) if any(v is not None for v in vals) else "not in the loaded data"
+        if status == "not in the loaded data":
             missing_years.append(y.label)
-        rec_rows.append([y.label, *vals, ", ".join(sorted(eds)), status])
+        rec_rows.append([y.label, *vals, ", ".join(sorted(eds)), status,
+                         "; ".join(f"{reference.sources()[d]['title']} ({', '.join(fs)})" for d, fs in used.items())])
+        if len(used) > 1:
+            rec_notes.append(f"{y.label}: the columns come from different publications ("
+                             + "; ".join(f"{', '.join(fs)} from {reference.sources()[d]['title']}" for d, fs in used.items())
+                             + "), so the parts need not add up to the whole.")
     t = Table("recorded", f"Offences recorded by the police: {police.name}, by financial year", rec_cols, rec_rows,
               geography=police.level_name, basis="recorded_in_period", unit="offences",
               editions=sorted({e.edition for f in rec_figs for e in f.editions}), metrics=["recorded"] if rec_figs else [])
     t.notes.append("Counts as published (police recorded crime, by the date the offence was recorded). Years marked "
                    "'not in the loaded data' are missing, not zero: nothing is filled in.")
+    t.notes.extend(rec_notes)
     if police is not area:
         t.notes.append(f"These are {police.name}'s figures for the whole force area, not {area.name}'s: see the local table.")
     report.tables.append(t)
@@ -527,6 +535,26 @@ def _build(area, area_text, start, end, start_p, end_p, fam, offence_text, asked
 SMALL_CELLS = ("Shown as published: no count is suppressed. Every count in this report is one its publisher releases at the "
                "level shown (police force area, Community Safety Partnership, CPS Area, the court's police force area), or a sum "
                "of such counts shown beside it, so blanking one would hide nothing the publication does not show.")
+
+
+def _recorded_status(used: dict, eds: set) -> str:
+    """'published', or where the year's count comes from: the outcomes data (no recorded-crime table
+    covers the year) or the ONS first release."""
+    if "ho_outcomes" in used:
+        which = ", ".join(sorted(e for e in eds if e.startswith("ho_outcomes")))
+        return f"counted from the outcomes data (offences recorded in the year; edition {which})"
+    if "ons_pfa_tables" in used:
+        return "published (ONS first release)"
+    return "published"
+
+
+def _revision_notes(store, police, year, fam) -> list[str]:
+    """The revision of a year's recorded count between the editions loaded (the ONS first release and
+    the Home Office table), each as published."""
+    from .maturation import revision
+
+    text = revision("recorded", area=police, period=year, offence=fam, store=store)
+    return [f"{year.label}, {reference.families()[fam]['label'].lower()}: {text}"] if text else []
 
 
 def _calendar_years(years: list[Period]) -> list[Period]:

@@ -203,7 +203,7 @@ class Figure:
 
 # --- caveats -------------------------------------------------------------------------------------
 
-def conditional_caveats(m: dict, datasets, offence: str | None) -> list[str]:
+def conditional_caveats(m: dict, datasets, offence: str | None, level: str | None = None) -> list[str]:
     """The metric's ``caveats_when`` that apply to a figure from ``datasets`` for ``offence``: a
     caveat about rape-flagged CPS cases is not attached to sexual-offences figures from the
     monthly case outcomes."""
@@ -212,6 +212,8 @@ def conditional_caveats(m: dict, datasets, offence: str | None) -> list[str]:
         if c.get("datasets") and not set(c["datasets"]) & set(datasets):
             continue
         if c.get("families") and offence not in c["families"]:
+            continue
+        if c.get("levels") and level is not None and level not in c["levels"]:
             continue
         out.append(c["text"])
     return out
@@ -354,7 +356,7 @@ def _finish(fig: Figure, allow_partial: bool) -> Figure:
         fig.flags.append(f"event:{ev['id']}")
         fig.caveats.append(f"{ev['title']} ({ev['start']}{'–' + ev['end'] if ev['end'] and ev['end'] != ev['start'] else ''}): {ev['description']}")
     fig.caveats.extend(m.get("caveats", []))
-    fig.caveats.extend(conditional_caveats(m, {g.dataset for g in fig.all_gathered} or {fig.dataset}, fig.offence))
+    fig.caveats.extend(conditional_caveats(m, {g.dataset for g in fig.all_gathered} or {fig.dataset}, fig.offence, fig.area.level))
     if fig.area.resolved_note:
         fig.caveats.append(fig.area.resolved_note)
     if fig.value is not None:
