@@ -357,6 +357,10 @@ def _finish(fig: Figure, allow_partial: bool) -> Figure:
         fig.caveats.append(f"{ev['title']} ({ev['start']}{'–' + ev['end'] if ev['end'] and ev['end'] != ev['start'] else ''}): {ev['description']}")
     fig.caveats.extend(m.get("caveats", []))
     fig.caveats.extend(conditional_caveats(m, {g.dataset for g in fig.all_gathered} or {fig.dataset}, fig.offence, fig.area.level))
+    btp = {a.code for a in A.all_areas("btp")}
+    if fig.area.level == "nation" and any(c in btp for g in fig.all_gathered for c in g.areas_used):
+        fig.caveats.append("Includes British Transport Police, who police the railways rather than an area: comparisons of "
+                           "police force areas leave them out, so the forces' total there is smaller than this one.")
     if fig.area.resolved_note:
         fig.caveats.append(fig.area.resolved_note)
     if fig.value is not None:
@@ -569,7 +573,7 @@ def _compute(m, area, period, fam, outcome, edition_text, store, allow_partial) 
             fig.breakdown["charged_alternate_offence"] = v["alternate"]
             fig.caveats.append(f"Of the {_fmt_int(v['numerator'])} charges, {_fmt_int(v['alternate'])} were for an alternate offence (sub-code 1A), "
                                f"leaving {_fmt_int(v['numerator'] - v['alternate'])} charged with the offence recorded.")
-        elif "alternate" in v:
+        elif "alternate" in v and not any("1A" in c for c in m.get("caveats", [])):  # said once, not twice
             fig.caveats.append("This edition does not separate alternate-offence charges (1A): the charged count may include charges for a different offence from the one recorded.")
     _negatives(fig, found, groups)
     if fig.denominator == 0 and kind != "count":
