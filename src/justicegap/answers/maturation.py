@@ -52,17 +52,23 @@ def maturation(metric_id: str, *, area, period, offence: str = "rape", outcome: 
         out["summary"] = revision_text(m, rows, store_titles(m, rows))
     elif len(rows) > 1:
         first, final = rows[0], rows[-1]
-        num_change = None if first["numerator"] is None or final["numerator"] is None else final["numerator"] - first["numerator"]
-        out["change"] = {"numerator": num_change,
-                         "value_points": None if first["value"] is None or final["value"] is None else 100 * (final["value"] - first["value"])}
+        # each edition's counts as published: no count is derived by subtracting one edition from another
+        out["change"] = {"value_points": None if first["value"] is None or final["value"] is None
+                         else 100 * (final["value"] - first["value"])}
         out["summary"] = (f"Between the first and the latest of {len(rows)} editions the figure moved from "
-                          f"{value_text(m['kind'], first['value'], m['unit'])} to {value_text(m['kind'], final['value'], m['unit'])}"
-                          + (f" ({num_change:+,.0f} in the numerator)" if num_change is not None else "")
+                          f"{value_text(m['kind'], first['value'], m['unit'])}{_of(first)} to "
+                          f"{value_text(m['kind'], final['value'], m['unit'])}{_of(final)}"
                           + (f"; {pct(final['not_yet_assigned_share'])} were still not assigned an outcome in the latest."
                              if final["not_yet_assigned_share"] is not None else "."))
     else:
         out["summary"] = "Only one edition covering this period is loaded: load later editions to see the figure mature."
     return out
+
+
+def _of(row: dict) -> str:
+    if row["numerator"] is None or row["denominator"] is None:
+        return ""
+    return f" ({row['numerator']:,.0f} of {row['denominator']:,.0f})"
 
 
 def _revised_datasets(m: dict) -> list[str]:
