@@ -236,9 +236,12 @@ class Prefetched(Facts):
                      if (edition is None or ed == edition) and s <= end and e >= start and (s < start or e > end)})
 
     def negatives(self, dataset, pairs, measures, offences, codes):
-        cells = self._once(("negatives", dataset), lambda: self._q(
-            "select edition, area, period_start, period_end, offence, outcome, measure, value from facts"
-            " where dataset = ? and value < 0 order by area, period_start, offence, outcome, measure", [dataset]))
+        key = ("negatives", dataset)
+        if key not in self._coverage:  # the few published negative cells of a dataset, read once
+            self._coverage[key] = self._q(
+                "select edition, area, period_start, period_end, offence, outcome, measure, value from facts"
+                " where dataset = ? and value < 0 order by area, period_start, offence, outcome, measure", [dataset])
+        cells = self._coverage[key]
         spans, ms, offs, areas = set(pairs), set(measures), set(offences), set(codes)
         return [dict(zip(NEGATIVE_FIELDS, r[1:])) for r in cells
                 if (r[0], r[2], r[3]) in spans and r[6] in ms and r[4] in offs and r[1] in areas]
