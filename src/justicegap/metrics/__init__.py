@@ -601,7 +601,7 @@ def _negatives(fig: Figure, found: list[Gathered], groups) -> None:
     shown = describe_negatives(cells)
     fig.flags.append("negative_published")
     if fig.breakdown.get("not_yet_assigned") is not None and fig.breakdown["not_yet_assigned"] < 0:
-        fig.breakdown["not_yet_assigned"] = None
+        del fig.breakdown["not_yet_assigned"]  # not a count: the caveat says why it is missing
         fig.caveats.append("How many of these offences had not yet been assigned an outcome is not available: the "
                            "published counts for it include negative corrections that make it negative.")
     if negative_sum or (fig.numerator is not None and fig.numerator < 0) or (fig.value is not None and fig.value < 0):
