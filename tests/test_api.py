@@ -473,7 +473,8 @@ def test_every_openapi_parameter_is_described(client):
 
 
 def test_not_available_holder_is_null_when_none_is_named(client):
-    r = client.get(f"{API}/figure", params={"metric": "recorded", "area": "England and Wales", "period": "2018"})
+    # (calendar 2018 is answered now, from the outcomes data's recorded offences: no recorded-crime table covers it)
+    r = client.get(f"{API}/figure", params={"metric": "recorded", "area": "England and Wales", "period": "2016"})
     assert r.status_code == 409
     assert r.json()["holder"] is None
 

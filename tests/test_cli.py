@@ -137,3 +137,19 @@ def test_text_output_carries_editions_flags_and_data_breaks(loaded_home):
     text = " ".join(run("check", "1.7%", "--metric", "charge_rate_cohort", "--area", "Kent", "--period", "2017/18",
                         "--value", "1.7%", home=loaded_home).stdout.split())
     assert "ho_outcomes-" in text and "Data break: Crime recording improvements:" in text
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["get", "charge_rate_cohort", "--area", "Kent", "--period", "2017/18", "--ofence", "rape"], "No such option: --ofence"),
+    (["get", "charge_rate_cohort"], "Missing option '--area'"),
+    (["gett"], "No such command 'gett'"),
+])
+def test_usage_mistakes_print_the_usage_line_and_one_sentence(loaded_home, args, needle):
+    """As a user runs it (the installed script): whichever click the installed Typer uses, a usage
+    mistake is the usage line and one error line, exit status 2, no traceback box."""
+    p = run(*args, home=loaded_home, check=False)
+    lines = [x for x in p.stderr.splitlines() if x.strip()]
+    assert p.returncode == 2, p.stderr
+    assert lines[0].startswith("Usage: justicegap") and len(lines) == 2, p.stderr
+    assert lines[1].startswith("error: ") and needle in lines[1]
+    assert "Traceback" not in p.stderr and "╭" not in p.stderr and p.stdout == ""

@@ -17,7 +17,8 @@ def test_kent_police_stages(loaded):
     assert by_id["police_charged_closed"]["basis"] == "closed_in_period"
     groups = {g["group"]: g for g in r["outcome_groups"]}
     assert set(groups) == set(reference.outcome_groups())  # every group, zeros included: a zero is data
-    assert sum(g["count"] for g in groups.values()) == 2529
+    assert sum(g["count"] for g in groups.values() if g["count"] is not None) == 2529
+    assert groups["diversionary"]["count"] is None and "did not exist yet" in groups["diversionary"]["reason"]  # outcome 22
     assert groups["charged"]["count"] == 42
     assert any("closed in 2017/18" in s for s in r["statements"])
     for s in r["stages"]:
@@ -43,9 +44,12 @@ def test_outcome_groups_one_gather_match_the_raw_file(loaded, shared_data, monke
     assert set(groups) == set(reference.outcome_groups())  # every group, zeros included: a zero is data
     assert groups["not_yet_assigned"]["count"] == cohort["0"] and groups["charged"]["count"] == cohort["1"]
     for g in r["outcome_groups"]:
-        assert set(g) == {"group", "label", "count", "share", "ci_low", "ci_high", "denominator", "basis", "unit", "edition"}
-        assert g["denominator"] == sum(cohort.values()) and g["share"] == g["count"] / g["denominator"]
+        assert set(g) == {"group", "label", "count", "share", "ci_low", "ci_high", "denominator", "basis", "unit", "edition", "reason"}
         types = [o["type"] for o in reference.table("outcomes") if o["group"] == g["group"] and not o["parent"]]
+        if g["group"] == "diversionary":  # outcome 22, introduced in April 2019: no rows, blank, not zero
+            assert g["count"] is None and g["share"] is None and not any(t in cohort for t in types)
+            continue
+        assert g["denominator"] == sum(cohort.values()) and g["share"] == g["count"] / g["denominator"]
         assert g["ci_low"] <= g["share"] <= g["ci_high"] and g["count"] == sum(cohort.get(t, 0) for t in types)
         assert g["basis"] == "recorded_cohort" and g["unit"] == "offences" and g["edition"].startswith("ho_outcomes-")
 
@@ -160,8 +164,10 @@ def test_small_outcome_shares_are_not_shown_as_zero(loaded, shared_data):
     expect = share.quantize(Decimal(1).scaleb(share.adjusted()), rounding=ROUND_HALF_EVEN)
     assert pct(row["share"]) == f"{expect}%"
     for g in r["outcome_groups"]:
-        assert pct(g["ci_high"]) not in ("0.0%", "0.00%", "0%")  # even a zero count has a non-zero upper limit
-        if g["count"]:
+        assert pct(g["ci_high"]) not in ("0.0%", "0.00%", "0%")  # even a zero count has a non-zero upper limit (or none)
+        if g["count"] is None:  # outcome 22 before April 2019: blank with the reason, never 0
+            assert g["share"] is None and g["ci_low"] is None and "did not exist yet" in g["reason"]
+        elif g["count"]:
             assert pct(g["share"]) not in ("0.0%", "0.00%", "0%")
         else:
             assert pct(g["share"]) == "0.0%"  # a true zero is shown as one

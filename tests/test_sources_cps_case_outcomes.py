@@ -54,7 +54,7 @@ def test_march_2018_national_sexual_offences():
 def test_every_month_has_43_areas_and_12_categories():
     import polars as pl
 
-    assert len(MONTHS) == 24
+    assert "2014-01" in MONTHS and "2018-03" in MONTHS  # LF files (to 2015-09) and CRLF ones
     for stem in MONTHS:
         facts, _ = parse(CPS / f"{stem}.csv")
         assert facts.get_column("area").n_unique() == 43  # National, 41 forces, Metropolitan and City
@@ -186,7 +186,8 @@ def test_truncated_file_is_an_error_and_loads_nothing(tmp_path, home):
 def test_real_store_loaded_every_cps_month(real_store):
     store, results = real_store
     cps = [r for r in results if r.dataset == "cps_case_outcomes"]
-    assert len(cps) == 24 and all(r.status == "loaded" and r.rows == 1075 for r in cps)
+    assert len(cps) == len(MONTHS) and all(r.status == "loaded" and r.rows == 1075 for r in cps), \
+        [(r.file, r.status, r.rows) for r in cps if r.rows != 1075]
     assert not [r for r in results if r.status == "failed"]
 
 
@@ -252,3 +253,24 @@ def test_completed_prosecutions_from_monthly_files(real_store):
     fig = metrics.compute("cps_completed_prosecutions", area="England and Wales", period="2018-03",
                           offence="sexual_offences", store=store)
     assert fig.value == 1167 and fig.dataset == "cps_case_outcomes"
+
+
+def test_lf_months_with_undefined_percentages_load():
+    """The 2014-01..2015-09 files: LF line endings, '-' where a percentage is undefined (nothing
+    finalised). Every count is read as published, checked against the raw file read here."""
+    import csv
+
+    import polars as pl
+
+    early = [m for m in MONTHS if m <= "2015-09"]
+    assert early and all(b"\r\n" not in (CPS / f"{m}.csv").read_bytes() for m in early)
+    for stem in (early[0], early[-1]):
+        with open(CPS / f"{stem}.csv", encoding="utf-8", newline="") as f:
+            rows = list(csv.reader(f))
+        col = rows[0].index("Number of Sexual Offences Convictions")
+        national = next(r for r in rows if r[0] == "National")
+        facts, _ = parse(CPS / f"{stem}.csv")
+        got = facts.filter((pl.col("measure") == "convictions") & (pl.col("offence") == "sexual_offences")
+                           & (pl.col("area") == "K04000001")).get_column("value").to_list()
+        assert got == [float(national[col].replace(",", ""))]
+        assert any("-" in r for r in rows[1:])  # the undefined percentage the reader must pass over

@@ -3,10 +3,13 @@ XLSX, ODS), and on every kind of bad input: each gets one clear message and the 
 
 from __future__ import annotations
 
+from datetime import date
+
 
 import pytest
 
 from justicegap import metrics, update
+from justicegap.errors import NotAvailable
 from justicegap.store import Store
 from storecheck import counts, load_fails
 from officialfiles import PFA_HEADER, real_rows, sum_counts, typed, write_csv, write_xlsx
@@ -251,3 +254,44 @@ def test_row_numbers_are_the_files_own(loaded_copy, tmp_path, small_pfa, fmt):
             else write_ods(tmp_path / "lead.ods", {"Data": sheet}, repeat=True))
     e = _fails(loaded_copy, path, "'about 12' is not a number", "sheet 'Data'")
     assert (e.row, e.column) == (11, "Number of Offences")
+
+
+def test_quirks_of_the_full_outcomes_editions(home, tmp_path, shared_data):
+    """A generated workbook in the official layout with the full editions' quirks: 'not applicable'
+    written five ways, the expired flag 'x', a negative correction, a force whose whole year is
+    'data not provided', and the later wording of the closed-in-period column."""
+    header, rows = real_rows(shared_data / "homeoffice" / "prc-outcomes-2018-19.csv.gz",
+                             lambda r: r["Force Name"] in ("Kent", "Surrey") and r["Offence Code"] in RAPE)
+    header = [h.replace("Force outcomes recorded in quarter", "Outcomes for investigations closed in the quarter")
+              .replace("Force outcomes for offences recorded in quarter", "Outcomes for offences recorded in the quarter")
+              for h in header]
+    cohort, closed, expired = (header.index(h) for h in ("Outcomes for offences recorded in the quarter",
+                                                         "Outcomes for investigations closed in the quarter", "Offence Code Expired"))
+    kent = [r for r in rows if r[2] == "Kent"]
+    markers = ["NA", "N/A", "N/A - Offence code expired", "N/A - offence code expired", "N/A - data not provided"]
+    for r, marker in zip(kent, markers):
+        r[cohort] = marker
+    kent[5][closed], kent[5][expired] = "-3", "x"
+    for r in rows:
+        if r[2] == "Surrey":
+            r[cohort] = r[closed] = "N/A - data not provided"
+    data = typed(rows, [1, 10])
+    path = write_xlsx(tmp_path / "outcomes-full.xlsx", {"Outcomes": [["Crime outcomes open data"], [], header, *data]})
+    with Store() as s:
+        (result,) = update.load_file(s, path)
+        stored = s.con.execute("select count(*), count(*) filter (where value = 0) from facts where area = 'E23000032'"
+                               " and measure = 'outcomes_cohort'").fetchall()[0]
+        neg = s.con.execute("select count(*) from facts where flags like '%negative_published%' and value < 0").fetchall()[0][0]
+        mine = s.con.execute("select value, flags from facts where area = 'E23000032' and measure = 'outcomes_closed'"
+                             " and offence = ? and outcome = ? and period_start = ?",
+                             [kent[5][6], kent[5][10], date(2018, 3 * int(kent[5][1]) + 1, 1)]).fetchall()
+        surrey = s.con.execute("select count(*) from facts where area = 'E23000031'").fetchall()[0][0]
+        notes = " ".join(str(d) for _, _, d, _ in s.lineage(result.edition))
+    expected_zero = sum(1 for r in kent[5:] if r[cohort] in ("0", "0.0"))
+    assert stored == (len(kent) - 5, expected_zero)  # the five not-applicable cells are not stored, and are not zeros
+    assert mine == [(-3.0, "expired_code;negative_published")]
+    published = [v for r in rows for v in (r[cohort], r[closed]) if v.startswith("-")]
+    assert neg == len(published) and len(published) > 1  # every published negative kept and flagged
+    assert surrey == 0 and "data not provided" in notes and "E23000031" in notes and "negative counts" in notes
+    with pytest.raises(NotAvailable):  # Surrey's year is a known gap, not a zero
+        metrics.compute("charge_rate_cohort", area="Surrey", period="2018/19", offence="rape")

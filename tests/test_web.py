@@ -454,3 +454,14 @@ def test_other_figures_carry_basis_population_and_flags(client, lib):
     t = text_of(html)
     assert "April 2017 to June 2017 (2017/18 Q1) is missing" in t
     assert "--allow-partial" not in t
+
+
+def test_metric_pages_list_each_neighbour_once(client):
+    """A metric named on both sides (each names the other as confused with it) is listed once."""
+    import re
+
+    for mid in metrics.registry():
+        html = client.get(f"/metric/{mid}").text
+        block = html.split('data-field="confused_with"', 1)[1].split("</ul>", 1)[0] if 'data-field="confused_with"' in html else ""
+        links = re.findall(r'<li><a href="/metric/([a-z0-9_]+)"', block)
+        assert len(links) == len(set(links)), (mid, links)

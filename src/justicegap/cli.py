@@ -387,7 +387,8 @@ def funnel(area: str = AreaOpt, period: str = PeriodOpt, offence: str = OffenceO
     if r["outcome_groups"]:
         g = Table("police outcome (offences recorded in the period)", "offences", "share", "95% CI")
         for row in r["outcome_groups"]:
-            g.add_row(row["label"], _num(row["count"]), _pct(row["share"]), f"{_pct(row['ci_low'])}–{_pct(row['ci_high'])}")
+            g.add_row(row["label"], _num(row["count"]), _pct(row["share"]),
+                      f"{_pct(row['ci_low'])}–{_pct(row['ci_high'])}" if row.get("ci_low") is not None else "")
         c.print(g)
     for s in r["statements"]:
         c.print(f"  • {s}")
@@ -997,10 +998,39 @@ def audit(as_json: bool = JsonOpt):
         _console().print("No record-level requests yet.", markup=False)
 
 
-def main() -> None:
-    """Entry point: user errors are one message and an exit status, never a traceback."""
+def _click_exceptions():
+    """(exits, usage errors, other click errors, aborts), from click itself and from the copy of
+    click that recent Typer releases vendor (typer._click), whose errors are not click's classes."""
     import click
 
+    mods = [click.exceptions]
+    try:
+        from typer._click import exceptions as vendored
+    except ImportError:
+        vendored = None
+    if vendored is not None and vendored is not click.exceptions:
+        mods.append(vendored)
+    return ((click.exceptions.Exit, typer.Exit), tuple(m.UsageError for m in mods),
+            tuple(m.ClickException for m in mods), (click.exceptions.Abort, typer.Abort))
+
+
+def _print_usage_error(e) -> None:
+    """The command's usage line and one sentence, never a traceback (a bare command prints its help)."""
+    if type(e).__name__ == "NoArgsIsHelpError":
+        e.show()
+        return
+    ctx = getattr(e, "ctx", None)
+    err = _console(stderr=True)
+    if ctx is not None:
+        err.print(ctx.get_usage(), markup=False)
+    hint = f" See '{ctx.command_path} --help'." if ctx is not None else " See 'justicegap --help'."
+    msg = e.format_message().strip()
+    _print_error(msg + ("" if msg.endswith((".", "?", "!")) else ".") + hint)
+
+
+def main() -> None:
+    """Entry point: user errors are one message and an exit status, never a traceback."""
+    exits, usage, click_errors, aborts = _click_exceptions()
     try:
         status = app(standalone_mode=False)  # without standalone mode, click returns typer.Exit's code
     except JusticegapError as e:
@@ -1008,12 +1038,15 @@ def main() -> None:
 
         _print_error(text(e, "cli"))
         sys.exit(e.exit_code)
-    except click.exceptions.Exit as e:
+    except exits as e:
         sys.exit(e.exit_code)
-    except click.ClickException as e:
-        e.show()
+    except usage as e:
+        _print_usage_error(e)
         sys.exit(e.exit_code)
-    except click.exceptions.Abort:
+    except click_errors as e:
+        _print_error(e.format_message())
+        sys.exit(e.exit_code)
+    except aborts:
         sys.exit(130)
     if isinstance(status, int):
         sys.exit(status)

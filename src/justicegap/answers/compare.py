@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .. import areas as A
 from .. import metrics
-from ..errors import InvalidParameter, NotAvailable
+from ..errors import InvalidParameter, JusticegapError, NotAvailable
 from ..formats import value_text
 from ..periods import parse
 from ..store import Store  # noqa: F401  (the type of ``store``)
@@ -69,6 +69,7 @@ def compare(metric_id: str, *, level: str = "pfa", period, offence: str = "rape"
                 f"{name} has no data for {spans}" for name, spans in fig.missing["areas"].items())})
             continue
         figures.append(fig)
+    national = _national(m, level, p, offence, outcome, edition, store)
     if not figures:
         raise NotAvailable(f"No area has {m['name'].lower()} for {p}.", available=[e["reason"] for e in excluded[:3]])
     rows = [{**f.to_dict(), "sentence": f.sentence} for f in figures]
@@ -105,7 +106,12 @@ def compare(metric_id: str, *, level: str = "pfa", period, offence: str = "rape"
         what = f"{m['name']}, {out['offence']['label'].lower()}, {p.label}, by {A.LEVEL_NAMES[level]} (basis: {m['basis']})"
         out["summary"] = (f"{what}: of {len(rows)} areas, {len(above)} {'is' if len(above) == 1 else 'are'} above the 99.8% limit"
                           + (f" ({', '.join(above)})" if above else "") + f" and {len(below)} below"
-                          + (f" ({', '.join(below)})" if below else "") + "; the rest are within what chance alone would give.")
+                          + (f" ({', '.join(below)})" if below else "")
+                          + ("; the rest are within what chance alone would give." if overdispersion is None else
+                             f"; the rest are within limits widened for overdispersion ({overdispersion}): variation between "
+                             "areas beyond chance is allowed for, so these limits are not what chance alone would give."))
+        if level == "pfa" and m["kind"] == "proportion":
+            out["caveats"].append(_btp_note(m, sum(n), national, len(figures)))
         outside = len(above) + len(below)
         if overdispersion is None and outside > max(2, 0.05 * len(rows)):
             out["caveats"].append(
@@ -144,3 +150,24 @@ def _limits_text(fun: dict, asked: str | None, kind: str = "proportion") -> str:
     if asked:
         text += f" No overdispersion was found (phi = {fun['phi']:.2f}), so no {asked} adjustment was made."
     return text
+
+
+def _national(m: dict, level: str, p, offence, outcome, edition, store) -> float | None:
+    """The England and Wales denominator beside a comparison of force areas (it includes British
+    Transport Police), or None."""
+    if level != "pfa" or m["kind"] != "proportion":
+        return None
+    try:
+        return metrics.compute(m["id"], area="England and Wales", period=p, offence=offence, outcome=outcome,
+                               edition=edition, store=store).denominator
+    except JusticegapError:
+        return None
+
+
+def _btp_note(m: dict, compared: int, national: float | None, areas: int) -> str:
+    """The comparison's total is the 43 force areas'; the England and Wales figure also counts British
+    Transport Police, who police the railways rather than an area: say so wherever both are shown."""
+    whole = f" ({national:,.0f})" if national is not None else ""
+    return (f"The areas compared add up to {compared:,} {m['unit']}: the {areas} police force areas. The England and Wales "
+            f"figure{whole} also counts British Transport Police, who police the railways rather than an area and so are not "
+            "compared here: that is why the two totals differ.")

@@ -76,6 +76,7 @@ class OutcomeGroups:
     editions: list[Edition] = field(default_factory=list)
     missing_spans: list[tuple[date, date]] = field(default_factory=list)
     period: Period | None = None
+    negatives: list[dict] = field(default_factory=list)
 
     @property
     def partial(self) -> bool:
@@ -90,7 +91,7 @@ def outcome_groups(store: Store, area: A.Area, period: Period, fam: str, edition
     the outcomes data are not published for, or no data, gives no rows; a period the data cover
     only in part gives the rows with ``missing_spans`` set, for the caller to say so.
     """
-    from ..metrics.data import Term, dataset_levels, gather
+    from ..metrics.data import Term, dataset_levels, describe_negatives, gather
     from ..stats import wilson
 
     m = metrics.registry().get("outcome_share_cohort")
@@ -117,13 +118,44 @@ def outcome_groups(store: Store, area: A.Area, period: Period, fam: str, edition
         if not total:
             return out
         eds = ", ".join(e.edition for e in g.editions)
-        for gid, grp in groups:
+        out.negatives = list(g.negatives)
+        for t, (gid, grp) in zip(terms[1:], groups):
             k = g.values.get(gid, 0.0)
-            lo, hi = wilson(int(round(k)), int(round(total)))
-            out.rows.append({"group": gid, "label": grp["label"], "count": k, "share": k / total, "ci_low": lo, "ci_high": hi,
-                             "denominator": total, "basis": m["basis"], "unit": m["unit"], "edition": eds})
+            row = {"group": gid, "label": grp["label"], "count": k, "share": None, "ci_low": None, "ci_high": None,
+                   "denominator": total, "basis": m["basis"], "unit": m["unit"], "edition": eds, "reason": None}
+            negative = g.negatives_in(t)
+            before = _not_yet_introduced(t.outcomes, period)
+            if before:
+                row.update(count=None, reason=before)
+            elif k < 0 or total < 0:
+                row.update(count=None, reason=f"Not available: the published counts include negative numbers "
+                           f"({describe_negatives(negative)}), corrections the publisher made, and they make this "
+                           "group's sum negative, so no count or share can be given.")
+            else:
+                row["share"] = k / total
+                row["ci_low"], row["ci_high"] = wilson(int(round(k)), int(round(total)))
+                if negative:
+                    row["reason"] = (f"Includes published negative counts ({describe_negatives(negative)}), corrections "
+                                     "the publisher made, kept as published.")
+            out.rows.append(row)
         return out
     return OutcomeGroups(period=period)
+
+
+def _not_yet_introduced(types, period: Period) -> str | None:
+    """Why a group has no count when every outcome type in it was introduced after the period
+    (outcome 22 from April 2019): it did not exist yet, which is not a zero."""
+    from datetime import date as _date
+
+    outs = reference.outcomes()
+    starts = [outs[t].get("introduced") for t in types or ()]
+    if not starts or not all(starts):
+        return None
+    first = min(_date.fromisoformat(x) for x in starts)
+    if period.end >= first:
+        return None
+    return (f"Not available: outcome type{'s' if len(types) > 1 else ''} {', '.join(types)} did not exist yet in {period.label}: "
+            f"introduced on {first:%-d %B %Y}, so there is no count for it before then (not a zero).")
 
 
 # --- the funnel ----------------------------------------------------------------------------------
@@ -174,20 +206,46 @@ def attrition(*, area, period, offence: str = "rape", edition: str | None = None
             out_stages.append(entry)
         if groups is None or edition or groups.period is None or (groups.period.start, groups.period.end) != (p.start, p.end):
             groups = outcome_groups(store, the_area, p, fam, edition)
+        revisions = [] if edition else _revisions(out_stages, the_area, fam, store)
     finally:
         if own:
             store.close()
     says = statements(out_stages)
+    says += revisions
     if groups.rows and groups.partial:
         from ..metrics.data import describe_spans
 
         says.append(f"The police outcome groups cover only part of {p.label}: the outcomes data do not cover "
                     f"{describe_spans(groups.missing_spans)}, so they are not the whole period's offences.")
+    says += [f"Police outcome group '{r['label']}': {r['reason']}" for r in groups.rows if r.get("reason")]
     from ..model.attrition import Attrition
 
     return Attrition.model_validate({
         "area": the_area.to_dict(), "period": p.to_dict(), "offence": {"family": fam, "label": reference.families()[fam]["label"]},
-        "stages": out_stages, "outcome_groups": list(groups.rows), "statements": says}).model_dump()
+        "stages": out_stages, "outcome_groups": list(groups.rows), "statements": says,
+        "published_negatives": [_published(n) for n in groups.negatives]}).model_dump()
+
+
+def _published(cell: dict) -> dict:
+    """A negative count as the publisher printed it (a correction to earlier figures)."""
+    from ..periods import describe
+
+    return {"area": cell["area"], "offence": cell["offence"], "outcome": cell["outcome"], "measure": cell["measure"],
+            "period": describe(cell["period_start"], cell["period_end"]), "published": cell["value"]}
+
+
+def _revisions(stages_: list[dict], area, fam: str, store: Store) -> list[str]:
+    """A count published in more than one edition (the ONS first release, then the Home Office
+    table) says how it was revised, each figure as published."""
+    from .maturation import revision
+
+    out = []
+    for s in stages_:
+        if s.get("available") and s["kind"] == "count":
+            text = revision(s["metric"], area=area, period=parse(s["period"]["label"]), offence=fam, store=store)
+            if text:
+                out.append(f"'{s['label']}': {text}")
+    return out
 
 
 def _covered(fig) -> str | None:
@@ -204,6 +262,17 @@ def _covered(fig) -> str | None:
         else:
             merged.append([s, e])
     return describe_spans([(s, e) for s, e in merged])
+
+
+def _edition_words(stage: dict) -> str:
+    """A stage's publication and edition, with its publication date where known."""
+    srcs = [x for x in (stage.get("figure") or {}).get("sources") or () if x.get("dataset") == stage["dataset"]]
+    title = reference.sources()[stage["dataset"]]["title"]
+    if not srcs:
+        return title
+    dates = ", ".join(f"{x['file']} (published {x['published']})" if x.get("published") else
+                      f"{x['file']} (publication date not known)" for x in srcs)
+    return f"{title}, {dates}"
 
 
 def statements(stages_: list[dict]) -> list[str]:
@@ -232,8 +301,8 @@ def statements(stages_: list[dict]) -> list[str]:
             out.append(text[:1].upper() + text[1:] + ": they are not the same cases, so one cannot be divided by the other.")
         elif a["dataset"] != b["dataset"] and a["basis"] == "recorded_in_period" and b["basis"] == "recorded_cohort":
             same = b["denominator"] == a["volume"]
-            out.append(f"'{b['label']}' follows the offences recorded in {b['period']['label']} in {reference.sources()[b['dataset']]['title']}, "
-                       f"a later extract than {reference.sources()[a['dataset']]['title']}: its own total is the denominator"
+            out.append(f"'{b['label']}' follows the offences recorded in {b['period']['label']} in {_edition_words(b)}, a "
+                       f"different publication and edition from {_edition_words(a)}: its own total is the denominator"
                        + (f" (here the two agree: {a['volume']:,.0f})." if same else
                           f" ({b['denominator']:,.0f}, against {a['volume']:,.0f} in the recorded-crime table)."))
         elif b["basis"] == "closed_in_period" and a["basis"] != "closed_in_period":

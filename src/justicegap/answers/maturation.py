@@ -20,8 +20,8 @@ def maturation(metric_id: str, *, area, period, offence: str = "rape", outcome: 
     store = store or Store(read_only=True)
     rows, skipped, events = [], [], {}
     try:
-        eds = [e for ds in m["datasets"] for e in store.editions(ds)]
-        for ed in sorted(eds, key=lambda e: (e.published or e.loaded_at.date(), e.loaded_at)):
+        eds = [e for ds in _revised_datasets(m) for e in store.editions(ds)]
+        for ed in sorted(eds, key=_release_order):
             try:
                 fig = metrics.compute(metric_id, area=area, period=period, offence=offence, outcome=outcome,
                                       edition=ed.edition, store=store)
@@ -30,7 +30,7 @@ def maturation(metric_id: str, *, area, period, offence: str = "rape", outcome: 
                 continue
             d = fig.to_dict()
             pending = fig.breakdown.get("not_yet_assigned")
-            rows.append({"edition": ed.edition, "file": ed.file_name, "published": d["sources"][0]["published"],
+            rows.append({"edition": ed.edition, "dataset": ed.dataset, "title": ed.title, "file": ed.file_name, "published": d["sources"][0]["published"],
                          "loaded_at": d["sources"][0]["loaded_at"], "value": d["value"], "numerator": d["numerator"],
                          "denominator": d["denominator"], "ci_low": d["ci_low"], "ci_high": d["ci_high"],
                          "not_yet_assigned": pending,
@@ -48,16 +48,65 @@ def maturation(metric_id: str, *, area, period, offence: str = "rape", outcome: 
     out = {"metric": m["id"], "name": m["name"], "kind": m["kind"], "basis": m["basis"], "unit": m["unit"],
            "area": last["area"], "period": last["period"], "offence": last["offence"], "outcome": last["outcome"],
            "editions": rows, "skipped": skipped, "events": list(events.values())}
-    if len(rows) > 1:
+    if len(rows) > 1 and m["kind"] == "count":
+        out["summary"] = revision_text(m, rows, store_titles(m, rows))
+    elif len(rows) > 1:
         first, final = rows[0], rows[-1]
-        num_change = None if first["numerator"] is None or final["numerator"] is None else final["numerator"] - first["numerator"]
-        out["change"] = {"numerator": num_change,
-                         "value_points": None if first["value"] is None or final["value"] is None else 100 * (final["value"] - first["value"])}
+        # each edition's counts as published: no count is derived by subtracting one edition from another
+        out["change"] = {"value_points": None if first["value"] is None or final["value"] is None
+                         else 100 * (final["value"] - first["value"])}
         out["summary"] = (f"Between the first and the latest of {len(rows)} editions the figure moved from "
-                          f"{value_text(m['kind'], first['value'], m['unit'])} to {value_text(m['kind'], final['value'], m['unit'])}"
-                          + (f" ({num_change:+,.0f} in the numerator)" if num_change is not None else "")
+                          f"{value_text(m['kind'], first['value'], m['unit'])}{_of(first)} to "
+                          f"{value_text(m['kind'], final['value'], m['unit'])}{_of(final)}"
                           + (f"; {pct(final['not_yet_assigned_share'])} were still not assigned an outcome in the latest."
                              if final["not_yet_assigned_share"] is not None else "."))
     else:
         out["summary"] = "Only one edition covering this period is loaded: load later editions to see the figure mature."
     return out
+
+
+def _of(row: dict) -> str:
+    if row["numerator"] is None or row["denominator"] is None:
+        return ""
+    return f" ({row['numerator']:,.0f} of {row['denominator']:,.0f})"
+
+
+def _revised_datasets(m: dict) -> list[str]:
+    """The datasets whose editions revise one another for this metric: a dataset that stands in with
+    another measure (the outcomes data's recorded cohort for recorded offences) is not a revision."""
+    substitutes = set((m.get("value") or {}).get("by_dataset", {}))
+    return [ds for ds in m["datasets"] if ds not in substitutes]
+
+
+def _release_order(e):
+    """Editions by publication date; where dates are unknown, a first release (the ONS bulletin's
+    tables) before the later tables of the same year, then the order they were loaded."""
+    from .. import sources
+
+    first = getattr(sources.modules().get(e.dataset), "FIRST_RELEASE", False)
+    return (e.published or e.loaded_at.date(), not first, e.loaded_at)
+
+
+def store_titles(m: dict, rows: list[dict]) -> dict:
+    return {r["edition"]: f"{r['title'] or r['dataset']}, {r['file']}" for r in rows}
+
+
+def revision_text(m: dict, rows: list[dict], titles: dict) -> str:
+    """'First published as 6,512 (...), revised to 6,468 (...)': a count across editions, each as
+    published (no count is derived from the difference)."""
+    first, final = rows[0], rows[-1]
+    unit = m["unit"]
+    if first["value"] == final["value"]:
+        return (f"Published as {value_text(m['kind'], final['value'], unit)} in each of the {len(rows)} editions loaded "
+                f"(first in {titles[first['edition']]}; latest in {titles[final['edition']]}): not revised.")
+    return (f"First published as {value_text(m['kind'], first['value'], unit)} ({titles[first['edition']]}), revised to "
+            f"{value_text(m['kind'], final['value'], unit)} ({titles[final['edition']]}).")
+
+
+def revision(metric_id: str, *, area, period, offence: str = "rape", store: Store | None = None) -> str | None:
+    """The revision sentence for a count published in more than one edition, or None."""
+    try:
+        r = maturation(metric_id, area=area, period=period, offence=offence, store=store)
+    except NotAvailable:
+        return None
+    return r["summary"] if len(r["editions"]) > 1 else None

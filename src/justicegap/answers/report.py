@@ -360,31 +360,39 @@ def _build(area, area_text, start, end, start_p, end_p, fam, offence_text, asked
     rec_cols = [Column("Financial year", "string")]
     rec_cols += [Column(reference.families()[f]["label"], "integer", "offences",
                         f"offences recorded ({reference.families()[f]['note'] or ''})".strip()) for f in parts]
-    rec_cols += [Column("Edition", "string"), Column("Status", "string")]
-    rec_rows, missing_years, rec_figs = [], [], []
+    rec_cols += [Column("Edition", "string"), Column("Status", "string"), Column("Source", "string")]
+    rec_rows, missing_years, rec_figs, rec_notes = [], [], [], []
     for y in years:
-        vals, eds = [], set()
+        vals, eds, used = [], set(), {}
         for f in parts:
             fig = col.compute("recorded", police, y, f, part=f"Offences recorded ({reference.families()[f]['label'].lower()}): {police.name}")
             vals.append(_int(fig.value) if fig else None)
             if fig:
                 rec_figs.append(fig)
                 eds |= {e.edition for e in fig.editions}
-        status = "published" if any(v is not None for v in vals) else "not in the loaded data"
-        if status != "published":
+                used.setdefault(fig.dataset, []).append(reference.families()[f]["label"].lower())
+                rec_notes += _revision_notes(store, police, y, f)
+        status = _recorded_status(used, eds) if any(v is not None for v in vals) else "not in the loaded data"
+        if status == "not in the loaded data":
             missing_years.append(y.label)
-        rec_rows.append([y.label, *vals, ", ".join(sorted(eds)), status])
+        rec_rows.append([y.label, *vals, ", ".join(sorted(eds)), status,
+                         "; ".join(f"{reference.sources()[d]['title']} ({', '.join(fs)})" for d, fs in used.items())])
+        if len(used) > 1:
+            rec_notes.append(f"{y.label}: the columns come from different publications ("
+                             + "; ".join(f"{', '.join(fs)} from {reference.sources()[d]['title']}" for d, fs in used.items())
+                             + "), so the parts need not add up to the whole.")
     t = Table("recorded", f"Offences recorded by the police: {police.name}, by financial year", rec_cols, rec_rows,
               geography=police.level_name, basis="recorded_in_period", unit="offences",
               editions=sorted({e.edition for f in rec_figs for e in f.editions}), metrics=["recorded"] if rec_figs else [])
     t.notes.append("Counts as published (police recorded crime, by the date the offence was recorded). Years marked "
                    "'not in the loaded data' are missing, not zero: nothing is filled in.")
+    t.notes.extend(rec_notes)
     if police is not area:
         t.notes.append(f"These are {police.name}'s figures for the whole force area, not {area.name}'s: see the local table.")
     report.tables.append(t)
 
     # 2. recorded rape and sexual assault by victim sex and age (offence codes) ----------------
-    code_rows = []
+    code_rows, victim_notes = [], []
     code_figs: dict[str, dict[str, int]] = {}
     family_codes = reference.family_codes()
     codes = sorted(c for c in family_codes.get(fam, ()) if any(_victim(reference.offences().get(c, {}).get("label", ""))))
@@ -393,6 +401,11 @@ def _build(area, area_text, start, end, start_p, end_p, fam, offence_text, asked
         if g is None:
             continue
         counts = _code_counts(store, g, codes)
+        absent = [c for c in codes if counts.get(c) is None]
+        if absent and any(counts.get(c) is not None for c in codes):
+            victim_notes.append(f"{y}: no rows for offence code{'s' if len(absent) > 1 else ''} {', '.join(absent)} in "
+                                f"{', '.join(e.file_name for e in g.editions)} for {police.name}: not published, so left out "
+                                "(not zero).")
         for c in codes:
             v = counts.get(c)
             if v is None:
@@ -410,7 +423,8 @@ def _build(area, area_text, start, end, start_p, end_p, fam, offence_text, asked
             notes=["Victims' sex and age are known only through the offence codes (rape of a female or male aged 16 and over, "
                    "under 16 or under 13; sexual assault aged 13 and over or under 13). Other sexual offence classes record neither.",
                    "Counts as published, by offence code: the Home Office publishes each code's count for every police force area, "
-                   "small counts included, so they are shown as published."],
+                   "small counts included, so they are shown as published.",
+                   *victim_notes],
             geography=police.level_name, basis="recorded_in_period", unit="offences",
             editions=sorted({e for r in code_rows for e in r[-1].split(", ")}), metrics=["recorded"]))
         xt = _victim_crosstab(code_figs, police)
@@ -441,12 +455,15 @@ def _build(area, area_text, start, end, start_p, end_p, fam, offence_text, asked
              Column("Offences", "integer", "offences"), Column("Share", "percent", "percent", "of all offences recorded in the year"),
              Column("95% CI low", "percent", "percent"), Column("95% CI high", "percent", "percent"),
              Column("Offences recorded (outcomes data)", "integer", "offences"), Column("Basis", "string"),
-             Column("Unit", "string"), Column("Edition", "string")], outcome_rows,
+             Column("Unit", "string"), Column("Edition", "string"), Column("Note", "string")], outcome_rows,
             notes=["Basis: offences recorded in the year, with the outcome they had reached by the date of the edition "
                    "(the Home Office's headline basis). 'Not yet assigned an outcome' are investigations still open: "
                    "recent years will change in later editions.",
-                   "The outcomes data count the year's offences from a later extract than the recorded-crime table, so their "
-                   "total can differ slightly from it."],
+                   "The outcomes data are a different publication and edition from the recorded-crime table (the sources "
+                   "list gives each edition and its date where known), so their count of the year's offences can differ "
+                   "slightly from it.",
+                   "A blank count has its reason in the Note column: an outcome type that did not exist yet in the year, or "
+                   "published negative counts (the publisher's corrections) that make a group's sum negative."],
             geography=police.level_name, basis="recorded_cohort", unit="offences", editions=sorted(out_eds),
             metrics=["outcome_share_cohort"]))
         if "outcome_share_cohort" not in col.metric_ids:
@@ -541,6 +558,26 @@ SMALL_CELLS = ("Shown as published: no count is suppressed. Every count in this 
                "of such counts shown beside it, so blanking one would hide nothing the publication does not show.")
 
 
+def _recorded_status(used: dict, eds: set) -> str:
+    """'published', or where the year's count comes from: the outcomes data (no recorded-crime table
+    covers the year) or the ONS first release."""
+    if "ho_outcomes" in used:
+        which = ", ".join(sorted(e for e in eds if e.startswith("ho_outcomes")))
+        return f"counted from the outcomes data (offences recorded in the year; edition {which})"
+    if "ons_pfa_tables" in used:
+        return "published (ONS first release)"
+    return "published"
+
+
+def _revision_notes(store, police, year, fam) -> list[str]:
+    """The revision of a year's recorded count between the editions loaded (the ONS first release and
+    the Home Office table), each as published."""
+    from .maturation import revision
+
+    text = revision("recorded", area=police, period=year, offence=fam, store=store)
+    return [f"{year.label}, {reference.families()[fam]['label'].lower()}: {text}"] if text else []
+
+
 def _calendar_years(years: list[Period]) -> list[Period]:
     out = []
     for y in years:
@@ -556,14 +593,18 @@ def _by_year(figs, fam) -> dict:
 
 def _code_counts(store, g, codes) -> dict[str, float | None]:
     """Each offence code's count over the spans and editions behind a family figure: one query
-    for all the codes. A code with no rows counts 0, except the codes that not every edition
-    has (19J, 19K), which are None (not published) rather than zero."""
+    for all the codes. A code with no rows for the area is None (not published), never zero. From
+    the outcomes data (a year no recorded-crime table covers) the count is the offences recorded,
+    summed over their outcomes (sub-codes such as 1A are inside their parents)."""
+    from ..metrics.data import sub_codes
+
     spans = list(g.by_span) or []
     if not spans or not codes:
         return {}
     eds = [e.edition for e in g.editions]
-    got = queries.code_counts(store, g.dataset, eds, codes, g.areas_used, spans)
-    return {c: float(got[c]) if c in got else (None if c in ("19J", "19K") else 0.0) for c in codes}
+    measure = "outcomes_cohort" if g.dataset == "ho_outcomes" else "recorded"
+    got = queries.code_counts(store, g.dataset, eds, codes, g.areas_used, spans, measure=measure, except_outcomes=sub_codes())
+    return {c: got.get(c) for c in codes}
 
 
 VICTIM_BANDS = [("16 and over", ("19C", "19F")), ("13 to 15", ("19D", "19G")), ("under 13", ("19E", "19H"))]
@@ -745,7 +786,7 @@ def _outcome_groups(col: _Collector, store, police, year, fam, groups_by: dict):
     if not og.rows or og.partial:
         return [], set()
     rows = [[year.label, reference.families()[fam]["label"], r["label"], _int(r["count"]), r["share"], r["ci_low"], r["ci_high"],
-             _int(r["denominator"]), r["basis"], r["unit"], r["edition"]] for r in og.rows]
+             _int(r["denominator"]), r["basis"], r["unit"], r["edition"], r.get("reason")] for r in og.rows]
     for e in og.editions:
         col.other_editions.append(e)
     return rows, {e.edition for e in og.editions}

@@ -19,7 +19,8 @@ from ..errors import InvalidParameter, NotAvailable, NotFound
 from ..formats import pct, pct_number
 from ..periods import Period, parse
 from ..store import Edition, Store
-from .data import Gathered, Term, availability, dataset_levels, describe_spans, gather, straddling, sub_codes
+from .data import (Gathered, Term, availability, dataset_levels, describe_negatives, describe_spans, gather, straddling,
+                   sub_codes)
 
 LOW_COUNT = 30
 PROPORTION_KINDS = ("proportion",)
@@ -202,7 +203,7 @@ class Figure:
 
 # --- caveats -------------------------------------------------------------------------------------
 
-def conditional_caveats(m: dict, datasets, offence: str | None) -> list[str]:
+def conditional_caveats(m: dict, datasets, offence: str | None, level: str | None = None) -> list[str]:
     """The metric's ``caveats_when`` that apply to a figure from ``datasets`` for ``offence``: a
     caveat about rape-flagged CPS cases is not attached to sexual-offences figures from the
     monthly case outcomes."""
@@ -211,6 +212,8 @@ def conditional_caveats(m: dict, datasets, offence: str | None) -> list[str]:
         if c.get("datasets") and not set(c["datasets"]) & set(datasets):
             continue
         if c.get("families") and offence not in c["families"]:
+            continue
+        if c.get("levels") and level is not None and level not in c["levels"]:
             continue
         out.append(c["text"])
     return out
@@ -340,7 +343,7 @@ def _finish(fig: Figure, allow_partial: bool) -> Figure:
                            "edition's extract date, so the parts are at different stages of maturity.")
     if fig.dataset == "ho_outcomes" and m["basis"] == "recorded_cohort":
         pending = fig.breakdown.get("not_yet_assigned")
-        if pending:
+        if pending and pending > 0:
             fig.flags.append("maturing")
             fig.caveats.append(f"{_fmt_pct(pending / fig.denominator)} of these offences ({_fmt_int(pending)}) had not yet been assigned an outcome "
                                f"{'in these editions' if len(cohort_eds) > 1 else 'in this edition'}; the rate will change as they are.")
@@ -353,7 +356,11 @@ def _finish(fig: Figure, allow_partial: bool) -> Figure:
         fig.flags.append(f"event:{ev['id']}")
         fig.caveats.append(f"{ev['title']} ({ev['start']}{'–' + ev['end'] if ev['end'] and ev['end'] != ev['start'] else ''}): {ev['description']}")
     fig.caveats.extend(m.get("caveats", []))
-    fig.caveats.extend(conditional_caveats(m, {g.dataset for g in fig.all_gathered} or {fig.dataset}, fig.offence))
+    fig.caveats.extend(conditional_caveats(m, {g.dataset for g in fig.all_gathered} or {fig.dataset}, fig.offence, fig.area.level))
+    btp = {a.code for a in A.all_areas("btp")}
+    if fig.area.level == "nation" and any(c in btp for g in fig.all_gathered for c in g.areas_used):
+        fig.caveats.append("Includes British Transport Police, who police the railways rather than an area: comparisons of "
+                           "police force areas leave them out, so the forces' total there is smaller than this one.")
     if fig.area.resolved_note:
         fig.caveats.append(fig.area.resolved_note)
     if fig.value is not None:
@@ -555,10 +562,10 @@ def _compute(m, area, period, fam, outcome, edition_text, store, allow_partial) 
     else:
         fig.numerator, fig.denominator = _count(v["numerator"]), _count(v["denominator"])
         fig.value = fig.numerator / fig.denominator if fig.denominator else None
-        if kind in PROPORTION_KINDS and fig.denominator:
+        if kind in PROPORTION_KINDS and fig.denominator and 0 <= fig.numerator <= fig.denominator:
             from ..stats import wilson
 
-            fig.ci_low, fig.ci_high = wilson(int(round(max(fig.numerator, 0))), int(round(fig.denominator)))
+            fig.ci_low, fig.ci_high = wilson(int(round(fig.numerator)), int(round(fig.denominator)))
         if "not_yet_assigned" in v:
             fig.breakdown["not_yet_assigned"] = v["not_yet_assigned"]
         if "alternate" in v and "1A" in g.outcome_types:
@@ -566,8 +573,9 @@ def _compute(m, area, period, fam, outcome, edition_text, store, allow_partial) 
             fig.breakdown["charged_alternate_offence"] = v["alternate"]
             fig.caveats.append(f"Of the {_fmt_int(v['numerator'])} charges, {_fmt_int(v['alternate'])} were for an alternate offence (sub-code 1A), "
                                f"leaving {_fmt_int(v['numerator'] - v['alternate'])} charged with the offence recorded.")
-        elif "alternate" in v:
+        elif "alternate" in v and not any("1A" in c for c in m.get("caveats", [])):  # said once, not twice
             fig.caveats.append("This edition does not separate alternate-offence charges (1A): the charged count may include charges for a different offence from the one recorded.")
+    _negatives(fig, found, groups)
     if fig.denominator == 0 and kind != "count":
         fig.flags.append("no_denominator")
     return _finish(fig, allow_partial)
@@ -576,6 +584,38 @@ def _compute(m, area, period, fam, outcome, edition_text, store, allow_partial) 
 def _count(x):
     """A count as the whole number it is (the store keeps doubles): 880, not 880.0."""
     return int(x) if isinstance(x, float) and x.is_integer() else x
+
+
+def _negatives(fig: Figure, found: list[Gathered], groups) -> None:
+    """Published negative counts (the publisher's corrections) are kept as published: a sum that
+    includes them says so, and a sum they make negative is no count, no rate and no interval."""
+    cells, negative_sum = [], False
+    for g, (_spec, terms) in zip(found, groups):
+        for t in _for(terms, g.dataset):
+            inside = g.negatives_in(t)
+            cells += [c for c in inside if c not in cells]
+            if inside and g.values.get(t.name, 0) < 0 and t.name in ("value", "numerator", "denominator"):
+                negative_sum = True
+    if not cells:
+        return
+    shown = describe_negatives(cells)
+    fig.flags.append("negative_published")
+    if fig.breakdown.get("not_yet_assigned") is not None and fig.breakdown["not_yet_assigned"] < 0:
+        del fig.breakdown["not_yet_assigned"]  # not a count: the caveat says why it is missing
+        fig.caveats.append("How many of these offences had not yet been assigned an outcome is not available: the "
+                           "published counts for it include negative corrections that make it negative.")
+    if negative_sum or (fig.numerator is not None and fig.numerator < 0) or (fig.value is not None and fig.value < 0):
+        fig.value = fig.ci_low = fig.ci_high = None
+        if fig.numerator is not None and fig.numerator < 0:
+            fig.numerator = None
+        if fig.denominator is not None and fig.denominator < 0:
+            fig.denominator = None
+        fig.caveats.insert(0, f"Not available: the published counts include negative numbers ({shown}), corrections "
+                              "the publisher made to earlier figures, and they make this sum negative, so no count, share or "
+                              "interval can be given. The negative counts are shown as published.")
+    else:
+        fig.caveats.append(f"The published counts include negative numbers ({shown}): corrections the publisher made to "
+                           "earlier figures, kept as published in this sum.")
 
 
 def _check_introduced(types: tuple[str, ...], label: str, period: Period) -> None:

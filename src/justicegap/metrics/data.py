@@ -44,10 +44,30 @@ class Gathered:
     missing_areas: dict[str, list[tuple[date, date]]] = field(default_factory=dict)
     missing_spans: list[tuple[date, date]] = field(default_factory=list)
     outcome_types: set[str] = field(default_factory=set)
+    negatives: list[dict] = field(default_factory=list)
 
     @property
     def partial(self) -> bool:
         return bool(self.missing_spans)
+
+    def negatives_in(self, term: Term) -> list[dict]:
+        """The published negative cells (the publisher's corrections) inside one term's sum."""
+        subs = set(sub_codes())
+        return [n for n in self.negatives if n["measure"] in term.measures
+                and (n["outcome"] in term.outcomes if term.outcomes is not None else n["outcome"] not in subs)]
+
+
+def describe_negatives(cells: list[dict], limit: int = 4) -> str:
+    """Published negative cells as the publisher wrote them: '-8 (19C, 2017/18 Q2, outcome 0)'."""
+    from ..periods import describe
+
+    shown = []
+    for n in cells[:limit]:
+        where = [A.get(n["area"]).name if n.get("several") else None, n["offence"],
+                 describe(n["period_start"], n["period_end"]), f"outcome {n['outcome']}" if n["outcome"] else None]
+        shown.append(f"{n['value']:,.0f} ({', '.join(w for w in where if w)})")
+    more = len(cells) - limit
+    return "; ".join(shown) + (f" and {more} more" if more > 0 else "")
 
 
 def offence_values(dataset: str, family: str) -> list[str]:
@@ -164,6 +184,8 @@ def gather(store: Store, dataset: str, terms: list[Term], area: A.Area, period: 
     cover = store.facts.covered(dataset, measure, pairs, codes)
     outcome_types = {o for r in rows for o in (r[3] or ())}
     g = Gathered(dataset, {t.name: 0.0 for t in terms}, {}, [], codes, outcome_types=outcome_types)
+    measures = sorted({m for t in terms for m in t.measures})
+    g.negatives = [{**n, "several": len(codes) > 1} for n in store.facts.negatives(dataset, pairs, measures, offences, codes)]
     for _area, s, e, _subcodes, *vals in rows:
         for t, v in zip(terms, vals):
             v = v or 0.0

@@ -8,6 +8,7 @@ from typing import Optional
 from pydantic import Field
 
 from .base import AreaRef, Count, OffenceRef, PeriodRef, Result
+from .corrections import PublishedNegative
 from .figure import Figure
 
 
@@ -41,7 +42,7 @@ class Stage(Result):
 class OutcomeGroupRow(Result):
     group: str
     label: str
-    count: Optional[Count] = Field(None, description="Offences with an outcome in the group, as published (null: the outcome types did not exist yet)")
+    count: Optional[Count] = Field(None, description="Offences with an outcome in the group, as published (null: the outcome types did not exist yet, or published negative corrections make the sum negative; see reason)")
     share: Optional[float] = None
     ci_low: Optional[float] = None
     ci_high: Optional[float] = None
@@ -49,6 +50,7 @@ class OutcomeGroupRow(Result):
     basis: str
     unit: str
     edition: str
+    reason: Optional[str] = Field(None, description="Why the count or share is blank, or what the count includes")
 
 
 class Attrition(Result):
@@ -58,3 +60,4 @@ class Attrition(Result):
     stages: list[Stage]
     outcome_groups: list[OutcomeGroupRow]
     statements: list[str]
+    published_negatives: list[PublishedNegative] = Field(default_factory=list, description="Negative counts as published (corrections)")

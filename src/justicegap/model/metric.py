@@ -28,6 +28,7 @@ class ConditionalCaveat(_Strict):
     text: str
     datasets: list[str] = Field(default_factory=list)
     families: list[str] = Field(default_factory=list)
+    levels: list[str] = Field(default_factory=list)  # area levels the caveat applies to (local figures only, say)
 
 
 class ConfusedWith(_Strict):

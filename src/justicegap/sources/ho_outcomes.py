@@ -5,6 +5,13 @@ Each row carries two different counts, and both are kept:
   tracked cohort, as at the edition's extract; type 0 "not yet assigned" exists only here);
 - ``outcomes_closed``: outcomes *assigned* during that quarter, whenever the offence was recorded.
 Editions of the same year differ (outcomes mature), so every edition is kept.
+
+The full editions have quirks the reader survives: "not applicable" written five ways (``NA``,
+``N/A``, ``N/A - Offence code expired`` in either case, ``N/A - data not provided``), none of them a
+zero; a force marked "data not provided" for a whole year (a known gap: nothing is stored, so the
+force's months are missing, not zero); the expired-code flag written ``Yes`` or ``x``; negative
+counts, the Home Office's corrections, kept as published and flagged ``negative_published``; and
+later wording of the closed-in-period count ("Outcomes for investigations closed in the quarter").
 """
 
 from __future__ import annotations
@@ -21,35 +28,57 @@ HEADER = {
     "outcome": ("outcome type",),
     "cohort": ("force outcomes for offences recorded in quarter",
                "number of outcomes for offences that were recorded in the quarter",
-               "outcomes for offences recorded in quarter"),
+               "outcomes for offences recorded in quarter", "outcomes for offences recorded in the quarter"),
     "closed": ("force outcomes recorded in quarter",
                "number of outcomes for investigations that were closed in the quarter",
-               "outcomes recorded in quarter"),
+               "outcomes recorded in quarter", "outcomes for investigations closed in the quarter"),
 }
 OPTIONAL = {"expired": ("offence code expired",)}
+
+
+_NOT_APPLICABLE = r"(?i)^(na|n/a)(\s*-.*)?$"
+_NOT_PROVIDED = r"(?i)data not provided"
 
 
 def normalise(df, ctx):
     import polars as pl
 
     start, end = fields.financial_quarters(df, "year", "quarter", ctx)
+    area = fields.force_codes(df, "force", ctx)
     base = dict(
         offence=fields.offence_codes(df, "code", ctx),
         outcome=fields.outcome_types(df, "outcome", ctx),
-        area=fields.force_codes(df, "force", ctx),
-        period_start=start, period_end=end,
+        area=area, period_start=start, period_end=end,
     )
-    expired = None
+    notes = []
+    expired = pl.Series("e", [False] * df.height)
     if "expired" in df.columns:
-        expired = (df.get_column("expired").str.strip_chars().str.to_lowercase() == "yes").fill_null(False)
-        expired = pl.Series("flags", ["expired_code" if e else None for e in expired], dtype=pl.String)
+        expired = df.get_column("expired").str.strip_chars().str.to_lowercase().is_in(["yes", "x", "y"]).fill_null(False)
+    not_provided = pl.Series("np", [False] * df.height)
     parts = []
     for measure, column in (("outcomes_cohort", "cohort"), ("outcomes_closed", "closed")):
-        value = fields.numbers(df, column, ctx)
-        f = fields.facts(measure=measure, value=value, flags=expired, **base)
+        raw = df.get_column(column).str.strip_chars()
+        not_provided = not_provided | raw.str.contains(_NOT_PROVIDED).fill_null(False)
+        cleaned = df.with_columns(pl.when(raw.str.contains(_NOT_APPLICABLE).fill_null(False)).then(None).otherwise(raw).alias(column))
+        value = fields.numbers(cleaned, column, ctx)
+        flags = pl.DataFrame({"e": expired, "n": (value < 0).fill_null(False)}).select(
+            pl.when(pl.col("e") & pl.col("n")).then(pl.lit("expired_code;negative_published"))
+            .when(pl.col("e")).then(pl.lit("expired_code"))
+            .when(pl.col("n")).then(pl.lit("negative_published"))).to_series()
+        f = fields.facts(measure=measure, value=value, flags=flags, **base)
+        negatives = int((value < 0).sum())
+        if negatives:
+            notes.append(f"{negatives} negative counts in '{ctx.headers.get(column, column)}' kept as published (the publisher's "
+                         "corrections), flagged negative_published")
         parts.append(f.filter(pl.col("value").is_not_null()))
-    notes = []
     blank = df.height * 2 - sum(p.height for p in parts)
     if blank:
-        notes.append(f"{blank} empty count cells not stored (an empty cell is not a zero)")
+        notes.append(f"{blank} empty or not-applicable count cells not stored (not a zero)")
+    if not_provided.any():
+        gaps = (pl.DataFrame({"area": area, "s": start, "np": not_provided})
+                .group_by("area", "s").agg(pl.col("np").all().alias("all"), pl.col("np").any().alias("any"))
+                .filter(pl.col("any")).sort("area", "s"))
+        for code, s, whole in gaps.select("area", "s", "all").rows():
+            notes.append(f"{code}: 'data not provided' for the quarter from {s} ({'every row' if whole else 'some rows'}): "
+                         "a known gap, nothing stored for it (not a zero)")
     return pl.concat(parts), notes

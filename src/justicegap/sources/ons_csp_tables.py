@@ -43,26 +43,66 @@ def normalise(df, ctx):
     bad = df.filter(~pl.col("pfa_code").str.strip_chars().is_in(list(known)))
     if bad.height:
         raise ctx.error(f"unknown police force area code '{bad.get_column('pfa_code')[0]}'", bad.get_column("_row")[0], "pfa_code")
-    pfa = df.get_column("pfa_code").str.strip_chars()
+    placed, notes = _blocks(df)
+    kinds = pl.Series([k for _, k in placed])
+    block = pl.Series([b for b, _ in placed])
     csp_code = df.get_column("csp_code").str.strip_chars()
-    name = df.get_column("csp_name").str.strip_chars().fill_null("")
-    is_unassigned = name.str.to_lowercase().str.starts_with("unassigned")
-    area = (pl.DataFrame({"pfa": pfa, "csp": csp_code, "u": is_unassigned})
-            .select(pl.when(pl.col("u")).then(pl.col("pfa") + ":unassigned")
-                    .when(pl.col("csp").is_null()).then(pl.col("pfa"))
+    area = (pl.DataFrame({"b": block, "k": kinds, "csp": csp_code})
+            .select(pl.when(pl.col("k") == "unassigned").then(pl.col("b") + ":unassigned")
+                    .when(pl.col("k") == "total").then(pl.col("b"))
                     .otherwise(pl.col("csp"))).to_series())
-    unknown = [c for c in area.unique().to_list() if not c.endswith(":unassigned") and c not in known and _missing(c)]
+    unknown = [c for c in area.filter(kinds == "csp").unique().to_list() if c not in known and _missing(c)]
     if unknown:
         row = df.filter(area == unknown[0]).get_column("_row")[0]
         raise ctx.error(f"unknown Community Safety Partnership code '{unknown[0]}'", row, "csp_code")
-    parts = [fields.facts(measure="recorded", offence="sexual_offences", area=area, period_start=period.start,
-                          period_end=period.end, value=fields.numbers(df, "sexual", ctx))]
+    values = {"sexual_offences": fields.numbers(df, "sexual", ctx)}
     if "total" in df.columns:
-        parts.append(fields.facts(measure="recorded", offence="all_excluding_fraud", area=area, period_start=period.start,
-                                  period_end=period.end, value=fields.numbers(df, "total", ctx)))
+        values["all_excluding_fraud"] = fields.numbers(df, "total", ctx)
+    rows = pl.DataFrame({"area": area, "block": block, "kind": kinds, "name": df.get_column("csp_name"), **values})
+    for name, b in rows.filter(pl.col("kind") == "part").select("name", "block").rows():
+        notes.append(f"'{name}' ({areas.get(b).name}) has no partnership code: a part of the force's total row, "
+                     "not added to it and not stored on its own")
+    without_total = sorted(set(block) - set(rows.filter(pl.col("kind") == "total").get_column("block")))
+    force_rows = []
+    for b in without_total:
+        inside = rows.filter((pl.col("block") == b) & pl.col("kind").is_in(["csp", "unassigned"]))
+        force_rows.append(inside.select(pl.lit(b).alias("area"), *[pl.col(c).sum() for c in values]))
+        notes.append(f"{areas.get(b).name} has no total row: its figure is the sum of its {inside.height} partnership row(s)")
+    kept = rows.filter(pl.col("kind") != "part").select("area", *values)
+    if force_rows:
+        kept = pl.concat([kept, *force_rows])
+    parts = [fields.facts(measure="recorded", offence=offence, area=kept.get_column("area"), period_start=period.start,
+                          period_end=period.end, value=kept.get_column(offence)) for offence in values]
     out = pl.concat(parts).filter(pl.col("value").is_not_null())
-    n_un = int(is_unassigned.sum())
-    return out, [f"period {period} read from the table title", f"{n_un} 'Unassigned' rows kept"]
+    n_un = int((kinds == "unassigned").sum())
+    return out, [f"period {period} read from the table title", f"{n_un} 'Unassigned' rows kept", *notes]
+
+
+_NOTE = re.compile(r"\s*\[note \d+\]", re.I)
+
+
+def _blocks(df):
+    """Each row's force and kind (total, csp, unassigned or part), by the force block it sits in.
+
+    The table is one block per force: its total row (no partnership code or name), its
+    partnerships, an "Unassigned <force>" row, and sometimes a part with no partnership code
+    (Greater Manchester's "Manchester Airport"), which the force total already includes. A row's
+    force is its block's, whatever code the row carries ("Unassigned Gwent" carries South Wales's
+    code). City of London has no total row, only its one partnership row: a block also starts where
+    both the force name and code change.
+    """
+    out, notes, block_code, block_name = [], [], None, None
+    for row, pfa, pfa_name, csp, name in df.select("_row", "pfa_code", "pfa_name", "csp_code", "csp_name").rows():
+        pfa, pfa_name = pfa.strip(), _NOTE.sub("", pfa_name or "").strip()
+        kind = ("total" if not csp and not name else "unassigned" if (name or "").lower().startswith("unassigned")
+                else "csp" if csp else "part")
+        if kind == "total" or block_code is None or (pfa_name != block_name and pfa != block_code):
+            block_code, block_name = pfa, pfa_name
+        if kind == "unassigned" and pfa != block_code:
+            notes.append(f"row {row}: '{name}' carries force code {pfa} but sits in the {block_name} block: "
+                         f"assigned to {block_name} ({block_code})")
+        out.append((block_code, kind))
+    return out, notes
 
 
 def _missing(code: str) -> bool:

@@ -13,6 +13,9 @@ from collections import defaultdict
 from datetime import date
 
 
+NEGATIVE_FIELDS = ("area", "period_start", "period_end", "offence", "outcome", "measure", "value")
+
+
 def _marks(n: int) -> str:
     return ",".join("?" * n)
 
@@ -74,6 +77,18 @@ class Facts:
             f" and f.offence in ({_marks(len(offences))}) and f.area in ({_marks(len(codes))})"
             f" group by all",
             [*params, *span_params, dataset, *eds, *measures, *offences, *codes])
+
+    def negatives(self, dataset: str, pairs: list[tuple], measures: list[str], offences: list[str],
+                  codes: list[str]) -> list[dict]:
+        """The published negative cells (a publisher's corrections) inside a figure's facts, as published."""
+        span_sql = "(values " + ", ".join("(?, cast(? as date), cast(? as date))" for _ in pairs) + ") s(edition, period_start, period_end)"
+        rows = self._q(
+            f"select area, f.period_start, f.period_end, offence, outcome, measure, value"
+            f" from facts f join {span_sql} using (edition, period_start, period_end)"
+            f" where f.dataset = ? and f.measure in ({_marks(len(measures))}) and f.offence in ({_marks(len(offences))})"
+            f" and f.area in ({_marks(len(codes))}) and value < 0 order by area, f.period_start, offence, outcome, measure",
+            [*[x for p in pairs for x in p], dataset, *measures, *offences, *codes])
+        return [dict(zip(NEGATIVE_FIELDS, r)) for r in rows]
 
     def any_facts(self, dataset: str, editions: list[str], offences: list[str]) -> bool:
         return bool(self._q(
@@ -219,3 +234,14 @@ class Prefetched(Facts):
     def overlapping_spans(self, dataset, measure, start, end, edition=None):
         return list({(s, e) for _a, s, e, ed, _w, _l in self._cov(dataset, measure)
                      if (edition is None or ed == edition) and s <= end and e >= start and (s < start or e > end)})
+
+    def negatives(self, dataset, pairs, measures, offences, codes):
+        key = ("negatives", dataset)
+        if key not in self._coverage:  # the few published negative cells of a dataset, read once
+            self._coverage[key] = self._q(
+                "select edition, area, period_start, period_end, offence, outcome, measure, value from facts"
+                " where dataset = ? and value < 0 order by area, period_start, offence, outcome, measure", [dataset])
+        cells = self._coverage[key]
+        spans, ms, offs, areas = set(pairs), set(measures), set(offences), set(codes)
+        return [dict(zip(NEGATIVE_FIELDS, r[1:])) for r in cells
+                if (r[0], r[2], r[3]) in spans and r[6] in ms and r[4] in offs and r[1] in areas]

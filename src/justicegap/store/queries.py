@@ -41,17 +41,21 @@ def latest_span(store, datasets, measure: str) -> tuple[date, date] | None:
     return row[0] if row else None
 
 
-def code_counts(store, dataset: str, editions: list[str], codes: list[str], areas: list[str], spans) -> dict[str, float]:
-    """Recorded offences per offence code over these editions, areas and spans (codes with no rows
-    are absent from the answer)."""
+def code_counts(store, dataset: str, editions: list[str], codes: list[str], areas: list[str], spans,
+                measure: str = "recorded", except_outcomes=()) -> dict[str, float]:
+    """Offences per offence code over these editions, areas and spans, of ``measure`` (sub-code
+    outcomes such as 1A left out: they are inside their parents). Codes with no rows are absent
+    from the answer: not published, not zero."""
     cond = " or ".join("(period_start = ? and period_end = ?)" for _ in spans)
-    params = [dataset, *editions, *codes, *areas]
+    subs = list(except_outcomes) or [""]
+    params = [dataset, measure, *editions, *codes, *areas, *subs]
     for s, e in spans:
         params += [s, e]
     return {k: float(v) for k, v in store.con.execute(
-        f"select offence, coalesce(sum(value), 0) from facts where dataset = ? and measure = 'recorded'"
+        f"select offence, sum(value) from facts where dataset = ? and measure = ?"
         f" and edition in ({_marks(len(editions))}) and offence in ({_marks(len(codes))})"
-        f" and area in ({_marks(len(areas))}) and ({cond}) group by offence", params).fetchall()}
+        f" and area in ({_marks(len(areas))}) and coalesce(outcome, '') not in ({_marks(len(subs))})"
+        f" and ({cond}) group by offence having sum(value) is not null", params).fetchall()}
 
 
 def defendants_by_sex_age(store, edition: str, start: date, end: date, offences: list[str], area: str | None):

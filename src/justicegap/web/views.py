@@ -410,7 +410,8 @@ def metric_page(request: Request, metric_id: str) -> HTMLResponse:
     confused = [{**c, "name": reg[c["metric"]]["name"] if c["metric"] in reg else c["metric"], "known": c["metric"] in reg}
                 for c in d.get("confused_with") or []]
     confused_by = [{"metric": k, "name": m["name"], "how": c["how"]} for k, m in reg.items()
-                   for c in m.get("confused_with") or [] if c["metric"] == metric_id]
+                   for c in m.get("confused_with") or [] if c["metric"] == metric_id
+                   and k not in {x["metric"] for x in confused}]  # each neighbour once, in this metric's own words
     sources = [reference.sources().get(ds, {"id": ds, "title": ds, "publisher": ""}) for ds in d["datasets"]]
     return render(request, "metric.html", nav="metrics", m=d, confused=confused, confused_by=confused_by, sources=sources,
                   permalink=f"/metric/{metric_id}",
