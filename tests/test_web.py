@@ -54,7 +54,7 @@ def test_kent_page(client, app):
     assert f"{100 * f.value:.1f}%" in t and f"{f.numerator:,.0f} of {f.denominator:,.0f}" in t
     for chart in ("chart-funnel", "chart-trend-charge_rate_cohort", "chart-funnelplot", "chart-outcomes"):
         assert f'id="{chart}"' in html and f'id="{chart}-spec"' in html
-    assert html.count('<table class="data"') >= 4
+    assert html.count('<table class="data') >= 4
     assert "the victim does not support further police action" in t
     assert "withdrew" not in t.lower()
     assert "Timeliness" in t and "What is not available for Kent, and why" in t
@@ -96,7 +96,7 @@ def test_home_page(client, app):
     assert f"Rape in England and Wales, {period}" in t
     assert "Headlines" in t and 'id="chart-funnel"' in html
     assert 'id="chart-map"' in html or "data-map-missing" in html
-    assert "basis: recorded cohort" in html
+    assert "basis: offences recorded in the period" in html and "recorded_cohort" not in text_of(html)
     assert html.count("<tr><th scope=\"row\"><a href=\"/area/") == 43
 
 
@@ -111,7 +111,7 @@ def test_metric_page(client):
     t = text_of(_check_page(client.get("/metric/charge_rate_cohort")))
     m = metrics.explain("charge_rate_cohort")
     assert m["definition"][:60] in t
-    assert "recorded cohort" in t and "Not to be confused with" in t
+    assert "offences recorded in the period, with their outcomes so far" in t and "Not to be confused with" in t
     for c in m["confused_with"]:
         assert c["how"][:40] in t
 
@@ -181,7 +181,7 @@ def alt_of(html: str, chart: str) -> str:
 
 
 def table_of(html: str, name: str) -> str:
-    m = re.search(rf'<table class="data" data-table="{name}">(.*?)</table>', html, re.S)
+    m = re.search(rf'<table class="data[^"]*" data-table="{name}">(.*?)</table>', html, re.S)
     assert m, f"no table {name}"
     return m.group(1)
 
@@ -262,7 +262,8 @@ def test_ratio_map_and_trend_read_as_ratios_per_100(client, lib):
     if 'id="chart-map"' in html:
         spec = spec_of(html, "chart-map")
         enc = spec["layer"][1]["encoding"]
-        assert enc["color"]["legend"]["format"] == ",.1f" and "per 100 offences recorded" in enc["color"]["title"]
+        assert "per 100 offences recorded" in enc["color"]["title"][0]  # classes of the ratio per 100, in the legend's words
+        assert all(re.fullmatch(r"\d+\.\d( to \d+\.\d)?", label) for label in enc["color"]["scale"]["domain"])
         assert next(x for x in enc["tooltip"] if x["field"] == "value")["format"] == ",.1f"
         shown = {v["code"]: v["value"] for v in spec["transform"][0]["from"]["data"]["values"]}
         assert shown["E23000032"] == pytest.approx(100 * next(a for a in cmp["areas"] if a["area"]["code"] == "E23000032")["value"])
@@ -447,7 +448,7 @@ def test_other_figures_carry_basis_population_and_flags(client, lib):
     html = _check_page(client.get("/area/K04000001", params={"period": "2018/19"}))
     timely = table_of(html, "timeliness")
     with_basis = re.findall(r'<tr><th scope="row">(.*?)</th><td class="num">.*?</td><td>(.*?)</td><td>(.*?)</td>', timely)
-    assert with_basis and all(basis == "completed in period" for _, _, basis in with_basis)
+    assert with_basis and all(basis == "cases completed in the period" for _, _, basis in with_basis)
     # a partial figure's reason on a page names no command-line flag
     html = _check_page(client.get("/area/E23000032", params={"period": "2017/18", "offence": "sexual_offences",
                                                              "metric": "cps_conviction_rate"}))

@@ -139,12 +139,26 @@ def all_areas(level: str | None = None, search: str | None = None) -> list[Area]
         return sorted(out, key=lambda a: (_PREFERENCE[a.level], a.name))
     k = key(search)
     out = sorted((a for a in out if k in key(a.name) or k in a.code.lower() or any(k in key(f) for f in a.former_names)),
-                 key=lambda a: (_PREFERENCE[a.level], a.name))
+                 key=lambda a: (_match_rank(search, a), _PREFERENCE[a.level], a.name))
     try:
         named = resolve(search, level)
     except NotFound:
         return out
     return [named, *(a for a in out if a.code != named.code)]
+
+
+def _match_rank(text: str, area: Area) -> int:
+    """How wholly ``text`` names an area: 0 the whole name, 1 the start of the name ('Brighton' for
+    Brighton and Hove), 2 the start of a word in it, 3 anywhere (inside a word, or a code)."""
+    k, name = key(text), key(area.name)
+    if k == name or k == area.code.lower():
+        return 0
+    if name.startswith(k):
+        return 1
+    words = [key(w) for w in re.split(r"[\s,()-]+", area.name) if w]
+    if any(key("".join(words[i:])).startswith(k) for i in range(len(words))):
+        return 2
+    return 3
 
 
 def resolve(text: str, level: str | None = None) -> Area:
@@ -161,9 +175,11 @@ def resolve(text: str, level: str | None = None) -> Area:
         hits = [h for h in hits if areas[h[0]].level == level]
     if not hits:
         pool = {a.name: a for a in areas.values() if level is None or a.level == level}
-        close = difflib.get_close_matches(str(text), list(pool), n=5, cutoff=0.6)
-        if not close:
-            close = [n for n in pool if key(text) and key(text) in key(n)][:5]
+        # names that hold the text whole come first (Brighton -> Brighton and Hove), then the
+        # names spelt most like it (a typo: Knet -> Kent)
+        holding = sorted((n for n in pool if key(text) and key(text) in key(n)),
+                         key=lambda n: (_match_rank(text, pool[n]), _PREFERENCE[pool[n].level], n))
+        close = list(dict.fromkeys([*holding, *difflib.get_close_matches(str(text), list(pool), n=5, cutoff=0.6)]))[:5]
         raise NotFound("area", str(text), [f"{n} ({pool[n].level_name})" for n in close]).with_actions("search_areas")
     code, note = min(hits, key=lambda h: _PREFERENCE[areas[h[0]].level])
     area = areas[code]

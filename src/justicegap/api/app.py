@@ -329,7 +329,8 @@ def build_api() -> APIRouter:
     @r.get("/boundaries", response_model=models.Boundaries, tags=["catalogue"],
            summary="Boundaries as GeoJSON (properties code and name), for maps",
            responses=_errors(409, 422))
-    async def boundaries(request: Request, level: Annotated[Literal["pfa"], Query(description="pfa")] = "pfa"):
+    async def boundaries(request: Request, level: Annotated[Literal["pfa", "lad"], Query(
+            description="pfa (police force areas) or lad (local authority districts, which make up the partnerships)")] = "pfa"):
         svc: Service = request.app.state.service
         return await answer(request, "boundaries", (level,), lambda: svc.boundaries(level), models.Boundaries, None, "json")
 
@@ -360,6 +361,7 @@ def create_app(store_path: str | Path | None = None, *, warm: bool = True) -> Fa
     _refuse_unprotected_records(svc)
 
     warmed = threading.Event()
+    answered = threading.Event()  # the first response has gone: warming may start
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -367,7 +369,7 @@ def create_app(store_path: str | Path | None = None, *, warm: bool = True) -> Fa
         # once per request); warming the cache happens once.
         if warm and not warmed.is_set():
             warmed.set()
-            threading.Thread(target=_warm, args=(app,), name="justicegap-warm", daemon=True).start()
+            threading.Thread(target=_warm, args=(app, answered), name="justicegap-warm", daemon=True).start()
         yield
 
     app = FastAPI(
@@ -375,11 +377,12 @@ def create_app(store_path: str | Path | None = None, *, warm: bool = True) -> Fa
         description="The justice gap for rape and other sexual offences in England and Wales, from the published data: "
                     "every rate with its numerator, denominator, basis, counting unit and edition. Read-only. "
                     "Add `format=csv` (or send `Accept: text/csv`) for CSV.",
-        openapi_url="/openapi.json", docs_url="/api/docs", redoc_url=None,
+        openapi_url="/openapi.json", docs_url=None, redoc_url=None,  # /api/docs is a page of the site (Swagger UI served locally)
     )
     app.state.service = svc
+    app.state.prepare = warm  # served: a comparison not ready yet is shown as being prepared
 
-    app.add_middleware(CatchAll)
+    app.add_middleware(CatchAll, answered=answered)
 
     @app.exception_handler(JusticegapError)
     async def on_user_error(request: Request, e: JusticegapError):
@@ -442,8 +445,9 @@ class CatchAll:
     the dashboard) with the traceback in the server log only; adds nosniff to every response.
     (Not Starlette's BaseHTTPMiddleware, which costs a task group and streams per request.)"""
 
-    def __init__(self, app):
+    def __init__(self, app, answered: threading.Event | None = None):
         self.app = app
+        self.answered = answered
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -454,6 +458,8 @@ class CatchAll:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
+                if self.answered is not None:
+                    self.answered.set()
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-content-type-options", b"nosniff")]
             await send(message)
@@ -487,17 +493,16 @@ class CatchAll:
             await response(scope, receive, send_wrapper)
 
 
-def _warm(app: FastAPI) -> None:
-    """Compute what the home page and the default views need before anyone asks (in the background)."""
+def _warm(app: FastAPI, answered: threading.Event) -> None:
+    """Compute what the pages open on before anyone asks, in the background, once the first request
+    has been answered (or after two seconds): starting the server never waits for it."""
+    answered.wait(2.0)
     svc: Service = app.state.service
     try:
-        from ..web import assets
+        from ..web import assets, views
 
         assets.vega_bundle()
-        period = svc.default_period()
-        svc.funnel("K04000001", period)
-        svc.compare(DEFAULT_METRIC, "pfa", period)
-        svc.boundaries("pfa")
+        views.warm(svc)
     except JusticegapError:
         pass
     except Exception:  # pragma: no cover - warming is best effort

@@ -7,11 +7,34 @@ figure reads as partial wherever it is shown, and a ratio is never called a rate
 
 from __future__ import annotations
 
+import re
+
 from ..formats import num, pct
 from ..formats import value_text as _value_text
 from ..metrics import LOW_COUNT
 
 PERCENT_KINDS = ("proportion", "ratio")  # shown as %, like formats.value_text
+
+# A metric's basis as readers say it, never its identifier (``recorded_cohort``).
+BASIS_WORDS = {
+    "recorded_in_period": "offences recorded in the period",
+    "recorded_cohort": "offences recorded in the period, with their outcomes so far",
+    "closed_in_period": "investigations closed in the period",
+    "same_period_ratio": "two counts from the same period, not the same cases",
+    "decisions_in_period": "charging decisions made in the period",
+    "completed_in_period": "cases completed in the period",
+}
+_BASIS = re.compile(r"\b(" + "|".join(BASIS_WORDS) + r")\b")
+
+
+def basis_words(basis: str | None) -> str:
+    """``recorded_cohort`` -> 'offences recorded in the period, with their outcomes so far'."""
+    return BASIS_WORDS.get(basis or "", (basis or "").replace("_", " "))
+
+
+def public_words(text: str) -> str:
+    """A text with every basis identifier in it said in words."""
+    return _BASIS.sub(lambda m: basis_words(m.group(1)), text)
 
 FLAG_WORDS = {
     "partial": "partial",

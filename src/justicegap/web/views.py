@@ -13,6 +13,7 @@ package: nothing is fetched from anywhere else.
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 from typing import Optional
 from urllib.parse import urlencode
@@ -23,21 +24,21 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from .. import areas as A
+from .. import available
 from .. import metrics as M
 from .. import reference
 from ..errors import InvalidParameter, JusticegapError, NotAvailable, NotFound
-from ..periods import parse, year_ending
-from ..store import queries
+from ..periods import parse
 from .. import wording as messages
 from ..render import WRITERS, flatten
 from ..render import write as write_table
-from ..service import DEFAULT_METRIC, DEFAULT_OFFENCE, Service, compare_level
+from ..service import MISSING, DEFAULT_METRIC, DEFAULT_OFFENCE, Service, compare_level
 from . import assets, charts, labels
+from .labels import lower_first
 
 log = logging.getLogger("justicegap.server")
 HERE = Path(__file__).parent
 NATION = "K04000001"
-CSP_DATASETS = ("ho_csp", "ons_csp_tables")
 CSP = ("default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 
@@ -48,16 +49,25 @@ from ..formats import num, pct  # noqa: E402  (shared with the CLI and the repor
 
 
 def words(s: str | None) -> str:
-    return (s or "").replace("_", " ")
+    """An identifier in words; a basis as readers say it ('offences recorded in the period...')."""
+    return labels.basis_words(s)
+
+
+def _public(value):
+    """Every text a template prints names a basis in words, never by its identifier (the library's
+    summaries say 'basis: recorded_cohort')."""
+    if isinstance(value, str) and not hasattr(value, "__html__"):
+        return labels.public_words(value)
+    return value
 
 
 _env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(["html"]),
-                   trim_blocks=True, lstrip_blocks=True)
+                   trim_blocks=True, lstrip_blocks=True, finalize=_public)
 _env.filters.update(pct=pct, num=num, words=words, value_text=labels.value_text, rate_text=labels.rate_text,
                     lower_first=labels.lower_first, kind_word=labels.kind_word,
                     flag_notes=labels.flag_notes, data_flags=labels.data_flags, editions_text=labels.editions_text,
                     of_text=labels.of_text, web_text=lambda t: t or "")
-_env.globals.update(VEGA_PATH=assets.VEGA_PATH, LEVEL_NAMES=A.LEVEL_NAMES)
+_env.globals.update(VEGA_PATH=assets.VEGA_PATH, SWAGGER_PATH=assets.SWAGGER_PATH, LEVEL_NAMES=A.LEVEL_NAMES)
 
 
 def render(request: Request, template: str, status: int = 200, **ctx) -> HTMLResponse:
@@ -74,6 +84,8 @@ def error_page(request: Request, status: int, title: str, message: str, suggesti
 def error_page_for(request: Request, e: JusticegapError) -> HTMLResponse:
     """The library's error as a page, worded for the dashboard (its query parameters, not CLI flags)."""
     message, links = messages.text(e, "web"), messages.links(e)
+    if isinstance(e, NotFound) and e.kind == "area":  # the search, already searching for what was typed
+        links = [{**x, "href": link(x["href"], q=e.value)} if x["href"] == "/areas" else x for x in links]
     if isinstance(e, NotFound):
         sugg = []
         for s in e.suggestions:
@@ -117,8 +129,10 @@ class View:
     def __init__(self, request: Request, *, default_metric: str = DEFAULT_METRIC):
         self.request = request
         self.svc: Service = request.app.state.service
+        self.metric_given = _opt(request, "metric", 64) is not None
         self.metric = _opt(request, "metric", 64) or default_metric
         M.get(self.metric)  # unknown metric: 404 with the closest matches
+        self.notes: list[str] = []  # what the page changed from what was asked, and why
         off = _opt(request, "offence", 40)
         self.offence_given = off is not None
         self.offence = M.family(off or DEFAULT_OFFENCE)
@@ -152,16 +166,35 @@ class View:
     def metric_edition(self, metric: str | None = None) -> str | None:
         return self.svc.edition_for(metric or self.metric, self.edition)
 
-    def form(self, *, metrics_: bool = True, extra: dict | None = None) -> dict:
-        periods = list(self.svc.periods())
+    def periods_for(self, metric: str, level: str | None) -> list[str]:
+        """The periods the loaded data give ``metric`` for at ``level``, newest first."""
+        return self.svc.cached("periods_for", (metric, level),
+                               lambda s: [p.label for p in available.periods(s, metric, level)])
+
+    def first_metric(self, level: str, can_give) -> None:
+        """Open on the first measure published at ``level`` that ``can_give`` (a page that was not
+        asked for a measure never opens on one that cannot be given there)."""
+        if self.metric_given or level in M.get(self.metric)["levels"]:
+            return
+        for mid in available.metrics_at(level):
+            if can_give(mid):
+                self.metric = mid
+                return
+
+    def form(self, *, metrics_: bool = True, extra: dict | None = None, level: str | None = None) -> dict:
+        """The form's choices: only the periods and measures the loaded data give at ``level``."""
+        periods = self.periods_for(self.metric, level) if level else list(self.svc.periods())
         if self.period not in periods:
             periods.insert(0, self.period)
         reg = M.registry()
         m = reg[self.metric]
         eds = [e for e in self.svc.editions if e.dataset in m["datasets"]]
+        offered = available.metrics_at(level) if level else [k for k, v in reg.items() if not v.get("needs_outcome")]
+        if self.metric not in offered:
+            offered.insert(0, self.metric)
         return {"periods": periods, "period": self.period,
                 "offences": [(k, v["label"]) for k, v in reference.families().items()], "offence": self.offence,
-                "metrics": [(k, v["name"]) for k, v in reg.items() if not v.get("needs_outcome")] if metrics_ else None,
+                "metrics": [(k, reg[k]["name"]) for k in offered] if metrics_ else None,
                 "metric": self.metric,
                 "editions": [(e.edition, f"{e.file_name} ({e.dataset})") for e in eds], "edition": self.edition,
                 **(extra or {})}
@@ -175,6 +208,33 @@ def _try(fn, *args, **kw):
         return None, messages.text(e, "web")
 
 
+# How long a page waits for a comparison that is not ready before it shows it as being prepared
+# (the comparison goes on in the background; the page reloads itself until it is there).
+PREPARE_WAIT = 0.8
+
+
+def _compare_soon(request: Request, *args) -> tuple[dict | None, str | None, bool]:
+    """A comparison (answer, reason it cannot be given, still being prepared). Served, a page does
+    not wait more than PREPARE_WAIT for a comparison computed for the first time (299 local areas
+    take seconds): it says so, and the computation goes on; in process (tests) it waits."""
+    svc: Service = request.app.state.service
+    args = tuple(args) + (None,) * (8 - len(args))
+    if not getattr(request.app.state, "prepare", False):
+        return (*_try(svc.compare, *args), False)
+    try:
+        got = svc.peek("compare", args)
+    except NotAvailable as e:
+        return None, messages.text(e, "web"), False
+    if got is not MISSING:
+        return got, None, False
+    worker = threading.Thread(target=_try, args=(svc.compare, *args), name="justicegap-compare", daemon=True)
+    worker.start()
+    worker.join(PREPARE_WAIT)
+    if worker.is_alive():
+        return None, None, True
+    return (*_try(svc.compare, *args), False)
+
+
 def _figure_ctx(svc: Service, metric: str, area: str, period: str, offence: str, edition: str | None):
     return _try(svc.figure, metric, area, period, offence, None, edition)
 
@@ -186,17 +246,19 @@ def home(request: Request) -> HTMLResponse:
     svc = v.svc
     funnel = svc.funnel(NATION, v.period, v.offence, v.edition)
     fchart = charts.funnel_chart(funnel)
-    cmp, cmp_reason = _try(svc.compare, v.metric, "pfa", v.period, v.offence, None, v.metric_edition())
+    cmp, cmp_reason, preparing = _compare_soon(request, v.metric, "pfa", v.period, v.offence, None, v.metric_edition())
     mapchart = bounds_reason = None
     if cmp is not None:
         _, bounds_reason = _try(svc.boundaries, "pfa")
         if bounds_reason is None:
             mapchart = charts.map_chart(cmp, "/api/v1/boundaries?level=pfa")
     headlines = _headlines(svc, funnel, NATION, v)
+    instead = [] if any(s["available"] and s.get("volume") is not None for s in funnel["stages"]) else \
+        [{"text": p, "href": link("/", period=p, offence=v.offence, metric=v.metric)} for p in svc.periods()[:6] if p != v.period]
     pinned = _pinned(cmp["editions"] if cmp else None, v)
     q = dict(period=v.period, offence=v.offence, metric=v.metric, edition=pinned)
     return render(request, "home.html", nav="home", v=v, form=v.form(), funnel=funnel, funnel_chart=fchart,
-                  cmp=cmp, cmp_reason=cmp_reason, map_chart=mapchart, bounds_reason=bounds_reason, headlines=headlines,
+                  cmp=cmp, cmp_reason=cmp_reason, map_chart=mapchart, instead=instead, preparing=preparing, bounds_reason=bounds_reason, headlines=headlines,
                   permalink=link("/", **q), q=q, metric_info=M.get(v.metric),
                   area_query=urlencode({k: val for k, val in dict(period=v.period, offence=v.offence, metric=v.metric,
                                                                   edition=v.edition or pinned).items() if val}),
@@ -238,9 +300,10 @@ def _local_defaults(v: View, area: A.Area) -> tuple[str, str, str | None]:
     if v.period_given and v.offence_given:
         return v.period, v.offence, None
 
+    local_periods = v.periods_for("recorded", area.level)
+
     def run(s):
-        end = queries.latest_end(s, list(CSP_DATASETS))
-        periods = [v.period] if v.period_given else ([year_ending(end.year, end.month).label] if end else []) + list(svc.periods())
+        periods = [v.period] if v.period_given else list(dict.fromkeys([*local_periods, *svc.periods()]))
         offences = [v.offence] if v.offence_given else [v.offence, "sexual_offences"]
         for off in offences:
             for p in periods:
@@ -271,6 +334,7 @@ def area_page(request: Request, code: str) -> Response:
     local_note = None
     if area.level in ("csp", "lad"):
         v.period, v.offence, local_note = _local_defaults(v, area)
+    v.first_metric(area.level, lambda mid: _try(svc.figure, mid, area.code, v.period, v.offence, None, None)[0] is not None)
     funnel = svc.funnel(area.code, v.period, v.offence, v.edition)
     fchart = charts.funnel_chart(funnel)
     ochart = charts.outcomes_chart(funnel) if funnel["outcome_groups"] else None
@@ -285,6 +349,7 @@ def area_page(request: Request, code: str) -> Response:
                        "download": link("/download/trend", metric=mid, area=area.code, offence=v.offence)})
     level = compare_level(area)
     cmp = cmp_reason = plot = None
+    preparing = False
     highlight = area.code
     if area.level == "lad":
         try:
@@ -292,7 +357,7 @@ def area_page(request: Request, code: str) -> Response:
         except NotAvailable as e:
             cmp_reason = str(e)
     if level and cmp_reason is None:
-        cmp, cmp_reason = _try(svc.compare, v.metric, level, v.period, v.offence, None, v.metric_edition())
+        cmp, cmp_reason, preparing = _compare_soon(request, v.metric, level, v.period, v.offence, None, v.metric_edition())
         if cmp is not None and cmp.get("target") is not None:
             plot = charts.funnel_plot(cmp, highlight)
     elif not level:
@@ -306,14 +371,18 @@ def area_page(request: Request, code: str) -> Response:
     for mid, reason in stage_reasons.items():
         if not any(n["metric"] == mid for n in notes):
             not_data.append({"metric": mid, "name": M.get(mid)["name"], "reason": reason, "stage": M.get(mid)["stage"], "why": "data"})
+    shown = [s for s in funnel["stages"] if s["available"] and s.get("volume") is not None]
+    instead = [] if shown else [{"text": p, "href": link(f"/area/{area.code}", period=p, offence=v.offence)}
+                                for p in v.periods_for("recorded", area.level)[:6] if p != v.period]
     pinned = _pinned([fig["edition"]] if fig and "," not in fig["edition"] else None, v)
     q = dict(period=v.period, offence=v.offence, metric=v.metric, edition=pinned)
     children = [x for x in A.all_areas() if x.parent == area.code]
     parent = A.get(area.parent) if area.parent else None
     return render(request, "area.html", nav="area", v=v, area=area, parent=parent, children=children,
                   members=[A.get(m) for m in area.members if m != area.code and "+" not in m] if area.level != "pfa" else [],
-                  form=v.form(), funnel=funnel, funnel_chart=fchart, outcomes_chart=ochart, fig=fig, fig_reason=fig_reason,
-                  trends=trends, cmp=cmp, cmp_reason=cmp_reason, plot=plot, highlight=highlight, level=level,
+                  form=v.form(level=area.level), funnel=funnel, funnel_chart=fchart, outcomes_chart=ochart, fig=fig, fig_reason=fig_reason,
+                  trends=trends, cmp=cmp, cmp_reason=cmp_reason, plot=plot, highlight=highlight, level=level, instead=instead,
+                  preparing=preparing,
                   timeliness=timely, not_level=not_level, not_data=not_data, local_note=local_note,
                   permalink=link(f"/area/{area.code}", **q), q=q, metric_info=M.get(v.metric),
                   downloads={"funnel": link("/download/funnel", area=area.code, period=v.period, offence=v.offence, edition=v.edition),
@@ -337,15 +406,47 @@ def compare_page(request: Request) -> HTMLResponse:
     if sort not in (None, "name", "value"):
         raise InvalidParameter("sort", "use name or value")
     hl = _opt(request, "highlight", 40)
-    cmp, reason = _try(svc.compare, v.metric, level, v.period, v.offence, v.outcome, v.metric_edition(), od, sort)
-    plot = charts.funnel_plot(cmp, hl) if cmp is not None and cmp.get("target") is not None else None
+    if level not in M.get(v.metric)["levels"] and available.metrics_at(level):
+        # the form sends the measure it showed: one not published at the level chosen gives way to
+        # the first that is, said in a note (two clicks reach the local areas from any view)
+        asked, v.metric = v.metric, available.metrics_at(level)[0]
+        v.notes.append(f"{M.get(asked)['name']} is not published for {A.LEVEL_NAMES[level]}s: showing "
+                       f"{lower_first(M.get(v.metric)['name'])}, the first measure that is.")
+    cmp, reason, preparing = _compare_soon(request, v.metric, level, v.period, v.offence, v.outcome, v.metric_edition(), od, sort)
+    if cmp is None and not preparing:
+        cmp, preparing = _nearest_comparison(request, v, level, od, sort)
+        reason = None if cmp is not None or preparing else reason
+    zoom = _opt(request, "zoom", 10)
+    if zoom not in (None, "dense"):
+        raise InvalidParameter("zoom", "use dense (or leave it out)")
+    hl_code = _highlighted(cmp, hl, v) if cmp is not None and hl else None
+    plot = charts.funnel_plot(cmp, hl_code, zoom == "dense") if cmp is not None and cmp.get("target") is not None else None
+    maps, map_reason = [], None
+    if cmp is not None and level in charts.MAP_BOUNDARIES:
+        blevel = charts.MAP_BOUNDARIES[level]
+        _, map_reason = _try(svc.boundaries, blevel)
+        if map_reason is None:
+            url = link("/api/v1/boundaries", level=blevel)
+            maps.append({"id": "chart-map", "chart": charts.map_chart(cmp, url, "value"),
+                         "title": f"{cmp['name'].split(' (')[0]} by area, in classes"})
+            if cmp.get("target") is not None:
+                maps.append({"id": "chart-map-position", "chart": charts.map_chart(cmp, url, "position"),
+                             "title": "Where more or fewer than chance would give"})
     if cmp is not None:
         cmp = {**cmp, "caveats": [labels.caveat_text(c, cmp) for c in cmp["caveats"]]}
     pinned = _pinned(cmp["editions"] if cmp else None, v)
     q = dict(metric=v.metric, level=level, period=v.period, offence=v.offence, outcome=v.outcome, edition=pinned,
-             overdispersion=od, sort=sort, highlight=hl)
-    return render(request, "compare.html", nav="compare", v=v, cmp=cmp, reason=reason, plot=plot, level=level,
-                  form=v.form(extra={"level": level, "overdispersion": od, "sort": sort,
+             overdispersion=od, sort=sort, highlight=hl_code or hl, zoom=zoom)
+    instead = [] if cmp is not None or preparing else _instead(v, level)
+    here = {k: val for k, val in q.items() if k not in ("highlight", "zoom")}
+    return render(request, "compare.html", nav="compare", v=v, cmp=cmp, reason=reason, plot=plot, level=level, instead=instead,
+                  maps=maps, map_reason=map_reason, hl_code=hl_code, zoom=zoom, preparing=preparing,
+                  mark_link=lambda code: link("/compare", **here, zoom=zoom, highlight=code) + "#plot",
+                  zoom_link=link("/compare", **here, highlight=hl_code, zoom=None if zoom else "dense") + "#plot",
+                  form=v.form(level=level, extra={"level": level, "overdispersion": od, "sort": sort,
+                                                  "highlight": next((a["area"]["name"] for a in cmp["areas"] if a["area"]["code"] == hl_code), hl)
+                                                  if cmp and hl_code else hl,
+                                                  "area_names": sorted({a["area"]["name"] for a in cmp["areas"]}) if cmp else [],
                                      "levels": [("pfa", "Police force areas"), ("cps_area", "CPS Areas"), ("csp", "Community Safety Partnerships")]}),
                   permalink=link("/compare", **q), q=q, metric_info=M.get(v.metric), hl=hl,
                   area_query=urlencode({k: val for k, val in dict(period=v.period, offence=v.offence, metric=v.metric,
@@ -404,6 +505,64 @@ def evaluate_page(request: Request) -> HTMLResponse:
                   permalink=link("/evaluate", **page_q), csv_link=link("/api/v1/evaluate", **api_q, format="csv") if result else None)
 
 
+def _highlighted(cmp: dict, text: str, v: View) -> str | None:
+    """The code of the compared area that ``text`` names (a code, a name or an alias), else None
+    with a note: the search box on the comparison picks an area out on the plot."""
+    codes = {a["area"]["code"]: a for a in cmp["areas"]}
+    if text in codes:
+        return text
+    by_name = {A.key(a["area"]["name"]): code for code, a in codes.items()}
+    if A.key(text) in by_name:
+        return by_name[A.key(text)]
+    try:
+        code = A.resolve(text).code
+    except JusticegapError:
+        code = None
+    if code in codes:
+        return code
+    v.notes.append(f"'{text}' is not one of the areas compared here, so no area is picked out on the plot.")
+    return None
+
+
+def _nearest_comparison(request: Request, v: View, level: str, od, sort) -> tuple[dict | None, bool]:
+    """The form sends the period and offence it showed: when the loaded data cannot compare them at
+    the level chosen, the latest period that can (and, for local areas, all sexual offences, which
+    is what they are published for), with a note saying what changed; None when nothing can
+    (and whether one is still being prepared)."""
+    offences = [v.offence] + (["sexual_offences"] if level in ("csp", "lad") and v.offence != "sexual_offences" else [])
+    for p in v.periods_for(v.metric, level)[:3]:
+        for off in offences:
+            if (p, off) == (v.period, v.offence):
+                continue
+            cmp, _, preparing = _compare_soon(request, v.metric, level, p, off, v.outcome, v.metric_edition(), od, sort)
+            if preparing:
+                return None, True
+            if cmp is None:
+                continue
+            name = lower_first(M.get(v.metric)["name"])
+            if p != v.period:
+                v.notes.append(f"No {A.LEVEL_NAMES[level]} figures of {name} for {v.period} are loaded: showing {p}, the latest that are.")
+            if off != v.offence:
+                v.notes.append(f"{reference.families()[v.offence]['label']} is not published separately for "
+                               f"{A.LEVEL_NAMES[level]}s: showing {reference.families()[off]['label'].lower()}.")
+            v.period, v.offence = p, off
+            return cmp, False
+    return None, False
+
+
+def _instead(v: View, level: str) -> list[dict]:
+    """When a comparison cannot be given: the periods it can be given for, and the measures
+    published at the level, as links."""
+    out = [{"text": f"{M.get(v.metric)['name']}, {p}", "href": link("/compare", metric=v.metric, level=level, period=p, offence=v.offence)}
+           for p in v.periods_for(v.metric, level)[:6]]
+    for mid in available.metrics_at(level):
+        if mid != v.metric:
+            ps = v.periods_for(mid, level)
+            if ps:
+                out.append({"text": f"{M.get(mid)['name']}, {ps[0]}", "href": link("/compare", metric=mid, level=level, period=ps[0])})
+    return out
+
+
 def metric_page(request: Request, metric_id: str) -> HTMLResponse:
     d = M.explain(metric_id)
     reg = M.registry()
@@ -414,8 +573,34 @@ def metric_page(request: Request, metric_id: str) -> HTMLResponse:
                    and k not in {x["metric"] for x in confused}]  # each neighbour once, in this metric's own words
     sources = [reference.sources().get(ds, {"id": ds, "title": ds, "publisher": ""}) for ds in d["datasets"]]
     return render(request, "metric.html", nav="metrics", m=d, confused=confused, confused_by=confused_by, sources=sources,
+                  example=_example(request.app.state.service, d),
                   permalink=f"/metric/{metric_id}",
                   compare_link=link("/compare", metric=metric_id) if d["kind"] in ("proportion", "per_100k") and not reg[metric_id].get("needs_outcome") else None)
+
+
+# Where to look for a metric's example sentence: the first of these its levels publish.
+EXAMPLE_AREAS = {"nation": NATION, "pfa": "E23000032", "cps_area": "CPS-SE", "csp": "E22000137", "lad": "E07000105"}
+
+
+def _example(svc: Service, m: dict) -> dict | None:
+    """A real sentence of the metric (its template filled from the loaded data) for the metric page:
+    England and Wales, else Kent, CPS South East or Ashford, whichever its levels allow, in the
+    latest period with data; None when nothing loaded can give one."""
+    if M.get(m["id"]).get("needs_outcome"):
+        return None
+    for level in ("nation", "pfa", "cps_area", "csp", "lad"):
+        if level not in m["levels"]:
+            continue
+        periods = svc.cached("periods_for", (m["id"], level), lambda s: [p.label for p in available.periods(s, m["id"], level)])
+        for p in periods[:3]:
+            for offence in (DEFAULT_OFFENCE, "sexual_offences"):
+                try:
+                    fig = svc.figure(m["id"], EXAMPLE_AREAS[level], p, offence, None, None)
+                except JusticegapError:
+                    continue
+                if fig.get("sentence"):
+                    return {"sentence": fig["sentence"], "area": fig["area"]["name"], "period": fig["period"]["label"]}
+    return None
 
 
 def metrics_page(request: Request) -> HTMLResponse:
@@ -522,6 +707,23 @@ def vega_asset(request: Request) -> Response:
     return Response(a.body, media_type=a.media_type, headers=headers)
 
 
+def warm(svc: Service) -> None:
+    """Compute, in the background, what the pages open on: the home page's funnel and map, and the
+    local areas' comparison and map that the comparison form reaches in two clicks."""
+    period = svc.default_period()
+    for step in (lambda: svc.funnel(NATION, period), lambda: svc.compare(DEFAULT_METRIC, "pfa", period),
+                 lambda: svc.boundaries("pfa"), lambda: svc.boundaries("lad")):
+        _try(step)
+    local = svc.cached("periods_for", ("recorded", "csp"), lambda s: [p.label for p in available.periods(s, "recorded", "csp")])
+    for p in local[:1]:
+        _try(svc.compare, "recorded", "csp", p, "sexual_offences", None, None, None, None)
+
+
+def api_docs(request: Request) -> HTMLResponse:
+    """The API's reference: the OpenAPI description drawn by Swagger UI, served from the package."""
+    return render(request, "api_docs.html", nav="api", permalink="/api/docs")
+
+
 def build_web() -> APIRouter:
     r = APIRouter(include_in_schema=False)
     r.add_api_route("/", home, methods=["GET"], response_class=HTMLResponse)
@@ -532,6 +734,7 @@ def build_web() -> APIRouter:
     r.add_api_route("/metrics", metrics_page, methods=["GET"], response_class=HTMLResponse)
     r.add_api_route("/evaluate", evaluate_page, methods=["GET"], response_class=HTMLResponse)
     r.add_api_route("/download/{chart}.{ext}", download, methods=["GET"])
+    r.add_api_route("/api/docs", api_docs, methods=["GET"], response_class=HTMLResponse)
     r.add_api_route(assets.VEGA_PATH, vega_asset, methods=["GET"])
     return r
 
@@ -539,4 +742,5 @@ def build_web() -> APIRouter:
 def install(app: FastAPI) -> None:
     app.include_router(build_web())
     app.mount("/static", StaticFiles(directory=str(HERE / "static"), packages=None), name="static")
+    app.mount(assets.SWAGGER_PATH, StaticFiles(directory=str(assets.swagger_dir())), name="swagger")
 

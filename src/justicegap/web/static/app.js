@@ -49,8 +49,34 @@ async function drawCharts() {
       }));
   }
   await Promise.all(jobs);
+  // A comparison still being prepared on the server: look again shortly (the notice is a live status).
+  if (document.querySelector("[data-preparing]")) {
+    window.setTimeout(() => window.location.reload(), 1500);
+    return;
+  }
   document.documentElement.dataset.chartsReady = "1";
 }
 
+// Phones: a table shows its key columns; a button shows the rest (and hides them again).
+function collapsibleTables() {
+  document.documentElement.classList.add("js");
+  for (const table of document.querySelectorAll("table.collapsible")) {
+    if (!table.querySelector(".more")) continue;
+    const wrap = table.closest(".table-wrap") || table;
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "button secondary columns-toggle";
+    button.setAttribute("aria-expanded", "false");
+    button.textContent = "Show all columns";
+    button.addEventListener("click", () => {
+      const all = table.classList.toggle("show-all");
+      button.setAttribute("aria-expanded", all ? "true" : "false");
+      button.textContent = all ? "Show fewer columns" : "Show all columns";
+    });
+    wrap.parentNode.insertBefore(button, wrap);
+  }
+}
+
 contentNote();
+collapsibleTables();
 drawCharts();
