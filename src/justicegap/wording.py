@@ -60,7 +60,12 @@ def text(e: JusticegapError | str, where: str = "api") -> str:
     extra = [ACTION_TEXT[where][a] for a in e.actions if ACTION_TEXT[where][a]]
     if extra and not msg.rstrip().endswith((".", "!", "?")):
         msg = msg.rstrip() + "."
-    return " ".join([msg, *extra])
+    out = " ".join([msg, *extra])
+    if getattr(e, "kind", None) == "area" and "TEXT" in out:  # the search, for what was typed
+        from urllib.parse import quote
+
+        out = out.replace("?search=TEXT", f"?search={quote(str(e.value), safe='')}").replace("--search TEXT", f"--search '{e.value}'")
+    return out
 
 
 def error_body(e: JusticegapError, where: str = "api") -> dict:
