@@ -393,7 +393,7 @@ def funnel_plot(c: dict, highlight: str | None = None, zoom: bool = False) -> tu
             continue
         if mark == "point":
             layer = {**layer, "mark": {**layer["mark"], "size": 28 if many else 60, "opacity": 0.75 if many else 1},
-                     "params": [{"name": "zoom", "select": "interval", "bind": "scales"}]}
+                     "params": [dict(name="zoom", select="interval", bind="scales")]}  # Vega-Lite zoom and pan
         layers.append(layer)
     first = layers[0]["encoding"]
     first["x"] = {**first["x"], "axis": {"labelFlush": True, "tickCount": {"expr": "ceil(width / 110)"}}}
