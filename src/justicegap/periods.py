@@ -155,7 +155,7 @@ def _single(text: str) -> Period:
             if not 1990 <= p.start.year <= 2100:
                 raise InvalidParameter("period", f"'{text}' is outside the years the data could cover")
             return p
-    raise InvalidParameter("period", f"'{text}' is not a period justicegap understands; accepted forms: "
+    raise InvalidParameter("period", f"'{text}' is not a period; accepted forms: "
                            + ", ".join(FORMS))
 
 
