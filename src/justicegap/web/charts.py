@@ -7,8 +7,6 @@ an image with the text alternative as its label, and the same figures are in a t
 
 from __future__ import annotations
 
-import json
-
 from ..answers import plots
 from ..formats import num, pct
 from .labels import basis_words, data_flags, editions_text, lower_first, ratio_per, value_text
