@@ -265,6 +265,7 @@ PAGE_TYPES = {
     "compare-ratio": "/compare?metric=charge_ratio_period&period=2017/18",
     "metric": "/metric/charge_rate_cohort",
     "metrics": "/metrics",
+    "evaluate": "/evaluate",
     "areas": "/areas?q=ash",
     "error": "/area/Nowhere",
     "api-docs": "/api/docs",
