@@ -121,3 +121,9 @@ class DownloadError(JusticegapError):
     """A network failure or an unexpected answer from a publisher, naming the address."""
 
     exit_code = 5
+
+
+class DiskFull(JusticegapError):
+    """No space left where a load writes (the archive, the store, a temporary folder)."""
+
+    exit_code = 6

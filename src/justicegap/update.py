@@ -4,14 +4,15 @@ copies (``--source-dir``), each file identified by its content and loaded in its
 
 from __future__ import annotations
 
+import errno
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 from . import sources
-from .sources import fields
-from .errors import InputError, JusticegapError
+from .sources import checks, fields
+from .errors import DiskFull, InputError, JusticegapError
 from .readers import kind
 from .store import Store, sha256_of
 
@@ -73,9 +74,39 @@ def load_file(store: Store, path: Path, *, published: date | None = None, url: s
     """Identify, parse and load one file (or each data file inside a zip). Raises on bad input."""
     path = Path(path)
     original = file_name or path.name
+    need = [path.stat().st_size]  # bytes this load writes, known so far (for a full disk's message)
+    try:
+        return _load_file(store, path, original, need, published=published, url=url, page_url=page_url,
+                          retrieved_at=retrieved_at)
+    except OSError as e:
+        if e.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        raise disk_full(Path(e.filename) if e.filename else store.path, original, sum(need)) from None
+    except Exception as e:  # DuckDB reports a full disk as its own IOException
+        if "no space left" not in str(e).lower():
+            raise
+        raise disk_full(store.path, original, sum(need)) from None
+
+
+def disk_full(where: Path, file_name: str, need: int) -> DiskFull:
+    """One sentence: where the disk is full, how much the load needs, and that nothing was stored."""
+    import shutil
+
+    probe = where if where.is_dir() else where.parent
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    free = shutil.disk_usage(probe).free
+    return DiskFull(f"no space left on the device holding {where}: loading {file_name} needs about "
+                    f"{checks.mb(need)} free there ({checks.mb(free)} free now); nothing from it was stored")
+
+
+def _load_file(store: Store, path: Path, original: str, need: list[int], *, published, url, page_url,
+               retrieved_at) -> list[FileResult]:
     results = []
     with sources.tempdir() as tmp:
-        for member in sources.expand(path, Path(tmp)):
+        members = sources.expand(path, Path(tmp))
+        need.extend(m.stat().st_size for m in members if m != path)
+        for member in members:
             name = original if member == path else f"{original}!{member.name.split('__', 1)[-1]}"
             sha = sha256_of(member)
             loaded = store.editions_with_sha(sha)
@@ -89,6 +120,7 @@ def load_file(store: Store, path: Path, *, published: date | None = None, url: s
             member_name = original if member == path else member.name.split("__", 1)[-1]
             when, when_note = (published, None) if published else date_in_name(member_name)
             for dataset, (facts, notes, extras, sheet_names) in parsed.items():
+                need.append(facts.estimated_size())
                 lineage = [("retrieved", url or f"local file {path.resolve()}"),
                            ("identified", f"{sources.modules()[dataset].TITLE} by its header row"
                             + (f" (from zip archive {path.name})" if member != path else "")),
@@ -96,7 +128,7 @@ def load_file(store: Store, path: Path, *, published: date | None = None, url: s
                 ed = store.load(dataset=dataset, title=sources.modules()[dataset].TITLE, facts=facts, source_file=member,
                                 sha256=sha, file_name=member_name, lineage=lineage, published=when,
                                 url=url, page_url=page_url, retrieved_at=retrieved_at, sheets=", ".join(sheet_names) or None,
-                                extras=extras)
+                                extras=extras, archive_file=path, archive_name=original)
                 warnings = [n for n in notes if isinstance(n, fields.Warn)] + [_undated_warning(store, ed)]
                 results.append(FileResult(name, "loaded", dataset, ed.edition, ed.rows, message="; ".join(w for w in warnings if w)))
     return results
@@ -124,7 +156,8 @@ def _undated_warning(store: Store, ed) -> str:
     if ed.published and not any(o.published is None for o in store.editions(ed.dataset) if o.edition != ed.edition):
         return ""
     overlapping = [o for o in store.editions(ed.dataset) if o.edition != ed.edition and o.period_start and ed.period_start
-                   and o.period_start <= ed.period_end and ed.period_start <= o.period_end]
+                   and o.period_start <= ed.period_end and ed.period_start <= o.period_end
+                   and store.same_series(ed.edition, o.edition)]
     if not overlapping:
         return ""
     return ("another edition covers the same periods and at least one has no publication date, so the newest is the one "
