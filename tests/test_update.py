@@ -87,3 +87,72 @@ def test_unreachable_publisher_is_one_message(home):
     with serve({}) as base:
         p = _update(base, home)
     assert p.returncode != 0 and "404" in p.stderr and "Traceback" not in p.stderr
+
+
+# --- a full disk -------------------------------------------------------------------------------
+
+def _two_files(shared_data, tmp_path) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("prosecution-times-data.csv.gz", "rape-prosecution-times-data.csv.gz"):
+        os.symlink(shared_data / "moj" / name, folder / name)
+    return folder
+
+
+def test_full_disk_while_archiving_is_one_sentence_and_the_next_file_is_tried(home, shared_data, tmp_path, monkeypatch):
+    """An injected ENOSPC when the first file is archived: one sentence with the path and the space
+    needed; the store unchanged by it; the second file still loaded."""
+    import errno
+    import shutil
+
+    from justicegap import store as store_module
+    from justicegap import update
+
+    real_copy = shutil.copyfile
+    failed = []
+
+    def full(src, dst, *a, **k):
+        if not failed:
+            failed.append(dst)
+            raise OSError(errno.ENOSPC, "No space left on device", str(dst))
+        return real_copy(src, dst, *a, **k)
+
+    monkeypatch.setattr(store_module.shutil, "copyfile", full)
+    with Store() as s:
+        results = update.load_dir(s, _two_files(shared_data, tmp_path))
+        editions = s.editions()
+    first, second = results
+    assert first.status == "failed" and second.status == "loaded"
+    size = (shared_data / "moj" / first.file).stat().st_size
+    assert first.message.startswith(f"no space left on the device holding {failed[0]}: loading {first.file} needs about ")
+    assert "free there (" in first.message and first.message.endswith("nothing from it was stored")
+    assert first.message.count(". ") == 0, "one sentence"
+    amount, unit = first.message.split("needs about ")[1].split()[:2]
+    assert float(amount) * {"kB": 1e3, "MB": 1e6, "GB": 1e9}[unit] >= size
+    assert [e.file_name for e in editions] == [second.file]
+    assert not [p for p in (home / "archive").rglob("*") if p.is_file() and p.name.startswith(first.file)]
+
+
+def test_full_disk_in_the_store_through_the_command_line(home, shared_data, tmp_path):
+    """DuckDB's own "No space left on device" (injected into the installed command's process)."""
+    launch = (
+        "import sys, duckdb\n"
+        "from justicegap import store\n"
+        "real = store.Store.load\n"
+        "def load(self, **kw):\n"
+        "    if kw['file_name'].startswith('prosecution'):\n"
+        "        raise duckdb.IOException('IO Error: Could not write file \"x\": No space left on device')\n"
+        "    return real(self, **kw)\n"
+        "store.Store.load = load\n"
+        "from justicegap.cli import main\n"
+        "sys.argv = ['justicegap', 'update', '--source-dir', sys.argv[1]]\n"
+        "main()\n")
+    p = subprocess.run([sys.executable, "-c", launch, str(_two_files(shared_data, tmp_path))],
+                       capture_output=True, text=True, env={**os.environ, "JUSTICEGAP_HOME": str(home)})
+    assert p.returncode != 0 and "Traceback" not in p.stderr
+    err = " ".join(p.stderr.split())
+    assert f"error: no space left on the device holding {home}" in err
+    assert "loading prosecution-times-data.csv.gz needs about" in err
+    assert "rape-prosecution-times-data.csv.gz │ loaded" in p.stdout or "loaded" in p.stdout.split("rape-prosecution")[1][:80]
+    with Store(read_only=True) as s:
+        assert [e.file_name for e in s.editions()] == ["rape-prosecution-times-data.csv.gz"]

@@ -23,6 +23,9 @@ KEY_COLUMNS = ("measure", "offence", "outcome", "area", "period_start", "period_
 
 
 def mb(n: float) -> str:
+    """A size for a message: kB, MB or GB."""
+    if n < 1e6:
+        return f"{max(n, 1) / 1e3:,.1f} kB"
     return f"{n / 1e6:,.1f} MB" if n < 1e9 else f"{n / 1e9:,.2f} GB"
 
 

@@ -316,8 +316,12 @@ class Store:
         if new_archive:
             archive.parent.mkdir(parents=True, exist_ok=True)
             tmp = archive.with_name(archive.name + ".part")
-            shutil.copyfile(original, tmp)
-            os.replace(tmp, archive)
+            try:
+                shutil.copyfile(original, tmp)
+                os.replace(tmp, archive)
+            except OSError:  # a full disk, say: no half-written copy stays behind
+                tmp.unlink(missing_ok=True)
+                raise
         now = datetime.now(timezone.utc).replace(tzinfo=None)
         try:
             self.con.begin()
