@@ -156,3 +156,67 @@ def test_full_disk_in_the_store_through_the_command_line(home, shared_data, tmp_
     assert "rape-prosecution-times-data.csv.gz │ loaded" in p.stdout or "loaded" in p.stdout.split("rape-prosecution")[1][:80]
     with Store(read_only=True) as s:
         assert [e.file_name for e in s.editions()] == ["rape-prosecution-times-data.csv.gz"]
+
+
+# --- a stalled network ------------------------------------------------------------------------
+
+OUTCOMES = "prc-outcomes-open-data-mar2018-tables-290126.xlsx"
+
+
+def _content_two(pfa_url: str, outcomes_url: str) -> bytes:
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return json.dumps({
+        "base_path": PAGE, "schema_name": "statistical_data_set", "title": "Police recorded crime and outcomes open data tables",
+        "public_updated_at": "2026-01-29T09:30:00.000+00:00",
+        "details": {"attachments": [
+            {"attachment_type": "file", "id": "1", "title": "Police Force Area tables", "url": pfa_url, "filename": FILE, "content_type": xlsx},
+            {"attachment_type": "file", "id": "2", "title": "Crime outcomes", "url": outcomes_url, "filename": OUTCOMES, "content_type": xlsx}]},
+    }).encode()
+
+
+def test_stalled_download_is_bounded_and_does_not_lock_the_store(home, workbook, shared_data, tmp_path):
+    """One file's server stalls: the update keeps to its deadline, shows the table of what loaded
+    and what did not, and never holds the store while it waits (another update loads meanwhile)."""
+    import time
+
+    pfa_url, out_url = f"{ASSETS}/media/1/{FILE}", f"{ASSETS}/media/2/{OUTCOMES}"
+    stalled = Route(b"never sent", stall=60)
+    local = tmp_path / "local"
+    local.mkdir()
+    os.symlink(shared_data / "moj" / "prosecution-times-data.csv.gz", local / "prosecution-times-data.csv.gz")
+    with serve({f"/govuk/api/content{PAGE}": Route(_content_two(pfa_url, out_url), content_type="application/json"),
+                f"/assets/media/1/{FILE}": Route(workbook), f"/assets/media/2/{OUTCOMES}": stalled}) as base:
+        env = {**os.environ, "JUSTICEGAP_HOME": str(home), "JUSTICEGAP_GOVUK_BASE": base + "/govuk",
+               "JUSTICEGAP_URL_REWRITE": f"{ASSETS}={base}/assets", "COLUMNS": "250"}
+        started = time.monotonic()
+        proc = subprocess.Popen([str(EXE), "update", "--source", "ho_pfa", "--source", "ho_outcomes",
+                                 "--timeout", "1", "--deadline", "6"], env=env, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        while not stalled.requests and time.monotonic() - started < 30:
+            time.sleep(0.1)
+        assert stalled.requests, "the stalled file was never asked for"
+        # while the first update waits on the network, the store is free: another update loads
+        other = subprocess.run([str(EXE), "update", "--source-dir", str(local), "--json"], env=env, capture_output=True, text=True)
+        assert other.returncode == 0, other.stderr
+        assert json.loads(other.stdout)[0]["status"] == "loaded"
+        out, err = proc.communicate(timeout=60)
+        elapsed = time.monotonic() - started
+    assert elapsed < 20, f"the update took {elapsed:.0f} s against a 6 s deadline"
+    assert proc.returncode != 0 and "Traceback" not in err
+    rows = {line.split("│")[1].strip(): line for line in out.splitlines() if line.count("│") > 5}
+    assert " loaded " in rows[FILE] and "ho_pfa" in rows[FILE]
+    assert " failed " in rows[OUTCOMES]
+    assert "deadline" in " ".join(err.split()) and out_url in " ".join(err.split())
+    with Store(read_only=True) as s:
+        assert sorted(e.dataset for e in s.editions()) == ["ho_pfa", "moj_timeliness"]
+
+
+def test_offline_is_said_once_with_the_way_to_load_local_copies(home):
+    env = {**os.environ, "JUSTICEGAP_HOME": str(home), "JUSTICEGAP_GOVUK_BASE": "http://127.0.0.1:9",
+           "JUSTICEGAP_URL_REWRITE": "https://=http://127.0.0.1:9/"}
+    p = subprocess.run([str(EXE), "update", "--source", "ho_pfa", "--source", "moj_timeliness", "--source", "cps_quarterly"],
+                       capture_output=True, text=True, env=env)
+    err = " ".join(p.stderr.split())
+    assert p.returncode != 0 and "Traceback" not in p.stderr
+    assert err.count("cannot be reached") == 1 and "could not fetch" not in err, err
+    assert "justicegap update --source-dir DIR" in err and "make demo SOURCES=DIR" in err

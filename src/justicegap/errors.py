@@ -123,6 +123,11 @@ class DownloadError(JusticegapError):
     exit_code = 5
 
 
+class Unreachable(DownloadError):
+    """The publisher's address could not be reached at all (no network, no name resolution, a
+    firewall): nothing was answered, as opposed to a wrong or failed answer."""
+
+
 class DiskFull(JusticegapError):
     """No space left where a load writes (the archive, the store, a temporary folder)."""
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import sources
 from .sources import checks, fields
-from .errors import DiskFull, InputError, JusticegapError
+from .errors import DiskFull, InputError, JusticegapError, Unreachable
 from .readers import kind
 from .store import Store, sha256_of
 
@@ -27,9 +27,10 @@ class FileResult:
     edition: str | None = None
     rows: int = 0
     message: str = ""
+    unreachable: bool = False  # a download that reached no server at all
 
     def to_dict(self) -> dict:
-        return dict(self.__dict__)
+        return {k: v for k, v in self.__dict__.items() if k != "unreachable"}
 
 
 def _describe_near(path: Path, near) -> str:
@@ -189,31 +190,72 @@ def load_dir(store: Store, directory: Path, *, progress=None, published: date | 
     return results
 
 
-def download_all(store: Store, source_ids: list[str] | None = None, *, progress_factory=None, log=print) -> list[FileResult]:
-    """Discover the current files of each source on the publisher's site, download and load them.
+@dataclass
+class Fetched:
+    """A publisher's file downloaded into the cache, ready to load."""
 
-    ``progress_factory(description)`` returns a context manager yielding a byte-progress callable
-    (the CLI passes ``download.rich_progress``). One source or file failing does not stop the rest.
+    source: str
+    remote: object  # discover.RemoteFile
+    got: object  # download.Downloaded
+
+
+def fetch_all(source_ids: list[str] | None = None, *, timeout: float = 30.0, deadline: float | None = None,
+              on_progress=None) -> tuple[list[Fetched], list[FileResult]]:
+    """Discover and download the current files of each source, before any store is opened (so no
+    lock is held while the network is slow): connect and read timeouts of ``timeout`` seconds and
+    one overall ``deadline`` in seconds. ``on_progress(source, text, done, total)`` is told what each
+    source is doing. One source failing does not stop the rest; each failure is a FileResult.
     """
-    import contextlib
-
+    from . import download
     from .discover import discover
-    from .download import fetch
 
+    report = on_progress or (lambda *a: None)
+    fetched, failed = [], []
+    client = download.make_client(timeout=timeout, connect_timeout=min(timeout, 15.0))
+    try:
+        with download.deadline(deadline):
+            for sid in source_ids or list(sources.modules()):
+                report(sid, "finding the current files", 0, None)
+                try:
+                    download.check_deadline(sid)
+                    remotes = discover(sid, client=client)
+                except JusticegapError as e:
+                    failed.append(FileResult(sid, "failed", sid, message=str(e), unreachable=isinstance(e, Unreachable)))
+                    report(sid, "failed", 1, 1)
+                    continue
+                for remote in remotes:
+                    name = remote.filename or remote.url
+                    try:
+                        got = download.fetch(remote, client=client, progress=lambda done, total, sid=sid, name=name:
+                                             report(sid, f"downloading {name}", done, total))
+                    except JusticegapError as e:
+                        failed.append(FileResult(name, "failed", sid, message=str(e), unreachable=isinstance(e, Unreachable)))
+                        continue
+                    fetched.append(Fetched(sid, remote, got))
+                report(sid, "downloaded" if any(f.source == sid for f in fetched) else "failed", 1, 1)
+    finally:
+        client.close()
+    return fetched, failed
+
+
+def load_fetched(store: Store, fetched: list[Fetched]) -> list[FileResult]:
+    """Load downloaded files, each in its own transaction; a bad file is reported, the rest load."""
     results = []
-    for sid in source_ids or list(sources.modules()):
+    for f in fetched:
         try:
-            remotes = discover(sid)
+            results.extend(load_file(store, f.got.path, published=f.got.published, url=f.got.url, page_url=f.remote.page_url,
+                                     retrieved_at=f.got.retrieved_at, file_name=f.got.filename))
         except JusticegapError as e:
-            results.append(FileResult(sid, "failed", sid, message=str(e)))
-            continue
-        for remote in remotes:
-            bar = progress_factory(remote.filename or remote.url) if progress_factory else contextlib.nullcontext(None)
-            try:
-                with bar as progress:
-                    got = fetch(remote, progress=progress)
-                results.extend(load_file(store, got.path, published=got.published, url=got.url, page_url=remote.page_url,
-                                         retrieved_at=got.retrieved_at, file_name=got.filename))
-            except JusticegapError as e:
-                results.append(FileResult(remote.filename or remote.url, "failed", sid, message=str(e)))
+            results.append(FileResult(f.got.filename, "failed", f.source, message=str(e)))
     return results
+
+
+def offline(results: list[FileResult]) -> bool:
+    """Whether nothing could be reached at all: every source failed as unreachable."""
+    return bool(results) and all(r.status == "failed" and r.unreachable for r in results)
+
+
+def download_all(store: Store, source_ids: list[str] | None = None, **kw) -> list[FileResult]:
+    """Discover, download, then load (the library's one call for ``justicegap update``)."""
+    fetched, failed = fetch_all(source_ids, **kw)
+    return load_fetched(store, fetched) + failed

@@ -469,8 +469,13 @@ class CatchAll:
 
                 response = error_page(request, 422, "That request could not be understood", message)
             return await response(scope, receive, send_wrapper)
+        service = getattr(scope["app"].state, "service", None) if "app" in scope else None
         try:
-            await self.app(scope, receive, send_wrapper)
+            if service is None:
+                await self.app(scope, receive, send_wrapper)
+            else:
+                with service.pinned():  # one snapshot of the store for the whole request
+                    await self.app(scope, receive, send_wrapper)
         except Exception:  # a bug: the traceback goes to the log, never to the client
             path = scope.get("path", "")
             log.exception("unhandled error serving %s %s", scope.get("method"), path)
@@ -494,11 +499,16 @@ def _warm(app: FastAPI) -> None:
         from ..web import assets
 
         assets.vega_bundle()
-        period = svc.default_period()
-        svc.funnel("K04000001", period)
-        svc.compare(DEFAULT_METRIC, "pfa", period)
-        svc.boundaries("pfa")
+        with svc.pinned():
+            _warm_views(svc)
     except JusticegapError:
         pass
     except Exception:  # pragma: no cover - warming is best effort
         log.exception("warming the cache failed")
+
+
+def _warm_views(svc: Service) -> None:
+    period = svc.default_period()
+    svc.funnel("K04000001", period)
+    svc.compare(DEFAULT_METRIC, "pfa", period)
+    svc.boundaries("pfa")

@@ -165,6 +165,29 @@ class Store:
             self.con.execute(SCHEMA)
             self._dimensions()
 
+    @classmethod
+    def snapshot(cls, path: Path) -> "Store":
+        """The store file as it is now, read-only, in a database instance of its own: ``update``
+        publishes a new file over it, and reopening the same path would give DuckDB's cached
+        instance of the old one, so a server opens each file it switches to as a snapshot."""
+        import duckdb
+
+        path = Path(path)
+        if not path.exists():
+            raise JusticegapError(f"no data loaded yet (no store at {path}): run `justicegap update` first")
+        store = cls.__new__(cls)
+        store.path, store.read_only = path, True
+        store.con = duckdb.connect(":memory:")
+        quoted = str(path).replace("'", "''")
+        try:
+            store.con.execute(f"attach '{quoted}' as snapshot (read_only)")
+        except duckdb.Error as e:
+            store.con.close()
+            raise JusticegapError(f"cannot open the store {path}: {e}") from None
+        store.con.execute("use snapshot")
+        store.facts = Facts(store.con)
+        return store
+
     def serving(self) -> "Store":
         """Keep what is read in memory for as long as this read-only store is open (a server
         answering many requests from one set of editions)."""
@@ -177,6 +200,8 @@ class Store:
         this one has read into memory."""
         other = object.__new__(Store)
         other.path, other.read_only, other.con = self.path, True, self.con.cursor()
+        catalog = self.con.execute("select current_database()").fetchone()[0]
+        other.con.execute(f'use "{catalog}"')  # a snapshot's database is attached, not the default
         other.facts = Prefetched(other.con, self.facts.memory) if isinstance(self.facts, Prefetched) else Facts(other.con)
         return other
 
@@ -276,6 +301,10 @@ class Store:
     def edition(self, text: str, dataset: str | None = None) -> Edition:
         """An edition by id, SHA-256 prefix, file name or publication date."""
         return self.find_edition(text, [dataset] if dataset else None)
+
+    def state(self) -> tuple:
+        """What changes when a file is loaded (to know whether a load changed anything)."""
+        return self.con.execute("select count(*), max(loaded_at) from editions").fetchone()
 
     def same_series(self, edition: str, other: str) -> bool:
         """Whether two editions hold any of the same series (measure, offence, outcome, sex, age,
