@@ -635,6 +635,8 @@ def report(area: str = AreaOpt,
     q = r.question
     c.print(f"Report written to {out}: {q['offence']['label']}, {q['area']['name']}, {q['years'][0]} to {q['years'][-1]}", markup=False)
     c.print(f"  {len(r.tables)} tables: " + ", ".join(t.title for t in r.tables), markup=False)
+    if "own_tables" in q:  # a local area: which tables are its own and which its force's, and why
+        c.print(f"  {q['notes'][-1]}", markup=False)
     if r.missing.get("years"):
         c.print(f"  Years missing from the loaded police data (listed, not filled): {', '.join(r.missing['years'])}", markup=False)
     c.print(f"  {len(r.not_available)} parts of the question not available (see the report's 'Not available' section)", markup=False)

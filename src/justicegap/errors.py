@@ -110,7 +110,7 @@ class NotAvailable(JusticegapError):
         if self.holder:
             msg += f" Who holds it: {self.holder}."
         if self.available:
-            msg += " Available instead: " + "; ".join(self.available) + "."
+            msg += " Available instead: " + "; ".join(str(a).rstrip(". ") for a in self.available) + "."
         return msg
 
     def to_dict(self) -> dict:
