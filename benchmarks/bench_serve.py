@@ -11,8 +11,8 @@ separate process, so the load generator does not share its interpreter), then re
 * the first (uncached) pass over the same distinct requests, for comparison;
 * cold bursts on a freshly started server (nothing cached): 200 API requests sent at once (one
   connection each), then, on another fresh server, 500 at once of which 200 are area pages;
-  concurrent requests for the same answer share one computation and at most as many answers as
-  there are cores are computed at once, so the burst queues instead of thrashing.
+  concurrent requests for the same answer share one computation and at most four answers per core
+  are computed at once, so a burst queues instead of thrashing.
 
 Targets: API p99 under 100 ms, rendered area page under 1 s. Run: python benchmarks/bench_serve.py
 """

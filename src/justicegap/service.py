@@ -117,7 +117,7 @@ class AnswerCache:
         self._data: OrderedDict[Any, Future] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = self.misses = 0
-        self.workers = workers or max(2, os.cpu_count() or 2)
+        self.workers = workers or 4 * (os.cpu_count() or 2)
         self._slots = threading.BoundedSemaphore(self.workers)
         self._depth = threading.local()  # an answer computed inside another takes no second slot
 
