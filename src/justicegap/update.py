@@ -253,9 +253,3 @@ def load_fetched(store: Store, fetched: list[Fetched]) -> list[FileResult]:
 def offline(results: list[FileResult]) -> bool:
     """Whether nothing could be reached at all: every source failed as unreachable."""
     return bool(results) and all(r.status == "failed" and r.unreachable for r in results)
-
-
-def download_all(store: Store, source_ids: list[str] | None = None, **kw) -> list[FileResult]:
-    """Discover, download, then load (the library's one call for ``justicegap update``)."""
-    fetched, failed = fetch_all(source_ids, **kw)
-    return load_fetched(store, fetched) + failed
