@@ -149,3 +149,23 @@ def test_a_reader_keeps_its_snapshot_while_a_new_store_is_published(loaded_copy,
     assert len(after.editions()) == n + 1
     before.close()
     after.close()
+
+
+def test_get_and_sources_answer_while_an_update_loads(loaded_copy, reissue):
+    """During an update (its loads committed to the copy, not yet published), the command line
+    reads the store as it was, without waiting; after it, the new edition."""
+    from justicegap import update
+
+    folder, old, new = reissue
+    env = {**os.environ, "JUSTICEGAP_HOME": str(loaded_copy)}
+    get = [str(EXE), "get", "recorded", "--area", "Kent", "--period", "2017/18", "--offence", "rape", "--json"]
+    with publish.loading() as s:
+        [r] = update.load_dir(s, folder)
+        assert r.status == "loaded"
+        during = subprocess.run(get, env=env, capture_output=True, text=True, timeout=60)
+        listed = subprocess.run([str(EXE), "sources", "--json"], env=env, capture_output=True, text=True, timeout=60)
+        assert during.returncode == 0 and listed.returncode == 0, during.stderr + listed.stderr
+        assert json.loads(during.stdout)["value"] == old
+        assert r.edition not in {e["edition"] for e in json.loads(listed.stdout)}
+    after = subprocess.run(get, env=env, capture_output=True, text=True, timeout=60)
+    assert json.loads(after.stdout)["value"] == new and json.loads(after.stdout)["edition"] == r.edition

@@ -3,7 +3,8 @@
 
 Every source module is small and alike: ``DATASET``, ``HEADER`` (canonical column -> accepted
 header texts), optional ``OPTIONAL`` and ``FORBID`` (headers that mean another publication), and
-``normalise(frame, ctx) -> facts``. This module finds which source a file is (by its header row),
+``normalise(frame, ctx) -> facts``; optional ``KEY``, ``KNOWN`` and ``NEGATIVE`` describe what
+``checks`` verifies of the whole file (a key given once, the layout's columns, negative counts). This module finds which source a file is (by its header row),
 reads it into a frame of text cells and hands it to the source's ``normalise``.
 """
 
