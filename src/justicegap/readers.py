@@ -97,7 +97,7 @@ class CsvSheet(Sheet):
         self.gz = gz
 
     def _bytes(self) -> bytes:
-        from .sources.checks import expansion, expansion_limit
+        from .limits import expansion, expansion_limit
 
         packed = self.file.stat().st_size
         limit = expansion_limit(packed) if self.gz else packed

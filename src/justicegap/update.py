@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from . import sources
-from .sources import checks, fields
+from . import limits, sources
+from .sources import fields
 from .errors import DiskFull, InputError, JusticegapError, Unreachable
 from .readers import kind
 from .store import Store, sha256_of
@@ -98,7 +98,7 @@ def disk_full(where: Path, file_name: str, need: int) -> DiskFull:
         probe = probe.parent
     free = shutil.disk_usage(probe).free
     return DiskFull(f"no space left on the device holding {where}: loading {file_name} needs about "
-                    f"{checks.mb(need)} free there ({checks.mb(free)} free now); nothing from it was stored")
+                    f"{limits.mb(need)} free there ({limits.mb(free)} free now); nothing from it was stored")
 
 
 def _load_file(store: Store, path: Path, original: str, need: list[int], *, published, url, page_url,

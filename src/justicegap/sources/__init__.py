@@ -19,7 +19,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import reference
+from .. import limits, reference
 from ..errors import InputError
 from ..readers import HEADER_SCAN_ROWS, Sheet, header_key, kind, sheets
 from . import checks
@@ -142,7 +142,7 @@ def expand(path: Path, workdir: Path) -> list[Path]:
                        if not i.is_dir() and Path(i.filename).name.lower().endswith((".csv", ".xlsx", ".ods"))]
             # the sizes the archive declares, checked before anything is expanded; then the bytes
             # really written, in case the declaration lies
-            checks.expansion(path.name, packed, sum(i.file_size for i in members))
+            limits.expansion(path.name, packed, sum(i.file_size for i in members))
             written = 0
             for info in members:
                 name = Path(info.filename).name
@@ -150,7 +150,7 @@ def expand(path: Path, workdir: Path) -> list[Path]:
                 with z.open(info) as src, open(target, "wb") as dst:
                     while chunk := src.read(1 << 20):
                         written += len(chunk)
-                        checks.expansion(path.name, packed, written)
+                        limits.expansion(path.name, packed, written)
                         dst.write(chunk)
                 out.append(target)
     except (zipfile.BadZipFile, EOFError, zlib.error, OSError) as e:
