@@ -118,7 +118,7 @@ def test_update_while_serving(loaded_copy, reissue):
 
 def test_one_update_at_a_time(home):
     with publish.loading():
-        with pytest.raises(JusticegapError, match="another `justicegap update` is loading"):
+        with pytest.raises(JusticegapError, match="another update is loading"):
             with publish.loading():
                 pass
 

@@ -36,8 +36,8 @@ def loading(path: Path | None = None):
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise JusticegapError(f"another `justicegap update` is loading into {path}: wait for it to finish "
-                                  "(reading the store, and `serve`, go on meanwhile)") from None
+            raise JusticegapError(f"another update is loading into {path}: wait for it to finish "
+                                  "(the store can be read, and served, meanwhile)") from None
         work = path.with_name(path.name + ".loading")
         for leftover in (work, work.with_name(work.name + ".wal")):
             leftover.unlink(missing_ok=True)  # from an update that was killed: never published

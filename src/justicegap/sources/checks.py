@@ -1,12 +1,12 @@
 """What a file must satisfy before it becomes an edition, beyond each cell being readable.
 
 A cell-by-cell check (``fields``) cannot see a row given twice (its count would be added twice), a
-negative count the publisher never uses, a column the layout does not have, or an archive that
-expands to a thousand times its size. Each refusal names the file, row and column; nothing is stored.
+negative count the publisher never uses, or a column the layout does not have (an archive that
+expands implausibly is refused by ``limits`` before it is read). Each refusal names the file, row
+and column; nothing is stored.
 """
 
 from __future__ import annotations
-
 
 from ..readers import header_key
 
