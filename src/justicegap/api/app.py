@@ -445,7 +445,7 @@ class CatchAll:
     * one snapshot of the store for the whole request (``Service.pinned``);
     * HEAD answered as GET without the body;
     * ``ETag`` (the editions' fingerprint and the body's hash) and ``Cache-Control: no-cache`` on
-      every 200 that has none, and 304 to a matching ``If-None-Match``: a cache may keep an
+      every 200 that has neither, and 304 to a matching ``If-None-Match``: a cache may keep an
       answer but must ask again, so a new edition is never hidden by it;
     * any unhandled error becomes a plain 500 (JSON for the API, a page for the dashboard) with
       the traceback in the server log only; nosniff on every response.
@@ -473,7 +473,8 @@ class CatchAll:
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-content-type-options", b"nosniff")]
                 names = {k.lower() for k, _ in message["headers"]}
-                if message.get("status") == 200 and b"etag" not in names and service is not None:
+                # a response that says how it may be cached (record-level answers: no-store) is left so
+                if message.get("status") == 200 and not names & {b"etag", b"cache-control"} and service is not None:
                     held["start"], held["body"] = message, []  # the ETag needs the whole body
                     return
             elif message["type"] == "http.response.body" and "start" in held:
