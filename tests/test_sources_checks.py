@@ -107,7 +107,7 @@ def test_small_negative_adjustment_is_kept_and_flagged(home, kent, tmp_path):
     path = write_csv(tmp_path / "pfa.csv", [header, *spoiled])
     with Store() as s:
         [r] = update.load_file(s, path)
-        flagged = s.con.execute("select area, offence, value from facts where flags like '%negative_adjustment%'").fetchall()
+        flagged = s.con.execute("select area, offence, value from facts where flags like '%negative_published%'").fetchall()
     negatives = [(r[6], float(r[7])) for r in spoiled if r[7].startswith("-")]  # Kent's own, and ours
     assert r.status == "loaded" and ("19C", -2.0) in negatives
     assert f"{len(negatives)} negative count(s) kept as published" in r.message
@@ -122,7 +122,7 @@ def test_real_negative_counts_are_flagged(loaded_load, loaded_store, shared_data
     _, rows = real_rows(path)
     negatives = sum(1 for r in rows if r[7].startswith("-"))
     stored = loaded_store.con.execute("select count(*) from facts where dataset = 'ho_pfa' and value < 0"
-                                      " and flags like '%negative_adjustment%'").fetchone()[0]
+                                      " and flags like '%negative_published%'").fetchone()[0]
     assert negatives == stored == 36
     [pfa] = [r for r in results if r.file == "prc-pfa-2017-18.csv.gz"]
     assert pfa.message.startswith("36 negative count(s) kept as published")
