@@ -39,6 +39,7 @@ else
 	$(BIN)/justicegap update --source-dir $(SOURCES)
 endif
 	$(BIN)/justicegap funnel --area Kent --period 2017/18 --offence rape
+	@echo 'To run the README examples in this shell: export PATH="$$PWD/.venv/bin:$$PATH" JUSTICEGAP_HOME="$$PWD/.justicegap"'
 
 test: setup browser
 	$(BIN)/pytest -q

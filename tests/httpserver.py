@@ -18,7 +18,8 @@ a path without query also matches requests that carry one) to ``bytes`` (served 
 * ``honour_range``: answer ``Range: bytes=N-`` with 206 and ``Content-Range`` (416 past the end);
   ``False`` ignores Range and sends the whole file with 200;
 * ``declared_length``: a ``Content-Length`` to declare instead of the true one (a lying server);
-* ``headers`` / ``content_type``: extra response headers.
+* ``headers`` / ``content_type``: extra response headers;
+* ``stall``: seconds to wait, saying nothing, before answering (a stalled server).
 
 Every request to a route is appended to ``route.requests`` as ``{"method", "path", "headers"}``
 (header names lower-cased), so a test can check what the client sent. The server is threaded,
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -47,6 +49,7 @@ class Route:
     declared_length: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
     requests: list[dict] = field(default_factory=list)
+    stall: float = 0.0
 
     def __post_init__(self):
         self._lock = threading.Lock()
@@ -114,6 +117,8 @@ class _Handler(BaseHTTPRequestHandler):
             if scripted in (200, 206) and route.drop_after is not None and route._dropped < route.drop_count:
                 route._dropped += 1
                 drop = True
+        if route.stall:
+            time.sleep(route.stall)
         if scripted not in (200, 206):
             self._plain(scripted, f"scripted status {scripted}", route.headers, head=head)
             return

@@ -137,16 +137,27 @@ def _store(read_only: bool = True):
 
 # --- loading ---------------------------------------------------------------------------------
 
+OFFLINE = ("The publishers cannot be reached from this machine (no network, or a firewall), so nothing was downloaded. "
+           "To load local copies of the files instead: justicegap update --source-dir DIR (or make demo SOURCES=DIR).")
+
+
 @app.command()
 def update(source_dir: Optional[Path] = typer.Option(None, "--source-dir", help="Read local copies from DIR instead of downloading"),
            source: list[str] = typer.Option([], "--source", help="Only these sources (ids from `justicegap sources --catalogue`)"),
            published: Optional[str] = typer.Option(None, "--published", help="Publication date (YYYY-MM-DD) of local copies"),
+           timeout: float = typer.Option(30.0, "--timeout", help="Seconds to wait to connect to, or hear from, a publisher"),
+           deadline: float = typer.Option(1800.0, "--deadline", help="Seconds for all the downloads together; what is not "
+                                                                      "downloaded by then is reported and the rest is loaded"),
            as_json: bool = JsonOpt):
-    """Load the data: download the current files from the publishers, or read local copies."""
+    """Load the data: download the current files from the publishers, or read local copies.
+
+    Downloads happen before the store is touched; the files are loaded into a copy of the store that
+    replaces it when done, so `serve` and `get` go on answering (from the editions they had) meanwhile."""
     from datetime import date
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    from . import publish
     from . import update as up
     from .errors import InvalidParameter
 
@@ -156,9 +167,12 @@ def update(source_dir: Optional[Path] = typer.Option(None, "--source-dir", help=
             pub = date.fromisoformat(published)
         except ValueError:
             raise InvalidParameter("--published", f"'{published}' is not a date like 2024-07-18") from None
+    if timeout <= 0 or deadline <= 0:
+        raise InvalidParameter("--timeout" if timeout <= 0 else "--deadline", "give a number of seconds above 0")
     err = _console(stderr=True)
-    with _store(read_only=False) as store:
-        if source_dir:
+    failed_downloads = []
+    if source_dir:
+        with publish.loading() as store:
             # The spinner and clock keep moving while one large file (a gigabyte of ODS XML) is parsed.
             with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                           TimeElapsedColumn(), console=err, transient=True) as bar:
@@ -167,10 +181,25 @@ def update(source_dir: Optional[Path] = typer.Option(None, "--source-dir", help=
                 def progress(done, total, name):
                     bar.update(task, completed=done, total=total, description=f"Loading {name}")
                 results = up.load_dir(store, source_dir, progress=progress, published=pub)
-        else:
-            from .download import rich_progress
+    else:
+        from rich.progress import DownloadColumn
 
-            results = up.download_all(store, source or None, progress_factory=lambda d: rich_progress(d, console=err, transient=True))
+        # one line per source: what it is doing, bytes so far
+        with Progress(SpinnerColumn(), TextColumn("{task.fields[source]:<18} {task.description}"), BarColumn(),
+                      DownloadColumn(), TimeElapsedColumn(), console=err, transient=not err.is_terminal) as bar:
+            tasks = {}
+
+            def on_progress(sid, text, done, total):
+                if sid not in tasks:
+                    tasks[sid] = bar.add_task(text, total=None, source=sid)
+                bar.update(tasks[sid], description=text, completed=done or 0, total=total)
+            fetched, failed_downloads = up.fetch_all(source or None, timeout=timeout, deadline=deadline,
+                                                     on_progress=on_progress)
+        results = []
+        if fetched:
+            with publish.loading() as store:  # the store is locked only while loading
+                results = up.load_fetched(store, fetched)
+        results += failed_downloads
     if as_json:
         _print_json([r.to_dict() for r in results])
     else:
@@ -178,12 +207,16 @@ def update(source_dir: Optional[Path] = typer.Option(None, "--source-dir", help=
 
         t = Table("file", "status", "dataset", "edition", "rows", "message")
         for r in results:
-            if r.status != "skipped":
+            if r.status != "skipped" and not up.offline(results):
                 t.add_row(r.file, r.status, r.dataset or "", r.edition or "", f"{r.rows:,}", r.message)
-        _console().print(t)
+        if t.row_count:
+            _console().print(t)
         skipped = [r.file for r in results if r.status == "skipped"]
         if skipped:
             _console().print(f"{len(skipped)} file(s) skipped (not a publication justicegap reads): {', '.join(skipped)}")
+    if up.offline(failed_downloads) and not any(r.status != "failed" for r in results):
+        _print_error(OFFLINE)
+        raise typer.Exit(5)
     failed = [r for r in results if r.status == "failed"]
     if failed:
         for r in failed:
@@ -602,6 +635,8 @@ def report(area: str = AreaOpt,
     q = r.question
     c.print(f"Report written to {out}: {q['offence']['label']}, {q['area']['name']}, {q['years'][0]} to {q['years'][-1]}", markup=False)
     c.print(f"  {len(r.tables)} tables: " + ", ".join(t.title for t in r.tables), markup=False)
+    if "own_tables" in q:  # a local area: which tables are its own and which its force's, and why
+        c.print(f"  {q['notes'][-1]}", markup=False)
     if r.missing.get("years"):
         c.print(f"  Years missing from the loaded police data (listed, not filled): {', '.join(r.missing['years'])}", markup=False)
     c.print(f"  {len(r.not_available)} parts of the question not available (see the report's 'Not available' section)", markup=False)

@@ -35,7 +35,7 @@ from typing import Callable, Iterator
 
 from . import __version__
 from .discover import RemoteFile, filename_from_url, rewrite_url
-from .errors import DownloadError
+from .errors import DownloadError, Unreachable
 from .paths import cache_dir
 
 USER_AGENT = f"justicegap/{__version__} (+https://github.com/justicegap/justicegap)"
@@ -80,30 +80,77 @@ def _describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+# One overall deadline (a time.monotonic() value) for everything an update downloads: set by
+# ``update.fetch_all`` around its work, checked before each attempt and as bytes arrive, so a
+# server that trickles bytes (which no read timeout catches) cannot hold an update for ever.
+_deadline: float | None = None
+
+
+@contextmanager
+def deadline(seconds: float | None):
+    global _deadline
+    before = _deadline
+    _deadline = None if seconds is None else time.monotonic() + seconds
+    try:
+        yield
+    finally:
+        _deadline = before
+
+
+def check_deadline(url: str) -> None:
+    if _deadline is not None and time.monotonic() > _deadline:
+        raise DownloadError(f"{url}: not finished before the update's overall deadline (--deadline)")
+
+
+def _timeout(client):
+    """The client's timeouts, shortened to what is left before the deadline."""
+    if _deadline is None:
+        return client.timeout
+    import httpx
+
+    left = max(0.1, _deadline - time.monotonic())
+    t = client.timeout
+    return httpx.Timeout(min(t.read or left, left), connect=min(t.connect or left, left),
+                         write=min(t.write or left, left), pool=min(t.pool or left, left))
+
+
+def _sleep(seconds: float) -> None:
+    if _deadline is not None:
+        seconds = max(0.0, min(seconds, _deadline - time.monotonic()))
+    time.sleep(seconds)
+
+
 def request(client, url: str, *, retries: int = 2, backoff: float = 0.5):
     """GET a (small) page with retries; ``url`` is the publisher's address (rewrite applied here).
 
-    Returns the httpx response (status 2xx); raises ``DownloadError`` naming ``url`` otherwise.
+    Returns the httpx response (status 2xx); raises ``DownloadError`` naming ``url`` otherwise, and
+    ``Unreachable`` when no attempt reached the server at all.
     """
     import httpx
 
     target = rewrite_url(url)
     last = ""
+    unreachable = True
     for attempt in range(retries + 1):
         if attempt:
-            time.sleep(backoff * 2 ** (attempt - 1))
+            _sleep(backoff * 2 ** (attempt - 1))
+        check_deadline(url)
         try:
-            response = client.get(target)
-        except httpx.TransportError as e:
+            response = client.get(target, timeout=_timeout(client))
+        except httpx.ConnectError as e:
             last = _describe(e)
             continue
+        except httpx.TransportError as e:
+            last, unreachable = _describe(e), False
+            continue
+        unreachable = False
         if response.status_code >= 500 or response.status_code in RETRYABLE_4XX:
             last = f"HTTP {response.status_code} {response.reason_phrase}"
             continue
         if response.status_code >= 400:
             raise DownloadError(f"{url}: HTTP {response.status_code} {response.reason_phrase}")
         return response
-    raise DownloadError(f"could not fetch {url} after {retries + 1} attempts: {last}")
+    raise (Unreachable if unreachable else DownloadError)(f"could not fetch {url} after {retries + 1} attempts: {last}")
 
 
 class _Retry(Exception):
@@ -149,7 +196,13 @@ def fetch(
     try:
         for attempt in range(retries + 1):
             if attempt:
-                time.sleep(backoff * 2 ** (attempt - 1))
+                _sleep(backoff * 2 ** (attempt - 1))
+            try:
+                check_deadline(remote.url)
+            except DownloadError:
+                kept = f"; the partial file {part} is kept and will be resumed next time" if part.exists() else ""
+                raise DownloadError(f"{remote.url}: not finished before the update's overall deadline (--deadline)"
+                                    + (f" after {attempt} attempt(s): {last}" if last else "") + kept) from None
             try:
                 digest, size = _attempt(client, remote.url, target, part, progress)
             except _Retry as e:
@@ -214,7 +267,7 @@ def _attempt(client, url: str, target: str, part: Path, progress: Progress | Non
     received = 0
     expected: int | None = None
     try:
-        with client.stream("GET", target, headers=headers) as r:
+        with client.stream("GET", target, headers=headers, timeout=_timeout(client)) as r:
             status = r.status_code
             if status == 416:
                 # our .part is as long as the file, or longer: done if it is exactly the file
@@ -255,6 +308,8 @@ def _attempt(client, url: str, target: str, part: Path, progress: Progress | Non
                     received += len(chunk)
                     if progress:
                         progress(offset + received, total)
+                    if _deadline is not None and time.monotonic() > _deadline:
+                        raise _Retry(f"stopped at the overall deadline after {offset + received} bytes")
                 f.flush()
                 os.fsync(f.fileno())
     except httpx.TransportError as e:

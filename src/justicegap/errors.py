@@ -110,7 +110,7 @@ class NotAvailable(JusticegapError):
         if self.holder:
             msg += f" Who holds it: {self.holder}."
         if self.available:
-            msg += " Available instead: " + "; ".join(self.available) + "."
+            msg += " Available instead: " + "; ".join(str(a).rstrip(". ") for a in self.available) + "."
         return msg
 
     def to_dict(self) -> dict:
@@ -121,3 +121,14 @@ class DownloadError(JusticegapError):
     """A network failure or an unexpected answer from a publisher, naming the address."""
 
     exit_code = 5
+
+
+class Unreachable(DownloadError):
+    """The publisher's address could not be reached at all (no network, no name resolution, a
+    firewall): nothing was answered, as opposed to a wrong or failed answer."""
+
+
+class DiskFull(JusticegapError):
+    """No space left where a load writes (the archive, the store, a temporary folder)."""
+
+    exit_code = 6

@@ -97,13 +97,19 @@ class CsvSheet(Sheet):
         self.gz = gz
 
     def _bytes(self) -> bytes:
+        from .limits import expansion, expansion_limit
+
+        packed = self.file.stat().st_size
+        limit = expansion_limit(packed) if self.gz else packed
         raw = gzip.open(self.file, "rb") if self.gz else open(self.file, "rb")
         try:
-            data = raw.read()
+            data = raw.read(limit + 1)  # never more than a plausible expansion in memory
         except (OSError, EOFError, zlib.error) as e:
             raise InputError(f"the file is truncated or corrupt: {e}", file=self.file) from None
         finally:
             raw.close()
+        if len(data) > limit:
+            expansion(self.file.name, packed, len(data))
         data = data.removeprefix(b"\xef\xbb\xbf")
         if b"\x00" in data[:4096]:
             raise InputError("a binary file, not CSV text", file=self.file)

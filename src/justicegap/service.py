@@ -2,7 +2,8 @@
 in-process cache of answers.
 
 DuckDB connections are not safe to share between threads, so each computation borrows a cursor
-(a connection of its own to the same database) from a small pool. Answers are cached in a
+(a connection of its own to the same database) from a small pool. The store is a snapshot:
+``update`` publishes a new file over it and the server switches to it between requests. Answers are cached in a
 least-recently-used map keyed by every parameter and the store's editions; concurrent requests
 for the same uncached answer wait for one computation instead of each starting their own.
 Errors the user can act on (``JusticegapError``) are cached too: they are answers.
@@ -10,17 +11,20 @@ Errors the user can act on (``JusticegapError``) are cached too: they are answer
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import logging
+import os
 import queue
 import threading
 from collections import OrderedDict
 from concurrent.futures import Future
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable
 
 from . import areas as A
-from . import metrics, reference
+from . import metrics, paths, reference
 from .errors import JusticegapError, NotAvailable, NotFound
 from .metrics.data import tile
 from .periods import Period, financial_quarter, financial_year, gaps, parse
@@ -33,14 +37,106 @@ DEFAULT_OFFENCE = "rape"
 COMPARE_LEVEL = {"pfa": "pfa", "cps_area": "cps_area", "csp": "csp", "lad": "csp"}
 
 
-class AnswerCache:
-    """A thread-safe LRU of computed answers, with one computation per key at a time."""
+_PINNED: contextvars.ContextVar["Snapshot | None"] = contextvars.ContextVar("justicegap_snapshot", default=None)
 
-    def __init__(self, maxsize: int = 4096):
+
+class Snapshot:
+    """One published store file, open read-only, with its pool of cursors and its editions.
+
+    ``update`` loads into a copy and publishes it over the store file when it has committed; the
+    server notices, opens the new file as a new snapshot and answers new requests from it, while
+    requests already running finish on the one they started with (then it is closed).
+    """
+
+    def __init__(self, path: Path):
+        st = path.stat() if path.exists() else None
+        self.ident = (st.st_ino, st.st_mtime_ns, st.st_size) if st else None
+        self.base = Store.snapshot(path).serving()  # what is read stays in memory for this snapshot
+        self._pool: queue.SimpleQueue[Store] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self.users, self.retired = 0, False
+        with self.borrow() as s:
+            self.editions = s.editions()
+        self.fingerprint = hashlib.sha256("|".join(f"{e.edition}:{e.sha256}" for e in self.editions).encode()).hexdigest()[:16]
+
+    @contextmanager
+    def borrow(self):
+        try:
+            s = self._pool.get_nowait()
+        except queue.Empty:
+            with self._lock:
+                s = self.base.cursor()
+        try:
+            yield s
+        except JusticegapError:
+            self._pool.put(s)
+            raise
+        except BaseException:  # a cursor that failed mid-query is not reused
+            try:
+                s.close()
+            except Exception:  # pragma: no cover - closing a broken cursor
+                pass
+            raise
+        else:
+            self._pool.put(s)
+
+    def enter(self) -> None:
+        with self._lock:
+            self.users += 1
+
+    def leave(self) -> None:
+        with self._lock:
+            self.users -= 1
+            done = self.retired and self.users == 0
+        if done:
+            self.close()
+
+    def retire(self) -> None:
+        with self._lock:
+            self.retired = True
+            done = self.users == 0
+        if done:
+            self.close()
+
+    def close(self) -> None:
+        while True:
+            try:
+                self._pool.get_nowait().close()
+            except queue.Empty:
+                break
+        self.base.close()
+
+
+class AnswerCache:
+    """A thread-safe LRU of computed answers, with one computation per key at a time (concurrent
+    requests for the same answer share it) and at most ``workers`` computations at once: a burst of
+    cold requests queues instead of each slowing all the others down."""
+
+    def __init__(self, maxsize: int = 4096, workers: int | None = None):
         self.maxsize = maxsize
         self._data: OrderedDict[Any, Future] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = self.misses = 0
+        self.workers = workers or 4 * (os.cpu_count() or 2)
+        self._slots = threading.BoundedSemaphore(self.workers)
+        self._depth = threading.local()  # an answer computed inside another takes no second slot
+
+    def drop(self, stale: Callable[[Any], bool]) -> None:
+        """Forget the answers of a store no longer served."""
+        with self._lock:
+            for key in [k for k in self._data if stale(k)]:
+                del self._data[key]
+
+    def _bounded(self, compute: Callable[[], Any]) -> Any:
+        depth = getattr(self._depth, "n", 0)
+        if depth:
+            return compute()
+        with self._slots:
+            self._depth.n = 1
+            try:
+                return compute()
+            finally:
+                self._depth.n = 0
 
     def peek(self, key) -> Any:
         """The cached value for ``key`` (raising a cached error), or ``MISSING``."""
@@ -68,7 +164,7 @@ class AnswerCache:
                     self._data.popitem(last=False)
         if owner:
             try:
-                fut.set_result(compute())
+                fut.set_result(self._bounded(compute))
             except JusticegapError as e:
                 fut.set_exception(e)
             except BaseException as e:  # a bug: do not keep it, let the next request try again
@@ -76,6 +172,16 @@ class AnswerCache:
                     if self._data.get(key) is fut:
                         del self._data[key]
                 fut.set_exception(e)
+        elif not fut.done() and getattr(self._depth, "n", 0):
+            # waiting, inside a computation, for one another thread owns: give the slot back
+            # meanwhile, or that thread could wait for the slot while this one waits for it
+            from concurrent.futures import wait
+
+            self._slots.release()
+            try:
+                wait([fut])
+            finally:
+                self._slots.acquire()
         return fut.result()
 
     def clear(self) -> None:
@@ -90,57 +196,81 @@ MISSING = object()
 
 
 class Service:
-    """The library, served: every answer through one cache, every query through a pooled cursor."""
+    """The library, served: every answer through one cache, every query through a pooled cursor of
+    the snapshot the request is pinned to (so one answer never mixes two sets of editions)."""
 
     def __init__(self, store_path: Path | str | None = None, *, cache_size: int = 4096):
-        self.base = Store(Path(store_path) if store_path else None, read_only=True).serving()
-        self.path = self.base.path
-        self._pool: queue.SimpleQueue[Store] = queue.SimpleQueue()
-        self._pool_lock = threading.Lock()
+        self.path = Path(store_path) if store_path else paths.store_path()
+        self._switch = threading.Lock()
+        self._snap = Snapshot(self.path)
         self.cache = AnswerCache(cache_size)
-        with self.cursor() as s:
-            self.editions = s.editions()
-        self.fingerprint = hashlib.sha256("|".join(f"{e.edition}:{e.sha256}" for e in self.editions).encode()).hexdigest()[:16]
 
-    # --- store access ------------------------------------------------------------------------
+    # --- snapshots ---------------------------------------------------------------------------
 
-    class _Borrow:
-        def __init__(self, svc: "Service"):
-            self.svc = svc
-
-        def __enter__(self) -> Store:
-            try:
-                self.s = self.svc._pool.get_nowait()
-            except queue.Empty:
-                with self.svc._pool_lock:
-                    self.s = self.svc.base.cursor()
-            return self.s
-
-        def __exit__(self, exc_type, exc, tb):
-            if exc_type is None or isinstance(exc, JusticegapError):
-                self.svc._pool.put(self.s)
-            else:  # a cursor that failed mid-query is not reused
+    def current(self) -> Snapshot:
+        """The newest published store: a file published over the old one by ``update`` is opened
+        as a new snapshot (the cost of noticing is one stat per request)."""
+        snap = self._snap
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            return snap
+        if (st.st_ino, st.st_mtime_ns, st.st_size) == snap.ident:
+            return snap
+        with self._switch:
+            if self._snap is snap:
                 try:
-                    self.s.close()
-                except Exception:  # pragma: no cover - closing a broken cursor
-                    pass
+                    new = Snapshot(self.path)
+                except JusticegapError:  # being replaced this instant: the next request tries again
+                    return snap
+                self._snap = new
+                old_fp = snap.fingerprint
+                if new.fingerprint != old_fp:
+                    self.cache.drop(lambda key: key[-1] == old_fp)
+                log.info("store %s: switched to editions %s", self.path, new.fingerprint)
+                snap.retire()
+            return self._snap
 
-    def cursor(self) -> "_Borrow":
-        return Service._Borrow(self)
+    @contextmanager
+    def pinned(self):
+        """Every answer computed inside reads one snapshot (requests, the warming thread)."""
+        if _PINNED.get() is not None:
+            yield _PINNED.get()
+            return
+        snap = self.current()
+        snap.enter()
+        token = _PINNED.set(snap)
+        try:
+            yield snap
+        finally:
+            _PINNED.reset(token)
+            snap.leave()
+
+    @property
+    def snap(self) -> Snapshot:
+        return _PINNED.get() or self.current()
+
+    @property
+    def editions(self):
+        return self.snap.editions
+
+    @property
+    def fingerprint(self) -> str:
+        return self.snap.fingerprint
+
+    def cursor(self):
+        return self.snap.borrow()
 
     def close(self) -> None:
-        while True:
-            try:
-                self._pool.get_nowait().close()
-            except queue.Empty:
-                break
-        self.base.close()
+        self._snap.close()
 
     def cached(self, name: str, params: tuple, compute: Callable[[Store], Any]) -> Any:
+        snap = self.snap
+
         def run():
-            with self.cursor() as s:
+            with snap.borrow() as s:
                 return compute(s)
-        return self.cache.get((name, params, self.fingerprint), run)
+        return self.cache.get((name, params, snap.fingerprint), run)
 
     def peek(self, name: str, params: tuple) -> Any:
         return self.cache.peek((name, params, self.fingerprint))

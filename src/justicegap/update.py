@@ -4,14 +4,15 @@ copies (``--source-dir``), each file identified by its content and loaded in its
 
 from __future__ import annotations
 
+import errno
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from . import sources
+from . import limits, sources
 from .sources import fields
-from .errors import InputError, JusticegapError
+from .errors import DiskFull, InputError, JusticegapError, Unreachable
 from .readers import kind
 from .store import Store, sha256_of
 
@@ -26,9 +27,10 @@ class FileResult:
     edition: str | None = None
     rows: int = 0
     message: str = ""
+    unreachable: bool = False  # a download that reached no server at all
 
     def to_dict(self) -> dict:
-        return dict(self.__dict__)
+        return {k: v for k, v in self.__dict__.items() if k != "unreachable"}
 
 
 def _describe_near(path: Path, near) -> str:
@@ -73,9 +75,39 @@ def load_file(store: Store, path: Path, *, published: date | None = None, url: s
     """Identify, parse and load one file (or each data file inside a zip). Raises on bad input."""
     path = Path(path)
     original = file_name or path.name
+    need = [path.stat().st_size]  # bytes this load writes, known so far (for a full disk's message)
+    try:
+        return _load_file(store, path, original, need, published=published, url=url, page_url=page_url,
+                          retrieved_at=retrieved_at)
+    except OSError as e:
+        if e.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        raise disk_full(Path(e.filename) if e.filename else store.path, original, sum(need)) from None
+    except Exception as e:  # DuckDB reports a full disk as its own IOException
+        if "no space left" not in str(e).lower():
+            raise
+        raise disk_full(store.path, original, sum(need)) from None
+
+
+def disk_full(where: Path, file_name: str, need: int) -> DiskFull:
+    """One sentence: where the disk is full, how much the load needs, and that nothing was stored."""
+    import shutil
+
+    probe = where if where.is_dir() else where.parent
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    free = shutil.disk_usage(probe).free
+    return DiskFull(f"no space left on the device holding {where}: loading {file_name} needs about "
+                    f"{limits.mb(need)} free there ({limits.mb(free)} free now); nothing from it was stored")
+
+
+def _load_file(store: Store, path: Path, original: str, need: list[int], *, published, url, page_url,
+               retrieved_at) -> list[FileResult]:
     results = []
     with sources.tempdir() as tmp:
-        for member in sources.expand(path, Path(tmp)):
+        members = sources.expand(path, Path(tmp))
+        need.extend(m.stat().st_size for m in members if m != path)
+        for member in members:
             name = original if member == path else f"{original}!{member.name.split('__', 1)[-1]}"
             sha = sha256_of(member)
             loaded = store.editions_with_sha(sha)
@@ -89,6 +121,7 @@ def load_file(store: Store, path: Path, *, published: date | None = None, url: s
             member_name = original if member == path else member.name.split("__", 1)[-1]
             when, when_note = (published, None) if published else date_in_name(member_name)
             for dataset, (facts, notes, extras, sheet_names) in parsed.items():
+                need.append(facts.estimated_size())
                 lineage = [("retrieved", url or f"local file {path.resolve()}"),
                            ("identified", f"{sources.modules()[dataset].TITLE} by its header row"
                             + (f" (from zip archive {path.name})" if member != path else "")),
@@ -96,7 +129,7 @@ def load_file(store: Store, path: Path, *, published: date | None = None, url: s
                 ed = store.load(dataset=dataset, title=sources.modules()[dataset].TITLE, facts=facts, source_file=member,
                                 sha256=sha, file_name=member_name, lineage=lineage, published=when,
                                 url=url, page_url=page_url, retrieved_at=retrieved_at, sheets=", ".join(sheet_names) or None,
-                                extras=extras)
+                                extras=extras, archive_file=path, archive_name=original)
                 warnings = [n for n in notes if isinstance(n, fields.Warn)] + [_undated_warning(store, ed)]
                 results.append(FileResult(name, "loaded", dataset, ed.edition, ed.rows, message="; ".join(w for w in warnings if w)))
     return results
@@ -124,7 +157,8 @@ def _undated_warning(store: Store, ed) -> str:
     if ed.published and not any(o.published is None for o in store.editions(ed.dataset) if o.edition != ed.edition):
         return ""
     overlapping = [o for o in store.editions(ed.dataset) if o.edition != ed.edition and o.period_start and ed.period_start
-                   and o.period_start <= ed.period_end and ed.period_start <= o.period_end]
+                   and o.period_start <= ed.period_end and ed.period_start <= o.period_end
+                   and store.same_series(ed.edition, o.edition)]
     if not overlapping:
         return ""
     return ("another edition covers the same periods and at least one has no publication date, so the newest is the one "
@@ -156,31 +190,66 @@ def load_dir(store: Store, directory: Path, *, progress=None, published: date | 
     return results
 
 
-def download_all(store: Store, source_ids: list[str] | None = None, *, progress_factory=None, log=print) -> list[FileResult]:
-    """Discover the current files of each source on the publisher's site, download and load them.
+@dataclass
+class Fetched:
+    """A publisher's file downloaded into the cache, ready to load."""
 
-    ``progress_factory(description)`` returns a context manager yielding a byte-progress callable
-    (the CLI passes ``download.rich_progress``). One source or file failing does not stop the rest.
+    source: str
+    remote: object  # discover.RemoteFile
+    got: object  # download.Downloaded
+
+
+def fetch_all(source_ids: list[str] | None = None, *, timeout: float = 30.0, deadline: float | None = None,
+              on_progress=None) -> tuple[list[Fetched], list[FileResult]]:
+    """Discover and download the current files of each source, before any store is opened (so no
+    lock is held while the network is slow): connect and read timeouts of ``timeout`` seconds and
+    one overall ``deadline`` in seconds. ``on_progress(source, text, done, total)`` is told what each
+    source is doing. One source failing does not stop the rest; each failure is a FileResult.
     """
-    import contextlib
-
+    from . import download
     from .discover import discover
-    from .download import fetch
 
+    report = on_progress or (lambda *a: None)
+    fetched, failed = [], []
+    client = download.make_client(timeout=timeout, connect_timeout=min(timeout, 15.0))
+    try:
+        with download.deadline(deadline):
+            for sid in source_ids or list(sources.modules()):
+                report(sid, "finding the current files", 0, None)
+                try:
+                    download.check_deadline(sid)
+                    remotes = discover(sid, client=client)
+                except JusticegapError as e:
+                    failed.append(FileResult(sid, "failed", sid, message=str(e), unreachable=isinstance(e, Unreachable)))
+                    report(sid, "failed", 1, 1)
+                    continue
+                for remote in remotes:
+                    name = remote.filename or remote.url
+                    try:
+                        got = download.fetch(remote, client=client, progress=lambda done, total, sid=sid, name=name:
+                                             report(sid, f"downloading {name}", done, total))
+                    except JusticegapError as e:
+                        failed.append(FileResult(name, "failed", sid, message=str(e), unreachable=isinstance(e, Unreachable)))
+                        continue
+                    fetched.append(Fetched(sid, remote, got))
+                report(sid, "downloaded" if any(f.source == sid for f in fetched) else "failed", 1, 1)
+    finally:
+        client.close()
+    return fetched, failed
+
+
+def load_fetched(store: Store, fetched: list[Fetched]) -> list[FileResult]:
+    """Load downloaded files, each in its own transaction; a bad file is reported, the rest load."""
     results = []
-    for sid in source_ids or list(sources.modules()):
+    for f in fetched:
         try:
-            remotes = discover(sid)
+            results.extend(load_file(store, f.got.path, published=f.got.published, url=f.got.url, page_url=f.remote.page_url,
+                                     retrieved_at=f.got.retrieved_at, file_name=f.got.filename))
         except JusticegapError as e:
-            results.append(FileResult(sid, "failed", sid, message=str(e)))
-            continue
-        for remote in remotes:
-            bar = progress_factory(remote.filename or remote.url) if progress_factory else contextlib.nullcontext(None)
-            try:
-                with bar as progress:
-                    got = fetch(remote, progress=progress)
-                results.extend(load_file(store, got.path, published=got.published, url=got.url, page_url=remote.page_url,
-                                         retrieved_at=got.retrieved_at, file_name=got.filename))
-            except JusticegapError as e:
-                results.append(FileResult(remote.filename or remote.url, "failed", sid, message=str(e)))
+            results.append(FileResult(f.got.filename, "failed", f.source, message=str(e)))
     return results
+
+
+def offline(results: list[FileResult]) -> bool:
+    """Whether nothing could be reached at all: every source failed as unreachable."""
+    return bool(results) and all(r.status == "failed" and r.unreachable for r in results)

@@ -26,7 +26,7 @@ def maturation(metric_id: str, *, area, period, offence: str = "rape", outcome: 
                 fig = metrics.compute(metric_id, area=area, period=period, offence=offence, outcome=outcome,
                                       edition=ed.edition, store=store)
             except NotAvailable as e:
-                skipped.append({"edition": ed.edition, "reason": str(e)})
+                skipped.append({"edition": ed.edition, "reason": str(e), "covers": _covers(ed)})
                 continue
             d = fig.to_dict()
             pending = fig.breakdown.get("not_yet_assigned")
@@ -44,7 +44,7 @@ def maturation(metric_id: str, *, area, period, offence: str = "rape", outcome: 
             store.close()
     if not rows:
         raise NotAvailable(f"No edition covers the whole of {period} for {m['name'].lower()}.",
-                           available=[s["reason"] for s in skipped[:3]])
+                           available=[s["covers"] for s in skipped if s["covers"]][:6])
     out = {"metric": m["id"], "name": m["name"], "kind": m["kind"], "basis": m["basis"], "unit": m["unit"],
            "area": last["area"], "period": last["period"], "offence": last["offence"], "outcome": last["outcome"],
            "editions": rows, "skipped": skipped, "events": list(events.values())}
@@ -110,3 +110,10 @@ def revision(metric_id: str, *, area, period, offence: str = "rape", store: Stor
     except NotAvailable:
         return None
     return r["summary"] if len(r["editions"]) > 1 else None
+
+
+def _covers(ed) -> str:
+    """What one edition covers, for "available instead" (a phrase, never a sentence of its own)."""
+    if not ed.period_start:
+        return ""
+    return f"{ed.file_name} covers {ed.period_start:%B %Y} to {ed.period_end:%B %Y}"

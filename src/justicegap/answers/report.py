@@ -536,6 +536,8 @@ def _build(area, area_text, start, end, start_p, end_p, fam, offence_text, asked
 
     # question-level things that cannot be answered -------------------------------------------
     _standing_gaps(col, area, police, force, cps_area, has_local, fam, store)
+    if police is not area:
+        _own_tables_first(report, area, police)
 
     # missing, caveats, definitions, sources, sentences, charts ------------------------------
     report.missing = {"years": missing_years, "years_asked": [y.label for y in years],
@@ -551,6 +553,23 @@ def _build(area, area_text, start, end, start_p, end_p, fam, offence_text, asked
     report.sentences = _sentences(col, police, area, charge_figs, rec_figs, fam, stage_figs)
     report.charts = _charts(report, col, police, years, fam, charge_figs, rec_figs, groups_by, store)
     return report
+
+
+def _own_tables_first(report: Report, area: A.Area, police: A.Area) -> None:
+    """A report for a local area: its own figures first, and one plain statement of which tables
+    are its force's and why (so a reader never takes Kent's figures for Canterbury's)."""
+    own = [t for t in report.tables if t.id == "local"]
+    force_tables = [t for t in report.tables if t.id != "local" and t.geography != "as in the Level column"]
+    report.tables = own + [t for t in report.tables if t.id != "local"]
+    statement = (f"Tables of {area.name} itself: " + (", ".join(f"'{t.title}'" for t in own) if own else
+                                                      "none (no loaded local table covers it)") + ". "
+                 f"Tables of {police.name}, the police force area {area.name} is in: "
+                 + ", ".join(f"'{t.title}'" for t in force_tables)
+                 + f". These are given for {police.name} because the publishers give offence codes, police outcomes, charges, "
+                 f"CPS and court figures only for whole police force areas (or larger), never for a {area.level_name}.")
+    report.question["notes"].append(statement)
+    report.question["own_tables"] = [t.id for t in own]
+    report.question["force_tables"] = [t.id for t in force_tables]
 
 
 SMALL_CELLS = ("Shown as published: no count is suppressed. Every count in this report is one its publisher releases at the "
@@ -681,7 +700,8 @@ def _local_table(report, col, area, police, force, asked_local, years, fam, part
                 notes_by_csp[csp.code].append(note)
         resolution.append({"asked": name, "shown_as": a.name, "code": a.code, "csp": csp.name, "csp_code": csp.code, "note": note})
     report.question["local_areas"] = resolution
-    show = csps if not asked_local else [c for c in csps if c.code in asked_by_csp]
+    # the partnerships asked for, or the local area the report is for; else every one of the force
+    show = csps if not wanted else [c for c in csps if c.code in asked_by_csp]
     for c in csps:  # shared and renamed partnerships say so even when not asked by that name
         if len(c.lads) > 1:
             names = " and ".join(A.get(x).name for x in c.lads)
@@ -692,7 +712,7 @@ def _local_table(report, col, area, police, force, asked_local, years, fam, part
             n = f"Formerly {', '.join(c.former_names)} (renamed; same code)."
             if not any(", ".join(c.former_names) in x for x in notes_by_csp.get(c.code, [])):
                 notes_by_csp.setdefault(c.code, []).append(n)
-    extra_rows = [A.get(f"{force.code}:unassigned"), force]
+    extra_rows = [A.get(f"{force.code}:unassigned"), force] if not (wanted and not asked_local) else [force]
     # which periods have local data: the years asked, else the latest local period loaded
     local_fam = fam
     periods = []
@@ -754,7 +774,9 @@ def _local_table(report, col, area, police, force, asked_local, years, fam, part
         notes.append(f"The local tables publish {reference.families()[local_fam]['label'].lower()} as a whole, not "
                      f"{reference.families()[fam]['label'].lower()} separately.")
     notes.append("Police outcomes, charge rates and conviction rates are not published for local areas: see 'Not available'.")
-    report.tables.append(Table("local", f"Offences recorded by local area (Community Safety Partnership): {force.name}",
+    title = (f"Offences recorded in {area.name} ({area.level_name}), beside {force.name} as a whole" if wanted and not asked_local
+             else f"Offences recorded by local area (Community Safety Partnership): {force.name}")
+    report.tables.append(Table("local", title,
                                cols, rows, notes, geography="Community Safety Partnership", basis="recorded_in_period",
                                unit="offences", editions=sorted({e.edition for f in figs for e in f.editions}), metrics=["recorded"]))
     return resolution

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -23,7 +24,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Callable, Literal, Optional
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -35,6 +36,7 @@ from .. import __version__, reference, render
 from .. import areas as A
 from .. import metrics as M
 from ..errors import JusticegapError, NotAvailable, NotFound
+from ..query import reject_unknown
 from .. import model as models
 from .. import wording as messages
 from ..service import MISSING, DEFAULT_METRIC, Service
@@ -211,7 +213,7 @@ def sources_list() -> list[dict]:
 
 
 def build_api() -> APIRouter:
-    r = APIRouter(prefix=API)
+    r = APIRouter(prefix=API, dependencies=[Depends(reject_unknown)])
 
     @r.get("/areas", response_model=list[models.Area], tags=["areas"], summary="Areas, by level or search",
            responses={**_csv_too("Areas justicegap knows, with codes and levels"), **_errors(404, 422)})
@@ -441,8 +443,16 @@ def repeated_parameter(query_string: bytes) -> str | None:
 
 
 class CatchAll:
-    """Pure ASGI middleware: any unhandled error becomes a plain 500 (JSON for the API, a page for
-    the dashboard) with the traceback in the server log only; adds nosniff to every response.
+    """Pure ASGI middleware around every request:
+
+    * one snapshot of the store for the whole request (``Service.pinned``);
+    * HEAD answered as GET without the body;
+    * ``ETag`` (the editions' fingerprint and the body's hash) and ``Cache-Control: no-cache`` on
+      every 200 that has neither, and 304 to a matching ``If-None-Match``: a cache may keep an
+      answer but must ask again, so a new edition is never hidden by it;
+    * any unhandled error becomes a plain 500 (JSON for the API, a page for the dashboard) with
+      the traceback in the server log only; nosniff on every response.
+
     (Not Starlette's BaseHTTPMiddleware, which costs a task group and streams per request.)"""
 
     def __init__(self, app, answered: threading.Event | None = None):
@@ -452,7 +462,13 @@ class CatchAll:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        head = scope.get("method") == "HEAD"
+        if head:
+            scope = {**scope, "method": "GET"}
         started = False
+        service = getattr(scope["app"].state, "service", None) if "app" in scope else None
+        match = dict(scope.get("headers") or ()).get(b"if-none-match")
+        held: dict = {}
 
         async def send_wrapper(message):
             nonlocal started
@@ -462,6 +478,29 @@ class CatchAll:
                     self.answered.set()
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-content-type-options", b"nosniff")]
+                names = {k.lower() for k, _ in message["headers"]}
+                # a response that says how it may be cached (record-level answers: no-store) is left so
+                if message.get("status") == 200 and not names & {b"etag", b"cache-control"} and service is not None:
+                    held["start"], held["body"] = message, []  # the ETag needs the whole body
+                    return
+            elif message["type"] == "http.response.body" and "start" in held:
+                held["body"].append(message.get("body", b""))
+                if message.get("more_body"):
+                    return
+                body = b"".join(held["body"])
+                start = held.pop("start")
+                etag = f'W/"{service.fingerprint}-{hashlib.blake2b(body, digest_size=8).hexdigest()}"'.encode()
+                headers = [*start["headers"], (b"etag", etag), (b"cache-control", b"no-cache")]
+                if match and etag in [m.strip() for m in match.split(b",")]:
+                    headers = [(k, v) for k, v in headers if k.lower() not in (b"content-length", b"content-type")]
+                    await send({**start, "status": 304, "headers": headers})
+                    await send({"type": "http.response.body", "body": b""})
+                    return
+                await send({**start, "headers": headers})
+                await send({"type": "http.response.body", "body": b"" if head else body})
+                return
+            if head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
             await send(message)
 
         repeated = repeated_parameter(scope.get("query_string", b""))
@@ -476,7 +515,11 @@ class CatchAll:
                 response = error_page(request, 422, "That request could not be understood", message)
             return await response(scope, receive, send_wrapper)
         try:
-            await self.app(scope, receive, send_wrapper)
+            if service is None:
+                await self.app(scope, receive, send_wrapper)
+            else:
+                with service.pinned():  # one snapshot of the store for the whole request
+                    await self.app(scope, receive, send_wrapper)
         except Exception:  # a bug: the traceback goes to the log, never to the client
             path = scope.get("path", "")
             log.exception("unhandled error serving %s %s", scope.get("method"), path)
@@ -502,7 +545,8 @@ def _warm(app: FastAPI, answered: threading.Event) -> None:
         from ..web import assets, views
 
         assets.vega_bundle()
-        views.warm(svc)
+        with svc.pinned():  # one snapshot for the whole warm-up
+            views.warm(svc)
     except JusticegapError:
         pass
     except Exception:  # pragma: no cover - warming is best effort

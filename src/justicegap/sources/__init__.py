@@ -3,23 +3,27 @@
 
 Every source module is small and alike: ``DATASET``, ``HEADER`` (canonical column -> accepted
 header texts), optional ``OPTIONAL`` and ``FORBID`` (headers that mean another publication), and
-``normalise(frame, ctx) -> facts``. This module finds which source a file is (by its header row),
+``normalise(frame, ctx) -> facts``; optional ``KEY``, ``KNOWN`` and ``NEGATIVE`` describe what
+``checks`` verifies of the whole file (a key given once, the layout's columns, negative counts). This module finds which source a file is (by its header row),
 reads it into a frame of text cells and hands it to the source's ``normalise``.
 """
 
 from __future__ import annotations
 
+import errno
 import importlib
 import importlib.util
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import reference
+from .. import limits, reference
 from ..errors import InputError
 from ..readers import HEADER_SCAN_ROWS, Sheet, header_key, kind, sheets
-from .fields import Context
+from . import checks
+from .fields import Context, Warn
 
 
 def modules() -> dict:
@@ -45,6 +49,7 @@ class Match:
     columns: dict[str, int]
     headers: dict[str, str]
     preamble: tuple[str, ...] = ()  # text of the rows above the header (titles that name the period)
+    unexpected: tuple[str, ...] = ()  # header cells the publisher's layout does not have
 
 
 @dataclass
@@ -84,7 +89,8 @@ def identify(path: Path) -> tuple[list[Match], list[Near]]:
                 columns, headers, missing = _match_row(values, mod)
                 if not missing:
                     above = tuple(" ".join(str(v) for v in vals if v not in (None, "")) for n, vals in head if n < number)
-                    found.append(Match(sid, sheet, number, columns, headers, above))
+                    found.append(Match(sid, sheet, number, columns, headers, above,
+                                       tuple(checks.unexpected_columns(values, columns, mod))))
                     break
                 hit = len(mod.HEADER) - len(missing)
                 if hit >= NEAR_MIN_MATCHED and len(missing) <= NEAR_MAX_MISSING and (
@@ -109,13 +115,19 @@ def read_frame(match: Match):
 
 
 def parse(match: Match):
-    """Facts and notes from one matched sheet."""
+    """Facts and notes from one matched sheet, checked against the publisher's layout."""
     mod = modules()[match.source]
     ctx = Context(match.sheet.file, match.sheet.name, match.headers, match.preamble)
     frame = read_frame(match)
     if frame.height == 0:
         raise ctx.error("the table has a header row but no data rows", match.header_row)
-    return mod.normalise(frame, ctx)
+    facts, notes, *extras = mod.normalise(frame, ctx)
+    facts, found = checks.validate(facts, frame, ctx, mod)
+    if match.unexpected:
+        where = f"sheet '{match.sheet.name}', " if match.sheet.name else ""
+        found.append(Warn(f"{where}header row {match.header_row}: column(s) " + ", ".join(f"'{c}'" for c in match.unexpected)
+                          + " are not in the publisher's layout and were not read"))
+    return (facts, [*notes, *found], *extras)
 
 
 def expand(path: Path, workdir: Path) -> list[Path]:
@@ -123,18 +135,27 @@ def expand(path: Path, workdir: Path) -> list[Path]:
     if kind(path) != "zip":
         return [path]
     out = []
+    packed = path.stat().st_size
     try:
         with zipfile.ZipFile(path) as z:
-            for info in z.infolist():
+            members = [i for i in z.infolist()
+                       if not i.is_dir() and Path(i.filename).name.lower().endswith((".csv", ".xlsx", ".ods"))]
+            # the sizes the archive declares, checked before anything is expanded; then the bytes
+            # really written, in case the declaration lies
+            limits.expansion(path.name, packed, sum(i.file_size for i in members))
+            written = 0
+            for info in members:
                 name = Path(info.filename).name
-                if info.is_dir() or not name.lower().endswith((".csv", ".xlsx", ".ods")):
-                    continue
                 target = workdir / f"{path.stem}__{name}"
                 with z.open(info) as src, open(target, "wb") as dst:
                     while chunk := src.read(1 << 20):
+                        written += len(chunk)
+                        limits.expansion(path.name, packed, written)
                         dst.write(chunk)
                 out.append(target)
-    except (zipfile.BadZipFile, OSError, EOFError) as e:
+    except (zipfile.BadZipFile, EOFError, zlib.error, OSError) as e:
+        if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise  # the disk is full, the archive is fine
         raise InputError(f"the zip archive is truncated or corrupt: {e}", file=path) from None
     return out
 

@@ -21,6 +21,15 @@ HEADER = {
     "count": ("number of offences",),
 }
 OPTIONAL = {"csp_code": ("csp code", "community safety partnership code")}
+KEY = ("force", "csp", "year", "quarter", "code")
+NEGATIVE = "adjustment"
+NEGATIVE_BOUNDED = True
+
+
+def REPEATED(offence):
+    """Combined codes (Homicide's 1/4.1/4.10/4.2) are published on several rows of one quarter
+    and summed; every other key is given once."""
+    return offence.str.contains("/", literal=True)
 
 
 def unassigned_code(force_code: str) -> str:
@@ -69,6 +78,7 @@ def normalise(df, ctx):
         raise ctx.error(f"'{wrong.get_column(col)[0]}' is a Community Safety Partnership of another force, not of "
                         f"'{wrong.get_column('force')[0]}'", wrong.get_column("_row")[0], col)
     facts = fields.facts(measure="recorded", offence=fields.offence_codes(df, "code", ctx), area=csp,
-                         period_start=start, period_end=end, value=fields.numbers(df, "count", ctx))
+                         period_start=start, period_end=end, value=fields.numbers(df, "count", ctx),
+                         row=df.get_column("_row"))
     unassigned = facts.filter(pl.col("area").str.ends_with(":unassigned")).height
     return facts, [f"{unassigned} rows for records not assigned to a CSP kept as '<force> unassigned'"] if unassigned else []

@@ -34,6 +34,11 @@ HEADER = {
                "outcomes recorded in quarter", "outcomes for investigations closed in the quarter"),
 }
 OPTIONAL = {"expired": ("offence code expired",)}
+KNOWN = ("offence description", "offence group", "offence subgroup", "outcome description", "outcome group")
+# One row per force, quarter, offence code and outcome; negative counts are the Home Office's
+# corrections of outcomes counted before (kept and flagged).
+KEY = ("force", "year", "quarter", "code", "outcome")
+NEGATIVE = "correction"
 
 
 _NOT_APPLICABLE = r"(?i)^(na|n/a)(\s*-.*)?$"
@@ -65,7 +70,7 @@ def normalise(df, ctx):
             pl.when(pl.col("e") & pl.col("n")).then(pl.lit("expired_code;negative_published"))
             .when(pl.col("e")).then(pl.lit("expired_code"))
             .when(pl.col("n")).then(pl.lit("negative_published"))).to_series()
-        f = fields.facts(measure=measure, value=value, flags=flags, **base)
+        f = fields.facts(measure=measure, value=value, flags=flags, row=df.get_column("_row"), **base)
         negatives = int((value < 0).sum())
         if negatives:
             notes.append(f"{negatives} negative counts in '{ctx.headers.get(column, column)}' kept as published (the publisher's "

@@ -19,6 +19,19 @@ HEADER = {
     "count": ("number of offences",),
 }
 FORBID = ("csp name", "community safety partnership", "outcome type")
+# The publisher's other columns (labels of the code): known, not read, never reported as unexpected.
+KNOWN = ("offence description", "offence group", "offence subgroup")
+# One row per force, quarter and offence code; the Home Office publishes small negative counts
+# (a quarter's adjustment of offences recorded earlier), which are kept and flagged.
+KEY = ("force", "year", "quarter", "code")
+NEGATIVE = "adjustment"
+NEGATIVE_BOUNDED = True
+
+
+def REPEATED(offence):
+    """Combined codes (Homicide's 1/4.1/4.10/4.2) are published on several rows of one quarter
+    and summed; every other key is given once."""
+    return offence.str.contains("/", literal=True)
 
 
 def normalise(df, ctx):
@@ -28,5 +41,6 @@ def normalise(df, ctx):
         offence=fields.offence_codes(df, "code", ctx),
         area=fields.force_codes(df, "force", ctx),
         period_start=start, period_end=end,
-        value=fields.numbers(df, "count", ctx),
+        value=fields.numbers(df, "count", ctx, required=True),
+        row=df.get_column("_row"),
     ), []

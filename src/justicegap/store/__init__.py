@@ -165,6 +165,29 @@ class Store:
             self.con.execute(SCHEMA)
             self._dimensions()
 
+    @classmethod
+    def snapshot(cls, path: Path) -> "Store":
+        """The store file as it is now, read-only, in a database instance of its own: ``update``
+        publishes a new file over it, and reopening the same path would give DuckDB's cached
+        instance of the old one, so a server opens each file it switches to as a snapshot."""
+        import duckdb
+
+        path = Path(path)
+        if not path.exists():
+            raise JusticegapError(f"no data loaded yet (no store at {path}): run `justicegap update` first")
+        store = cls.__new__(cls)
+        store.path, store.read_only = path, True
+        store.con = duckdb.connect(":memory:")
+        quoted = str(path).replace("'", "''")
+        try:
+            store.con.execute(f"attach '{quoted}' as snapshot (read_only)")
+        except duckdb.Error as e:
+            store.con.close()
+            raise JusticegapError(f"cannot open the store {path}: {e}") from None
+        store.con.execute("use snapshot")
+        store.facts = Facts(store.con)
+        return store
+
     def serving(self) -> "Store":
         """Keep what is read in memory for as long as this read-only store is open (a server
         answering many requests from one set of editions)."""
@@ -177,6 +200,8 @@ class Store:
         this one has read into memory."""
         other = object.__new__(Store)
         other.path, other.read_only, other.con = self.path, True, self.con.cursor()
+        catalog = self.con.execute("select current_database()").fetchone()[0]
+        other.con.execute(f'use "{catalog}"')  # a snapshot's database is attached, not the default
         other.facts = Prefetched(other.con, self.facts.memory) if isinstance(self.facts, Prefetched) else Facts(other.con)
         return other
 
@@ -277,6 +302,18 @@ class Store:
         """An edition by id, SHA-256 prefix, file name or publication date."""
         return self.find_edition(text, [dataset] if dataset else None)
 
+    def state(self) -> tuple:
+        """What changes when a file is loaded (to know whether a load changed anything)."""
+        return self.con.execute("select count(*), max(loaded_at) from editions").fetchone()
+
+    def same_series(self, edition: str, other: str) -> bool:
+        """Whether two editions hold any of the same series (measure, offence, outcome, sex, age,
+        ethnicity): the female and the male population files are different series, not editions
+        of one another."""
+        cols = "measure, offence, outcome, sex, age, ethnicity"
+        return self.con.execute(f"select count(*) from (select distinct {cols} from facts where edition = ? intersect "
+                                f"select distinct {cols} from facts where edition = ?)", [edition, other]).fetchone()[0] > 0
+
     def lineage(self, edition: str) -> list[tuple]:
         return self.con.execute("select step, action, detail, recorded_at from lineage where edition = ? order by step",
                                 [edition]).fetchall()
@@ -286,8 +323,11 @@ class Store:
     def load(self, *, dataset: str, title: str, facts, source_file: Path, sha256: str, file_name: str,
              lineage: list[tuple[str, str]], published: date | None = None, url: str | None = None,
              page_url: str | None = None, retrieved_at: datetime | None = None, sheets: str | None = None,
-             extras: dict | None = None) -> Edition:
+             extras: dict | None = None, archive_file: Path | None = None, archive_name: str | None = None) -> Edition:
         """Add one file's facts as a new edition, in one transaction, and archive the file.
+
+        ``archive_file`` is the file as published when ``source_file`` came out of it (a member of a
+        zip archive): the original bytes are archived, under their own SHA-256, not the expansion.
 
         ``extras`` holds non-fact tables a source provides (``boundaries``, ``geo_lookup``): frames
         with the columns of ``EXTRA_TABLES``, stored against the same edition.
@@ -298,13 +338,19 @@ class Store:
         if existing:
             return existing
         edition = f"{dataset}-{sha256[:12]}"
-        archive = paths.archive_dir() / dataset / sha256 / file_name
+        original = Path(archive_file) if archive_file else source_file
+        archive = (paths.archive_dir() / dataset / (sha256 if original == source_file else sha256_of(original))
+                   / (archive_name if original != source_file and archive_name else file_name))
         new_archive = not archive.exists()
         if new_archive:
             archive.parent.mkdir(parents=True, exist_ok=True)
             tmp = archive.with_name(archive.name + ".part")
-            shutil.copyfile(source_file, tmp)
-            os.replace(tmp, archive)
+            try:
+                shutil.copyfile(original, tmp)
+                os.replace(tmp, archive)
+            except OSError:  # a full disk, say: no half-written copy stays behind
+                tmp.unlink(missing_ok=True)
+                raise
         now = datetime.now(timezone.utc).replace(tzinfo=None)
         try:
             self.con.begin()
@@ -324,7 +370,7 @@ class Store:
                 self.con.unregister("extra")
             self.con.execute(
                 "insert into editions values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [edition, dataset, title, file_name, sha256, source_file.stat().st_size, url, page_url, retrieved_at,
+                [edition, dataset, title, file_name, sha256, original.stat().st_size, url, page_url, retrieved_at,
                  published, now, facts.height, span[0], span[1], str(archive), sheets])
             self.con.executemany("insert into lineage values (?, ?, ?, ?, ?)",
                                  [(edition, i, action, detail, now) for i, (action, detail) in enumerate(

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Optional
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -29,6 +29,7 @@ from .. import metrics as M
 from .. import reference
 from ..errors import InvalidParameter, JusticegapError, NotAvailable, NotFound
 from ..periods import parse
+from ..query import reject_unknown
 from .. import wording as messages
 from ..render import WRITERS, flatten
 from ..render import write as write_table
@@ -724,18 +725,25 @@ def api_docs(request: Request) -> HTMLResponse:
     return render(request, "api_docs.html", nav="api", permalink="/api/docs")
 
 
+# The parameters each page reads (its form's fields and the links it makes): any other is refused.
+VIEW_PARAMS = ("metric", "offence", "period", "edition", "outcome", "level", "overdispersion", "sort", "highlight", "area", "zoom")
+EVALUATE_PARAMS = ("metric", "area", "offence", "from", "to", "intervention", "comparison", "compare_with", "seasonality", "errors")
+
+
 def build_web() -> APIRouter:
-    r = APIRouter(include_in_schema=False)
-    r.add_api_route("/", home, methods=["GET"], response_class=HTMLResponse)
-    r.add_api_route("/area/{code}", area_page, methods=["GET"], response_class=HTMLResponse)
-    r.add_api_route("/areas", areas_page, methods=["GET"], response_class=HTMLResponse)
-    r.add_api_route("/compare", compare_page, methods=["GET"], response_class=HTMLResponse)
-    r.add_api_route("/metric/{metric_id}", metric_page, methods=["GET"], response_class=HTMLResponse)
-    r.add_api_route("/metrics", metrics_page, methods=["GET"], response_class=HTMLResponse)
-    r.add_api_route("/evaluate", evaluate_page, methods=["GET"], response_class=HTMLResponse)
+    r = APIRouter(include_in_schema=False, dependencies=[Depends(reject_unknown)])
+    pages = [("/", home, VIEW_PARAMS), ("/area/{code}", area_page, VIEW_PARAMS), ("/areas", areas_page, ("q", "level")),
+             ("/compare", compare_page, VIEW_PARAMS), ("/metric/{metric_id}", metric_page, VIEW_PARAMS),
+             ("/metrics", metrics_page, VIEW_PARAMS), ("/evaluate", evaluate_page, EVALUATE_PARAMS)]
+    for path, page, params in pages:
+        r.add_api_route(path, page, methods=["GET"], response_class=HTMLResponse)
+        r.routes[-1].query_names = params
     r.add_api_route("/download/{chart}.{ext}", download, methods=["GET"])
+    r.routes[-1].query_names = VIEW_PARAMS
     r.add_api_route("/api/docs", api_docs, methods=["GET"], response_class=HTMLResponse)
+    r.routes[-1].query_names = ()
     r.add_api_route(assets.VEGA_PATH, vega_asset, methods=["GET"])
+    r.routes[-1].query_names = ()
     return r
 
 
