@@ -90,7 +90,7 @@ def store(home):
 @pytest.fixture(scope="session")
 def app(loaded_home):
     """The HTTP API and dashboard over the loaded store."""
-    from justicegap.api import create_app
+    from justicegap.server import create_app
 
     app = create_app(loaded_home / "justicegap.duckdb", warm=False)
     yield app

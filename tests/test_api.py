@@ -408,7 +408,7 @@ def test_area_detail_reasons_are_the_library_level_messages_without_computing(lo
     from fastapi.testclient import TestClient
 
     from justicegap import areas as A
-    from justicegap.api import create_app
+    from justicegap.server import create_app
     from justicegap.errors import NotAvailable
 
     ashford = A.get("E07000105")

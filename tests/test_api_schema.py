@@ -28,7 +28,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 @pytest.fixture(scope="module")
 def api_schema(loaded_home):
-    from justicegap.api import create_app
+    from justicegap.server import create_app
 
     app = create_app(loaded_home / "justicegap.duckdb", warm=False)
     yield schemathesis.openapi.from_asgi("/openapi.json", app)

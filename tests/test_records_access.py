@@ -30,7 +30,7 @@ def served(records_copy):
     """The app over a store holding the synthetic records, with one analyst token."""
     from fastapi.testclient import TestClient
 
-    from justicegap.api import create_app
+    from justicegap.server import create_app
     from justicegap.records import access
 
     with Store() as s:
@@ -57,7 +57,7 @@ def audit_lines(home: Path) -> list[dict]:
 
 
 def test_serve_refuses_a_record_store_without_access_control(records_copy):
-    from justicegap.api import create_app
+    from justicegap.server import create_app
 
     with pytest.raises(JusticegapError, match="record-level"):
         create_app(records_copy / "justicegap.duckdb", warm=False)

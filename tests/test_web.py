@@ -300,7 +300,7 @@ def moj_client(loaded_home, tmp_path_factory):
     from test_sources_moj_outcomes import COUNT_HEADER, count_rows, write_csv
 
     from justicegap import update
-    from justicegap.api import create_app
+    from justicegap.server import create_app
     from justicegap.store import Store
 
     home = tmp_path_factory.mktemp("moj-home")

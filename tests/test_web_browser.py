@@ -48,7 +48,7 @@ def _missing(what: str):
 def server(loaded_home):
     import uvicorn
 
-    from justicegap.api import create_app
+    from justicegap.server import create_app
 
     app = create_app(loaded_home / "justicegap.duckdb")
     with socket.socket() as s:

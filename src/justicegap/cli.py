@@ -577,7 +577,7 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to liste
     """Serve the dashboard and the read-only HTTP API (/api/v1, OpenAPI at /openapi.json)."""
     import uvicorn
 
-    from .api import create_app
+    from .server import create_app
 
     application = create_app(store)
     _console(stderr=True).print(f"justicegap: dashboard at http://{host}:{port}/ , API at http://{host}:{port}/api/v1 "

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from . import __version__
-from .discover import RemoteFile, filename_from_url, rewrite_url
+from .addresses import RemoteFile, filename_from_url, rewrite_url
 from .errors import DownloadError, Unreachable
 from .paths import cache_dir
 
