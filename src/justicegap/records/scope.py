@@ -31,16 +31,20 @@ class Scope:
         return self.frame.filter(pl.col("status") == "recorded")
 
 
+def resolve(area: str, period: str, offence: str):
+    """What the user typed, for records: (the area, its forces, the period, the offence codes)."""
+    ar = A.resolve(area)
+    forces = list(A.forces(ar, what="Case records"))
+    families = reference.family_codes()
+    if offence not in families:
+        raise InvalidParameter("offence", f"'{offence}' is not an offence family: {', '.join(families)}")
+    return ar, forces, parse(period), sorted(families[offence])
+
+
 def select(store, area: str, period: str, offence: str = "sexual_offences") -> Scope:
     con = store.con
     rstore.require_records(con)
-    ar = A.resolve(area)
-    forces = list(A.forces(ar, what="Case records"))
-    per = parse(period)
-    families = reference.family_codes()
-    if offence not in families:
-        raise InvalidParameter("--offence", f"'{offence}' is not an offence family: {', '.join(families)}")
-    codes = sorted(families[offence])
+    ar, forces, per, codes = resolve(area, period, offence)
     held = rstore.scope_loads(con, forces)
     if not held:
         raise NotAvailable(f"No case records are loaded for {ar.name}.", holder=f"{ar.police_name or ar.name} (its own records)")

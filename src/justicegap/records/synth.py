@@ -22,7 +22,6 @@ from statistics import NormalDist
 from .. import areas as A
 from .. import reference
 from ..errors import InvalidParameter, NotAvailable
-from ..periods import parse
 from . import schema
 from . import store as rstore
 
@@ -125,14 +124,10 @@ def synthesise(store, area: str, period: str, out: Path, *, seed: int = 1, offen
 
     from ..model.records import SynthResult
 
+    from .scope import resolve
+
     con = store.con
-    ar = A.resolve(area)
-    forces = list(A.forces(ar, what="Case records"))
-    per = parse(period)
-    families = reference.family_codes()
-    if offence not in families:
-        raise InvalidParameter("--offence", f"'{offence}' is not an offence family: {', '.join(families)}")
-    codes = sorted(families[offence])
+    ar, forces, per, codes = resolve(area, period, offence)
     ed_id, ed_file, rows = rstore.published_cohort(con, forces, per.start, per.end, codes, edition)
     if not rows:
         raise NotAvailable(f"No Home Office outcomes cohort is loaded for {ar.name} in {per}.",
@@ -241,7 +236,7 @@ def synthesise(store, area: str, period: str, out: Path, *, seed: int = 1, offen
     # CPS cases: every charge, the CPS's public-interest decisions, some evidential NFAs.
     # A force without a CPS Area of its own (British Transport Police) is given CPS London: an assumption.
     cps_area = {f: next((a.code for a in A.all_areas("cps_area") if f in a.members), "CPS-LON") for f in set(force)}
-    rape = families["rape"]
+    rape = reference.family_codes()["rape"]
     nfa_ev = (otype == "15") & suspect & (rng.random(n) < CPS_NFA_EVIDENTIAL_SHARE)
     with_case = charged | (otype == "9") | nfa_ev
     idx = np.flatnonzero(with_case)
