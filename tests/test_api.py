@@ -394,7 +394,7 @@ def test_error_wording_for_http():
     assert messages.parameter("allow_partial") == "allow_partial" and messages.parameter("allow_partial", "cli") == "--allow-partial"
     assert messages.parameter("period") == "period" and messages.parameter(None) is None
     body = messages.error_body(InvalidParameter("level", "use pfa, cps_area or csp"))
-    assert body == {"error": "InvalidParameter", "message": "level: use pfa, cps_area or csp", "parameter": "level", "code": None}
+    assert body == {"error": "InvalidParameter", "message": "level: use pfa, cps_area or csp", "parameter": "level", "code": "invalid_parameter"}
     assert messages.text(InvalidParameter("level", "use pfa, cps_area or csp"), "cli") == "--level: use pfa, cps_area or csp"
     # what the user can do next is worded by each skin: a command on the command line, a route in the API
     e = NotAvailable("No edition is loaded.").with_actions("load_data")
@@ -543,3 +543,19 @@ def test_etag_is_keyed_to_the_editions(client, app):
     assert other.headers["etag"] != etag and client.get(url, headers={"If-None-Match": '"stale"'}).status_code == 200
     page = client.get("/")
     assert page.headers["cache-control"] == "no-cache" and app.state.service.fingerprint in page.headers["etag"]
+
+
+def test_every_error_carries_a_stable_code_and_a_missing_parameter_says_so(client):
+    r = client.get(f"{API}/figure", params={"metric": "recorded", "area": "Narnia", "period": "2017/18"})
+    assert r.status_code == 404 and r.json()["code"] == "unknown_area"
+    r = client.get(f"{API}/figure", params={"metric": "recorded", "area": "Kent", "period": "2031/32"})
+    assert r.status_code in (409, 422) and r.json()["code"] in ("not_available", "invalid_parameter")
+    r = client.get(f"{API}/figure", params={"area": "Kent", "period": "2017/18"})
+    assert r.status_code == 422 and r.json()["parameter"] == "metric" and r.json()["code"] == "invalid_parameter"
+    assert "required" in r.json()["message"] and "Field required" not in r.json()["message"]
+
+
+def test_funnel_volumes_are_whole_numbers(client):
+    d = client.get(f"{API}/funnel", params={"area": "Kent", "period": "2017/18", "offence": "rape"}).json()
+    recorded = next(s for s in d["stages"] if s["id"] == "recorded")
+    assert recorded["volume"] == 2529 and isinstance(recorded["volume"], int)

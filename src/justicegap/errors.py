@@ -66,6 +66,7 @@ class NotFound(JusticegapError):
 
     def __init__(self, kind: str, value: str, suggestions=(), hint: str = ""):
         self.kind, self.value, self.suggestions, self.hint = kind, value, list(suggestions), hint
+        self.code = "unknown_" + kind.replace(" ", "_")
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -87,6 +88,7 @@ class InvalidParameter(JusticegapError):
     flag, the API as a query parameter."""
 
     exit_code = 2
+    code = "invalid_parameter"
 
     def __init__(self, parameter: str, message: str):
         self.parameter, self.message = parameter.removeprefix("--").replace("-", "_"), message
@@ -100,6 +102,7 @@ class NotAvailable(JusticegapError):
     """The data cannot answer this at the level or for the period asked: says why and who holds it."""
 
     exit_code = 4
+    code = "not_available"
 
     def __init__(self, message: str, *, available=(), holder: str = ""):
         self.message, self.available, self.holder = message, list(available), holder

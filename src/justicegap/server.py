@@ -83,9 +83,12 @@ def create_app(store_path: str | Path | None = None, *, warm: bool = True) -> Fa
         msg = first.get("msg", "invalid parameter")
         if first.get("type") in ("enum", "literal_error"):
             msg = f"must be one of: {first.get('ctx', {}).get('expected', '')}"
+        elif first.get("type") == "missing":
+            msg = "this parameter is required; see the API reference at /api/docs for what it takes"
         message = f"{param}: {msg}" if param else msg
         if _is_api(request):
-            return JSONResponse({"error": "InvalidParameter", "message": message, "parameter": param}, status_code=422)
+            return JSONResponse({"error": "InvalidParameter", "message": message, "parameter": param, "code": "invalid_parameter"},
+                                status_code=422)
         from .web.views import error_page
 
         return error_page(request, 422, "That request could not be understood", message)

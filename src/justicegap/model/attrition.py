@@ -7,7 +7,7 @@ from typing import Optional
 
 from pydantic import Field
 
-from .base import AreaRef, Count, OffenceRef, PeriodRef, Result
+from .base import Amount, AreaRef, Count, OffenceRef, PeriodRef, Result
 from .corrections import PublishedNegative
 from .figure import Figure
 
@@ -29,7 +29,7 @@ class Stage(Result):
     denominator: Optional[Count] = None
     ci_low: Optional[float] = None
     ci_high: Optional[float] = None
-    volume: Optional[float] = None
+    volume: Optional[Amount] = Field(None, description="The stage's count (an integer), or its average for a timeliness stage")
     dataset: Optional[str] = None
     geography: Optional[str] = None
     editions: Optional[list[str]] = None

@@ -3,7 +3,7 @@ building blocks (area, period, offence, edition) each result names."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Optional, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -17,6 +17,8 @@ def _whole(v):
 
 
 Count = Annotated[int, BeforeValidator(_whole)]
+# a count or an average in one column (a funnel stage's volume): whole numbers leave as integers
+Amount = Annotated[Union[int, float], BeforeValidator(_whole)]
 
 
 class Result(BaseModel):

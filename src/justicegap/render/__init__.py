@@ -32,7 +32,7 @@ KINDS: dict[str, Callable[[Any], Table]] = {
 
 # Result classes (module.qualname) and the kind each is; a subclass is its parent's kind.
 TYPES: dict[str, str] = {
-    "justicegap.metrics.Figure": "figure",
+    "justicegap.metrics.figure.Figure": "figure",
     "justicegap.model.figure.Figure": "figure",
     "justicegap.model.comparison.Comparison": "comparison",
     "justicegap.model.attrition.Attrition": "attrition",

@@ -158,7 +158,11 @@ class Store:
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.IOException as e:
-            raise JusticegapError(f"cannot open the store {self.path}: {e}. Another justicegap process may be loading data.") from None
+            if "lock" in str(e).lower():
+                raise JusticegapError(
+                    f"the store {self.path} is in use by another justicegap process (a server, or a load in progress), "
+                    "so it cannot be written now: stop the server or wait for the load, then try again.", ) from None
+            raise JusticegapError(f"cannot open the store {self.path}: {e}") from None
         self.read_only = read_only
         self.facts: Facts = Facts(self.con)
         if not read_only:
@@ -174,7 +178,7 @@ class Store:
 
         path = Path(path)
         if not path.exists():
-            raise JusticegapError(f"no data loaded yet (no store at {path}): run `justicegap update` first")
+            raise JusticegapError(f"no data loaded yet (no store at {path})").with_actions("load_data")
         store = cls.__new__(cls)
         store.path, store.read_only = path, True
         store.con = duckdb.connect(":memory:")
