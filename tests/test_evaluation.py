@@ -272,7 +272,7 @@ def test_page_evaluate(client):
     assert "consistent with" in html and 'data-vega-spec="chart-evaluation-spec"' in html
     assert len(re.findall(r'<tr(?: class="gap")? data-period=', html)) == 51
     assert html.count('class="gap"') == 6
-    assert 'role="img" aria-label="Chart of' in html
+    assert 'role="img" aria-label="Before and after the change: Chart of' in html  # the description, heard once
     text = re.sub(r"<[^>]+>", " ", re.sub(r"<script.*?</script>", "", html, flags=re.S))
     assert not re.search(r"(?<![\w-])--[a-z]", text), "no command-line flags on the page"
     assert "Compared with Kent" in text

@@ -139,7 +139,9 @@ def test_conditional_caveats_follow_dataset_and_offence():
 
 
 def test_registry_bases_are_declared():
-    text = (metrics.resources.files(metrics.__name__).joinpath("registry.toml")).read_text(encoding="utf-8")
+    from importlib import resources
+
+    text = resources.files("justicegap.metrics").joinpath("registry.toml").read_text(encoding="utf-8")
     allowed = set(re.search(r"^# basis: (.*)$", text, re.MULTILINE).group(1).split(" | "))
     for mid, m in metrics.registry().items():
         assert m["basis"] in allowed, mid
