@@ -140,6 +140,9 @@ def test_named_comparison_is_the_two_forces_added_up(store):
     assert areas == ["Kent", "Essex"]
     with pytest.raises(InvalidParameter, match="the area being evaluated"):
         evaluate("cps_conviction_rate", intervention="2016-10", comparison="West Midlands", store=store, **WM)
+    with pytest.raises(InvalidParameter, match="unknown area 'Narnia'") as e:  # named as the comparison's area
+        evaluate("cps_conviction_rate", intervention="2016-10", comparison="Kent, Narnia", store=store, **WM)
+    assert e.value.parameter == "comparison"
 
 
 def test_auto_comparison_chooses_forces_that_track_before_the_change(store):

@@ -57,3 +57,13 @@ def test_bad_cells_name_file_row_and_column(tmp_path, text, row, column, words):
 def test_missing_file(tmp_path):
     with pytest.raises(InputError, match="no such file"):
         read_series(tmp_path / "nope.csv")
+
+
+def test_a_folder_is_named_as_given_and_said_to_be_a_folder(tmp_path):
+    from justicegap.answers.series_file import read_series
+    from justicegap.errors import InputError
+
+    with pytest.raises(InputError) as e:
+        read_series(tmp_path)
+    assert str(tmp_path) in str(e.value) and "folder, not a CSV file" in str(e.value)
+    assert "IsADirectoryError" not in str(e.value)

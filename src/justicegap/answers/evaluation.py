@@ -20,7 +20,7 @@ from .. import areas as A
 from .. import metrics as M
 from .. import reference
 from .. import timeseries as T
-from ..errors import InvalidParameter, JusticegapError, NotAvailable
+from ..errors import InvalidParameter, JusticegapError, NotAvailable, NotFound
 from ..formats import pct_number
 from ..model.evaluation import (AreaRef, Autocorrelation, Break, Candidate, ComparisonAreas, Effect, Evaluation, Intervention, Interval,
                                 SegmentedModel, Placebo, Placebos, PeriodPoint, SeriesSource, Term, Window)
@@ -310,7 +310,10 @@ def _comparison(treated: _Built, k: int, window: Period, spec: str, seasonality:
     else:
         method = "named"
         for text in [x.strip() for x in spec.split(",") if x.strip()]:
-            a = A.resolve(text)
+            try:
+                a = A.resolve(text)
+            except NotFound as e:  # say which parameter named it: the treated area is given separately
+                raise InvalidParameter("comparison", str(e)) from None
             if a.code == treated.area.code:
                 raise InvalidParameter("comparison", f"{a.name} is the area being evaluated; name other areas to compare with")
             chosen.append(store_series(treated.metric["id"], a, window, treated.offence, store))

@@ -73,6 +73,8 @@ def read_series(path: str | Path) -> Series:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise InputError("no such file", file=name) from None
+    except IsADirectoryError:
+        raise InputError("this is a folder, not a CSV file", file=str(path)) from None
     except (OSError, UnicodeDecodeError) as e:
         raise InputError(f"cannot be read as UTF-8 text ({type(e).__name__})", file=name) from None
     rows = list(csv.reader(text.splitlines()))
