@@ -6,6 +6,12 @@ from __future__ import annotations
 import math
 
 
+def whole(x):
+    """A count as the whole number it is (the store keeps doubles): 880, not 880.0; anything else
+    unchanged (a fraction stays, so a typed model can refuse it)."""
+    return int(x) if isinstance(x, float) and x.is_integer() else x
+
+
 def pct_digits(x, dp: int = 1) -> int:
     """Decimal places for a proportion as a percentage: ``dp`` for ordinary values, more for a small
     non-zero one, so it keeps one significant digit (15 of 59,502 reads 0.03%, never 0.0%)."""

@@ -8,6 +8,7 @@ from dataclasses import replace
 from .. import areas as A
 from .. import reference
 from ..errors import InvalidParameter, NotAvailable
+from ..formats import whole
 from ..periods import Period, parse
 from ..store import Edition, Store
 from .caveats import events_touching
@@ -191,7 +192,7 @@ def _compute(m, area, period, fam, outcome, edition_text, store, allow_partial) 
     if out_types:
         fig.outcome = {"types": list(out_types), "label": out_label}
     if kind == "count":
-        fig.value = _count(v["value"])
+        fig.value = whole(v["value"])
     elif kind == "average":
         fig.value = v["value"]
     elif kind == "per_100k":
@@ -200,11 +201,11 @@ def _compute(m, area, period, fam, outcome, edition_text, store, allow_partial) 
         fam_row = reference.families()[fam]
         pop = population_for(store, area, period, sex=fam_row.get("population_sex"), ages=fam_row.get("population_ages"))
         fig.population = pop.to_dict()
-        fig.numerator, fig.denominator = _count(v["value"]), _count(pop.value)
+        fig.numerator, fig.denominator = whole(v["value"]), whole(pop.value)
         fig.value = 100_000 * v["value"] / pop.value if pop.value else None
         fig.editions = [*editions, *pop.editions]
     else:
-        fig.numerator, fig.denominator = _count(v["numerator"]), _count(v["denominator"])
+        fig.numerator, fig.denominator = whole(v["numerator"]), whole(v["denominator"])
         fig.value = fig.numerator / fig.denominator if fig.denominator else None
         if kind in PROPORTION_KINDS and fig.denominator and 0 <= fig.numerator <= fig.denominator:
             from ..stats import wilson
@@ -223,11 +224,6 @@ def _compute(m, area, period, fam, outcome, edition_text, store, allow_partial) 
     if fig.denominator == 0 and kind != "count":
         fig.flags.append("no_denominator")
     return _finish(fig, allow_partial)
-
-
-def _count(x):
-    """A count as the whole number it is (the store keeps doubles): 880, not 880.0."""
-    return int(x) if isinstance(x, float) and x.is_integer() else x
 
 
 def _negatives(fig: Figure, found: list[Gathered], groups) -> None:

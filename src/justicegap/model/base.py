@@ -7,18 +7,12 @@ from typing import Annotated, Any, Optional, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-
-def _whole(v):
-    """A count arrives from the store as a double (880.0): it leaves as the integer it is. A count
-    with a fraction is a bug, and validation says so."""
-    if isinstance(v, float) and v.is_integer():
-        return int(v)
-    return v
+from ..formats import whole
 
 
-Count = Annotated[int, BeforeValidator(_whole)]
+Count = Annotated[int, BeforeValidator(whole)]
 # a count or an average in one column (a funnel stage's volume): whole numbers leave as integers
-Amount = Annotated[Union[int, float], BeforeValidator(_whole)]
+Amount = Annotated[Union[int, float], BeforeValidator(whole)]
 
 
 class Result(BaseModel):

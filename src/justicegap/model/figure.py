@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+from ..formats import whole
 from .base import AreaRef, Count, EventRef, OffenceRef, OutcomeRef, PeriodRef, Result, SourceEdition
 
 
@@ -40,5 +41,5 @@ class Figure(Result):
 
     def model_post_init(self, _ctx) -> None:
         # a count is a whole number of offences, suspects or defendants: its value is one too
-        if self.kind == "count" and self.value is not None and float(self.value).is_integer():
-            self.value = int(self.value)
+        if self.kind == "count":
+            self.value = whole(self.value)

@@ -274,10 +274,7 @@ class Store:
         if not ids:
             return []
         if isinstance(self.facts, Prefetched):  # a panel: every edition read once
-            held = self.facts.memory[0]
-            if ("editions",) not in held:
-                held[("editions",)] = {e.edition: e for e in self._editions()}
-            memo = held[("editions",)]
+            memo = self.facts.once(("editions",), lambda: {e.edition: e for e in self._editions()})
             return sorted((memo[i] for i in set(ids) if i in memo),
                           key=lambda e: (e.dataset, e.published or e.loaded_at.date(), e.loaded_at))
         return self._editions(f"where edition in ({','.join('?' * len(ids))})", ids)

@@ -20,6 +20,12 @@ def _marks(n: int) -> str:
     return ",".join("?" * n)
 
 
+def _spans(pairs: list[tuple]) -> tuple[str, list]:
+    """The chosen (edition, start, end) spans as an inline table to join on, and its parameters."""
+    sql = "(values " + ", ".join("(?, cast(? as date), cast(? as date))" for _ in pairs) + ") s(edition, period_start, period_end)"
+    return sql, [x for p in pairs for x in p]
+
+
 class Facts:
     """Direct queries: one figure's worth of SQL."""
 
@@ -54,8 +60,7 @@ class Facts:
 
         ``pairs`` are the (edition, start, end) chosen for each span; a term with ``outcomes`` None
         takes every outcome except the sub-codes (1A...), which are inside their parents."""
-        span_sql = "(values " + ", ".join("(?, cast(? as date), cast(? as date))" for _ in pairs) + ") s(edition, period_start, period_end)"
-        span_params = [x for p in pairs for x in p]
+        span_sql, span_params = _spans(pairs)
         eds = sorted({p[0] for p in pairs})
         sums, params = [], [*subcodes]
         for t in terms:
@@ -81,13 +86,13 @@ class Facts:
     def negatives(self, dataset: str, pairs: list[tuple], measures: list[str], offences: list[str],
                   codes: list[str]) -> list[dict]:
         """The published negative cells (a publisher's corrections) inside a figure's facts, as published."""
-        span_sql = "(values " + ", ".join("(?, cast(? as date), cast(? as date))" for _ in pairs) + ") s(edition, period_start, period_end)"
+        span_sql, span_params = _spans(pairs)
         rows = self._q(
             f"select area, f.period_start, f.period_end, offence, outcome, measure, value"
             f" from facts f join {span_sql} using (edition, period_start, period_end)"
             f" where f.dataset = ? and f.measure in ({_marks(len(measures))}) and f.offence in ({_marks(len(offences))})"
             f" and f.area in ({_marks(len(codes))}) and value < 0 order by area, f.period_start, offence, outcome, measure",
-            [*[x for p in pairs for x in p], dataset, *measures, *offences, *codes])
+            [*span_params, dataset, *measures, *offences, *codes])
         return [dict(zip(NEGATIVE_FIELDS, r)) for r in rows]
 
     def any_facts(self, dataset: str, editions: list[str], offences: list[str]) -> bool:
@@ -97,11 +102,11 @@ class Facts:
 
     def covered(self, dataset: str, measure: str, pairs: list[tuple], codes: list[str]) -> list[tuple]:
         """(area, start, end) of each chosen (edition, span) that covers one of ``codes``."""
-        span_sql = "(values " + ", ".join("(?, cast(? as date), cast(? as date))" for _ in pairs) + ") s(edition, period_start, period_end)"
+        span_sql, span_params = _spans(pairs)
         return self._q(
             f"select distinct c.area, c.period_start, c.period_end from coverage c join {span_sql} using (edition, period_start, period_end)"
             f" where c.dataset = ? and c.measure = ? and c.area in ({_marks(len(codes))})",
-            [*[x for p in pairs for x in p], dataset, measure, *codes])
+            [*span_params, dataset, measure, *codes])
 
     def a_measure(self, dataset: str) -> str | None:
         """One measure the dataset holds (to ask what periods it covers)."""
@@ -162,14 +167,14 @@ class Prefetched(Facts):
             self._facts[key] = dict(agg)
         return self._facts[key]
 
-    def _once(self, key: tuple, make):
-        """A value derived from what was read, computed once."""
+    def once(self, key: tuple, make):
+        """A value derived from what was read (or read once: the editions), computed once."""
         if key not in self._coverage:
             self._coverage[key] = make()
         return self._coverage[key]
 
     def spans(self, dataset, measure, start, end):
-        distinct = self._once(("spans", dataset, measure), lambda: list(
+        distinct = self.once(("spans", dataset, measure), lambda: list(
             {(s, e, ed, when, loaded) for _a, s, e, ed, when, loaded in self._cov(dataset, measure)}))
         return [r for r in distinct if r[0] >= start and r[1] <= end]
 
@@ -179,17 +184,17 @@ class Prefetched(Facts):
             for (ed, _a, s, e), cells in self._agg(dataset, offences).items():
                 out[(ed, s, e)].update(m for m, _o in cells)
             return [(ed, s, e, frozenset(ms)) for (ed, s, e), ms in out.items()]
-        held = self._once(("held", dataset, tuple(offences)), index)
+        held = self.once(("held", dataset, tuple(offences)), index)
         return {ed for ed, s, e, ms in held if s >= start and e <= end and measure in ms}
 
     def a_measure(self, dataset):
-        return self._once(("a_measure", dataset), lambda: Facts.a_measure(self, dataset))
+        return self.once(("a_measure", dataset), lambda: Facts.a_measure(self, dataset))
 
     def offences_held(self, dataset):
-        return self._once(("offences", dataset), lambda: Facts.offences_held(self, dataset))
+        return self.once(("offences", dataset), lambda: Facts.offences_held(self, dataset))
 
     def areas_present(self, dataset, measure):
-        return self._once(("areas", dataset, measure), lambda: {r[0] for r in self._cov(dataset, measure)})
+        return self.once(("areas", dataset, measure), lambda: {r[0] for r in self._cov(dataset, measure)})
 
     def sums(self, dataset, terms, pairs, offences, codes, subcodes):
         agg = self._agg(dataset, offences)
@@ -224,7 +229,7 @@ class Prefetched(Facts):
             for a, s, e, ed, _w, _l in self._cov(dataset, measure):
                 out[(ed, s, e)].add(a)
             return out
-        by_span = self._once(("covered", dataset, measure), index)
+        by_span = self.once(("covered", dataset, measure), index)
         areas = set(codes)
         return list({(a, s, e) for ed, s, e in set(pairs) for a in by_span.get((ed, s, e), ()) if a in areas})
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 
-def _marks(n: int) -> str:
-    return ",".join("?" * n)
+from .facts import _marks
 
 
 def coverage_spans(store) -> list[tuple[str, date, date]]:
