@@ -270,13 +270,19 @@ class Store:
             " order by dataset, coalesce(published, cast(loaded_at as date)), loaded_at", list(params))
         return [Edition(*row) for row in cur.fetchall()]
 
+    def _held(self) -> dict[str, Edition] | None:
+        """Every edition, read once and in the store's order, while prefetched (a panel); else None."""
+        if isinstance(self.facts, Prefetched):
+            return self.facts.once(("editions",), lambda: {e.edition: e for e in self._editions()})
+        return None
+
     def editions_by_id(self, ids: list[str]) -> list[Edition]:
         if not ids:
             return []
-        if isinstance(self.facts, Prefetched):  # a panel: every edition read once
-            memo = self.facts.once(("editions",), lambda: {e.edition: e for e in self._editions()})
-            return sorted((memo[i] for i in set(ids) if i in memo),
-                          key=lambda e: (e.dataset, e.published or e.loaded_at.date(), e.loaded_at))
+        held = self._held()
+        if held is not None:
+            wanted = set(ids)
+            return [e for e in held.values() if e.edition in wanted]
         return self._editions(f"where edition in ({','.join('?' * len(ids))})", ids)
 
     def find_edition(self, text: str, datasets=None) -> Edition:
@@ -297,6 +303,9 @@ class Store:
         raise NotFound("edition", text, close, hint).with_actions("list_editions")
 
     def editions(self, dataset: str | None = None) -> list[Edition]:
+        held = self._held()
+        if held is not None:
+            return [e for e in held.values() if dataset is None or e.dataset == dataset]
         return self._editions("where dataset = ?", [dataset]) if dataset else self._editions()
 
     def edition(self, text: str, dataset: str | None = None) -> Edition:
