@@ -9,7 +9,8 @@ rates mostly ranks noise, so this module provides the tools we show instead:
   or adjusted for overdispersion as in the R package FunnelPlotR; :func:`funnel_curve` draws them.
 * :func:`rank_intervals` - how uncertain each area's rank is.
 
-Pure functions over numbers: NumPy only, SciPy imported inside the functions that need it.
+Pure functions over numbers: NumPy, and SciPy's special functions (``discrete.py``) imported inside
+the functions that need them.
 Bad input (negative counts, numerator above denominator...) raises ``ValueError``; callers that
 face users should check their data first and raise ``justicegap.errors`` exceptions themselves.
 
@@ -174,7 +175,7 @@ def exact_limits(p0: float, n, level: float, *, interpolate: bool = True):
     so an area with exactly r_p events counts as outside the upper limit; and when n*p0 is far
     below 1 (e.g. p0 = 1%, n = 1) even the upper limit is 0, so any event at all is outside.
     """
-    from scipy.stats import binom
+    from .discrete import binom_cdf, binom_pmf, binom_ppf
 
     p0 = _check_p0(p0)
     _check_level(level, "level")
@@ -187,10 +188,10 @@ def exact_limits(p0: float, n, level: float, *, interpolate: bool = True):
         if p0 in (0.0, 1.0):  # degenerate: every area must be exactly p0
             lim = np.full(n_arr.shape, p0)
         else:
-            r_p = binom.ppf(p, n_arr, p0)
+            r_p = binom_ppf(p, n_arr, p0)
             if interpolate:
                 # F(r_p) - F(r_p - 1) is the pmf at r_p; using it directly avoids cancellation.
-                alpha = (binom.cdf(r_p, n_arr, p0) - p) / binom.pmf(r_p, n_arr, p0)
+                alpha = (binom_cdf(r_p, n_arr, p0) - p) / binom_pmf(r_p, n_arr, p0)
                 lim = (r_p - alpha) / n_arr
             else:
                 lim = r_p / n_arr
@@ -437,9 +438,9 @@ def funnel(r: Sequence[int], n: Sequence[int], *, target: float | None = None,
     limits = {lv: _limits(method, p0, n_arr, lv, phi, t2) for lv in levels}
     tails = None
     if method == "exact":
-        from scipy.stats import binom
+        from .discrete import binom_cdf, binom_sf
 
-        tails = (binom.sf(r_arr - 1, n_arr, p0), binom.cdf(r_arr, n_arr, p0))  # P(X >= r), P(X <= r)
+        tails = (binom_sf(r_arr - 1, n_arr, p0), binom_cdf(r_arr, n_arr, p0))  # P(X >= r), P(X <= r)
     areas = _placed(r_arr, n_arr.astype(int), y, z, z_adj, limits, tails, levels)
     return {"target": p0, "phi": phi, "tau2": t2, "overdispersion": overdispersion,
             "method": method, "levels": levels, "tail": tail, "areas": areas}
@@ -547,7 +548,7 @@ def poisson_limits(rate: float, n, level: float):
     """Exact Poisson control limits for a rate per head at population ``n`` (scalar or array):
     the quantiles of a Poisson count with mean rate*n, interpolated as :func:`exact_limits`
     interpolates binomial ones, divided by n (Spiegelhalter 2005, Appendix A.1.2)."""
-    from scipy.stats import poisson
+    from .discrete import poisson_cdf, poisson_pmf, poisson_ppf
 
     _check_level(level, "level")
     if not (math.isfinite(rate) and rate > 0):
@@ -556,8 +557,8 @@ def poisson_limits(rate: float, n, level: float):
     e = rate * n_arr
     out = []
     for p in ((1.0 - level) / 2.0, 1.0 - (1.0 - level) / 2.0):
-        r_p = poisson.ppf(p, e)
-        alpha = (poisson.cdf(r_p, e) - p) / poisson.pmf(r_p, e)
+        r_p = poisson_ppf(p, e)
+        alpha = (poisson_cdf(r_p, e) - p) / poisson_pmf(r_p, e)
         lim = np.clip((r_p - alpha) / n_arr, 0.0, None)
         out.append(float(lim[0]) if scalar else lim)
     return (out[0], out[1])
@@ -577,7 +578,7 @@ def poisson_funnel(o: Sequence[int], n: Sequence[float], *, overdispersion: str 
 
     Returns the dict :func:`funnel` returns, with ``value`` = o/n (per head) and ``r`` = o.
     """
-    from scipy.stats import poisson
+    from .discrete import poisson_cdf, poisson_sf
 
     levels = _check_levels(levels)
     if overdispersion not in OVERDISPERSION_METHODS:
@@ -611,7 +612,7 @@ def poisson_funnel(o: Sequence[int], n: Sequence[float], *, overdispersion: str 
         else:
             half = _z(lv) * np.sqrt(var)
             limits[lv] = (np.clip(lam - half, 0.0, None), lam + half)
-    tails = (poisson.sf(o_arr - 1, e), poisson.cdf(o_arr, e)) if var is None else None
+    tails = (poisson_sf(o_arr - 1, e), poisson_cdf(o_arr, e)) if var is None else None
     areas = _placed(o_arr, n_arr, y, z, z_adj, limits, tails, levels)
     return {"target": lam, "phi": phi, "tau2": t2, "overdispersion": overdispersion, "method": method,
             "levels": levels, "tail": tail, "areas": areas}
