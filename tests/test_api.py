@@ -25,6 +25,9 @@ def lib_store(app):
 
 
 def _same(payload, expected) -> None:
+    """The API's JSON is the library's result (a model, or a figure's dict) as JSON."""
+    if hasattr(expected, "model_dump"):
+        expected = expected.model_dump(mode="json")
     assert payload == json.loads(json.dumps(expected, default=str))
 
 

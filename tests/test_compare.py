@@ -30,7 +30,7 @@ def by_force(shared_data):
 
 
 def test_every_force_with_limits_and_position(loaded, by_force):
-    r = compare("charge_rate_cohort", level="pfa", period="2018/19", offence="rape")
+    r = compare("charge_rate_cohort", level="pfa", period="2018/19", offence="rape").model_dump()
     names = [a["area"]["name"] for a in r["areas"]]
     assert len(names) == 43 and names == sorted(names), "in name order: no league table"
     forces = {k: v for k, v in by_force.items() if k != "British Transport Police"}
@@ -56,7 +56,7 @@ def test_every_force_with_limits_and_position(loaded, by_force):
 
 
 def test_sorting_gives_rank_intervals(loaded):
-    r = compare("charge_rate_cohort", level="pfa", period="2018/19", offence="rape", sort="value")
+    r = compare("charge_rate_cohort", level="pfa", period="2018/19", offence="rape", sort="value").model_dump()
     values = [a["value"] for a in r["areas"]]
     assert values == sorted(values, reverse=True)
     for a in r["areas"]:
@@ -65,19 +65,19 @@ def test_sorting_gives_rank_intervals(loaded):
 
 
 def test_overdispersion_widens_limits(loaded):
-    plain = compare("charge_rate_cohort", level="pfa", period="2018/19", offence="rape")
-    adj = compare("charge_rate_cohort", level="pfa", period="2018/19", offence="rape", overdispersion="multiplicative")
+    plain = compare("charge_rate_cohort", level="pfa", period="2018/19", offence="rape").model_dump()
+    adj = compare("charge_rate_cohort", level="pfa", period="2018/19", offence="rape", overdispersion="multiplicative").model_dump()
     assert adj["phi"] > 1 and adj["method"] == "multiplicative"
     for a, b in zip(plain["areas"], adj["areas"]):
         if a["denominator"] > 500:
             assert b["upper998"] - b["lower998"] > a["upper998"] - a["lower998"]
-    add = compare("charge_rate_cohort", level="pfa", period="2018/19", offence="rape", overdispersion="additive")
+    add = compare("charge_rate_cohort", level="pfa", period="2018/19", offence="rape", overdispersion="additive").model_dump()
     assert add["tau2"] > 0
     assert sum(a["position"] != "within" for a in adj["areas"]) <= sum(a["position"] != "within" for a in plain["areas"])
 
 
 def test_cps_areas_keep_london_together(loaded):
-    r = compare("charge_rate_cohort", level="cps_area", period="2018/19", offence="rape")
+    r = compare("charge_rate_cohort", level="cps_area", period="2018/19", offence="rape").model_dump()
     names = {a["area"]["name"] for a in r["areas"]}
     assert "Metropolitan Police and City of London" in names and "CPS London North" not in names
     assert len(r["areas"]) == 13
@@ -98,7 +98,7 @@ def test_bad_comparisons(loaded):
     (".html", lambda b: b"vega" in b.lower() and b"Kent" in b and b"cdn.jsdelivr" not in b),
 ])
 def test_plot_files(loaded, tmp_path, suffix, check):
-    r = compare("charge_rate_cohort", level="pfa", period="2017/18", offence="rape")
+    r = compare("charge_rate_cohort", level="pfa", period="2017/18", offence="rape").model_dump()
     path = plots.write(plots.funnel_plot(r), tmp_path / f"funnel{suffix}")
     assert check(path.read_bytes())
     spec = plots.funnel_plot(r)
@@ -120,7 +120,7 @@ def test_areas_with_missing_forces_are_left_out_of_the_target(loaded_copy):
     with Store() as s:
         s.con.execute("delete from coverage where dataset = 'ho_outcomes' and area = 'E23000031'")  # Surrey
         s.con.execute("delete from facts where dataset = 'ho_outcomes' and area = 'E23000031'")
-    r = compare("charge_rate_cohort", level="cps_area", period="2018/19", offence="rape")
+    r = compare("charge_rate_cohort", level="cps_area", period="2018/19", offence="rape").model_dump()
     assert "CPS South East" not in {a["area"]["name"] for a in r["areas"]}
     [se] = [e for e in r["excluded"] if e["area"]["name"] == "CPS South East"]
     assert "Surrey has no data for April 2018 to March 2019 (2018/19)" in se["reason"]
@@ -128,7 +128,7 @@ def test_areas_with_missing_forces_are_left_out_of_the_target(loaded_copy):
 
 
 def test_cps_areas_say_london_is_one_area_for_police_data(loaded):
-    r = compare("charge_rate_cohort", level="cps_area", period="2018/19", offence="rape")
+    r = compare("charge_rate_cohort", level="cps_area", period="2018/19", offence="rape").model_dump()
     names = {a["area"]["name"] for a in r["areas"]}
     assert "Metropolitan Police and City of London" in names and not {"CPS London North", "CPS London South"} & names
     assert any("CPS London North and CPS London South are not compared separately" in c for c in r["caveats"])
@@ -138,7 +138,7 @@ def test_cps_areas_say_london_is_one_area_for_police_data(loaded):
 def test_rates_per_resident_get_poisson_limits(loaded, by_force):
     from scipy.stats import poisson
 
-    r = compare("recorded_per_100k", level="pfa", period="2017/18", offence="rape")
+    r = compare("recorded_per_100k", level="pfa", period="2017/18", offence="rape").model_dump()
     assert len(r["areas"]) == 43 and r["method"] == "exact"
     counts = {a["area"]["name"]: a["numerator"] for a in r["areas"]}
     pops = {a["area"]["name"]: a["denominator"] for a in r["areas"]}
@@ -155,17 +155,17 @@ def test_rates_per_resident_get_poisson_limits(loaded, by_force):
     assert kent["numerator"] == 2529 and kent["position"] == "above"
     assert any("exact Poisson" in c for c in r["caveats"])
     assert any("overdispersion" in c for c in r["caveats"])  # many areas outside: said, with the remedy
-    adj = compare("recorded_per_100k", level="pfa", period="2017/18", offence="rape", overdispersion="multiplicative")
+    adj = compare("recorded_per_100k", level="pfa", period="2017/18", offence="rape", overdispersion="multiplicative").model_dump()
     assert adj["method"] == "multiplicative" and adj["phi"] > 1
     assert sum(a["position"] != "within" for a in adj["areas"]) < sum(a["position"] != "within" for a in r["areas"])
-    ranked = compare("recorded_per_100k", level="pfa", period="2017/18", offence="rape", sort="value")
+    ranked = compare("recorded_per_100k", level="pfa", period="2017/18", offence="rape", sort="value").model_dump()
     assert all(x["rank_low"] <= x["rank"] <= x["rank_high"] for x in ranked["areas"])
 
 
 def test_per_resident_funnel_plot(loaded, tmp_path):
     from justicegap.answers import plots
 
-    r = compare("recorded_per_100k", level="pfa", period="2017/18", offence="rape")
+    r = compare("recorded_per_100k", level="pfa", period="2017/18", offence="rape").model_dump()
     spec = plots.funnel_plot(r)
     y = spec["layer"][0]["encoding"]["y"]
     assert y["title"] == "Rate per 100,000 residents" and y["axis"]["format"] != ".1%"
@@ -175,3 +175,11 @@ def test_per_resident_funnel_plot(loaded, tmp_path):
     svg = tmp_path / "p.svg"
     plots.write(spec, svg)
     assert svg.read_text().startswith("<svg")
+
+
+def test_a_typed_result(loaded):
+    """The library returns the model itself, the API's response model."""
+    from justicegap.model.comparison import Comparison
+
+    r = compare("charge_rate_cohort", level="pfa", period="2018/19", offence="rape")
+    assert isinstance(r, Comparison) and all(isinstance(a.numerator, int) for a in r.areas)

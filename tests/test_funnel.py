@@ -9,7 +9,7 @@ from justicegap.periods import parse
 
 
 def test_kent_police_stages(loaded):
-    r = attrition(area="Kent", period="2017/18", offence="rape")
+    r = attrition(area="Kent", period="2017/18", offence="rape").model_dump()
     by_id = {s["id"]: s for s in r["stages"]}
     assert by_id["recorded"]["volume"] == 2529 and by_id["recorded"]["unit"] == "offences"
     charged = by_id["police_charged"]
@@ -37,7 +37,7 @@ def test_outcome_groups_one_gather_match_the_raw_file(loaded, shared_data, monke
     computed = []
     real = metrics.compute
     monkeypatch.setattr(metrics, "compute", lambda mid, **kw: computed.append(mid) or real(mid, **kw))
-    r = attrition(area="Kent", period="2017/18", offence="rape")
+    r = attrition(area="Kent", period="2017/18", offence="rape").model_dump()
     assert "outcome_share_cohort" not in computed  # one gather for all the groups
     cohort = raw_outcomes(shared_data, "Kent", RAPE, COHORT)
     groups = {g["group"]: g for g in r["outcome_groups"]}
@@ -55,17 +55,17 @@ def test_outcome_groups_one_gather_match_the_raw_file(loaded, shared_data, monke
 
 
 def test_edition_of_another_dataset_falls_back(loaded_store):
-    default = attrition(area="Kent", period="2017/18", offence="sexual_offences", store=loaded_store)
+    default = attrition(area="Kent", period="2017/18", offence="sexual_offences", store=loaded_store).model_dump()
     for ds in ("cps_case_outcomes", "ho_pfa"):
         ed = loaded_store.editions(ds)[-1].edition
-        r = attrition(area="Kent", period="2017/18", offence="sexual_offences", edition=ed, store=loaded_store)
+        r = attrition(area="Kent", period="2017/18", offence="sexual_offences", edition=ed, store=loaded_store).model_dump()
         assert r["outcome_groups"] == default["outcome_groups"] and r["outcome_groups"]
         used = {s["id"]: s.get("editions") for s in r["stages"]}
         if ds == "ho_pfa":
             assert used["recorded"] == [ed]
     # an outcomes edition is used for the outcome groups: the 2018/19 file holds no 2017/18 offences
     later = next(e.edition for e in loaded_store.editions("ho_outcomes") if "2018" in e.file_name)
-    r = attrition(area="Kent", period="2017/18", offence="sexual_offences", edition=later, store=loaded_store)
+    r = attrition(area="Kent", period="2017/18", offence="sexual_offences", edition=later, store=loaded_store).model_dump()
     assert r["outcome_groups"] == []
     with pytest.raises(NotFound):
         attrition(area="Kent", period="2017/18", offence="rape", edition="no-such-edition", store=loaded_store)
@@ -73,7 +73,7 @@ def test_edition_of_another_dataset_falls_back(loaded_store):
 
 def test_partial_stage_is_called_out(loaded):
     # the CPS monthly files for 2017/18 lack April to June 2017
-    r = attrition(area="Kent", period="2017/18", offence="sexual_offences")
+    r = attrition(area="Kent", period="2017/18", offence="sexual_offences").model_dump()
     by = {s["id"]: s for s in r["stages"]}
     assert "partial" in by["cps_completed"]["flags"] and by["cps_completed"]["period"]["label"] == "2017/18"
     want = ("'Prosecutions completed' covers only July 2017 to March 2018 (2017/18 Q2..2017/18 Q4) of 2017/18: the data do not cover "
@@ -105,7 +105,7 @@ def test_a_stage_volume_carries_the_basis_of_its_count(loaded):
         if m["kind"] == "count":
             for ds in m["datasets"]:
                 counts[(ds, m["value"]["measure"] if isinstance(m["value"]["measure"], str) else None)] = m["basis"]
-    r = attrition(area="Kent", period="2017/18", offence="sexual_offences")
+    r = attrition(area="Kent", period="2017/18", offence="sexual_offences").model_dump()
     checked = 0
     for s in r["stages"]:
         m = reg[s["metric"]]
@@ -126,21 +126,21 @@ def test_geography_says_how_the_area_was_made(loaded):
     from justicegap import areas as A
 
     se = A.resolve("CPS South East")
-    r = attrition(area=se.name, period="2017/18", offence="sexual_offences")
+    r = attrition(area=se.name, period="2017/18", offence="sexual_offences").model_dump()
     police = [s for s in r["stages"] if s.get("available") and s["stage"] == "police"]
     assert police
     for s in police:
         assert s["geography"].startswith("CPS Area") and f"sum of {len(se.members)} police force areas" in s["geography"]
     group = next(a for a in A.all_areas("pfa_group") if A.resolve("Metropolitan Police").code in a.members)
-    kent = attrition(area="Kent", period="2017/18", offence="sexual_offences")
+    kent = attrition(area="Kent", period="2017/18", offence="sexual_offences").model_dump()
     for s in kent["stages"]:
         if s.get("available"):
             assert s["geography"] == "police force area" and group.name not in s["geography"], s["id"]
             assert "Metropolitan" not in s["geography"]
-    nation = attrition(area="England and Wales", period="2016/17", offence="sexual_offences")
+    nation = attrition(area="England and Wales", period="2016/17", offence="sexual_offences").model_dump()
     cps = [s for s in nation["stages"] if s.get("available") and s["dataset"] == "cps_case_outcomes"]
     assert cps and all(s["geography"] == "England and Wales" for s in cps)  # the CPS's national row, no group used
-    met = attrition(area=group.name, period="2016/17", offence="sexual_offences")
+    met = attrition(area=group.name, period="2016/17", offence="sexual_offences").model_dump()
     cps = [s for s in met["stages"] if s.get("available") and s["dataset"] == "cps_case_outcomes"]
     assert cps and all(f"{group.name} published together" in s["geography"] for s in cps)
 
@@ -156,7 +156,7 @@ def test_small_outcome_shares_are_not_shown_as_zero(loaded, shared_data):
     col = "Force outcomes for offences recorded in quarter"
     formal = sum_counts(f, col, lambda r: r["Offence Code"] in rape and r["Outcome Group"] == "Out-of-court (formal)")
     total = sum_counts(f, col, lambda r: r["Offence Code"] in rape)
-    r = attrition(area="England and Wales", period="2018/19", offence="rape")
+    r = attrition(area="England and Wales", period="2018/19", offence="rape").model_dump()
     row = next(g for g in r["outcome_groups"] if g["group"] == "out_of_court_formal")
     assert (row["count"], row["denominator"]) == (formal, total) and 0 < formal / total < 0.001
     # one significant digit, rounded independently
@@ -171,3 +171,10 @@ def test_small_outcome_shares_are_not_shown_as_zero(loaded, shared_data):
             assert pct(g["share"]) not in ("0.0%", "0.00%", "0%")
         else:
             assert pct(g["share"]) == "0.0%"  # a true zero is shown as one
+
+
+def test_a_typed_result(loaded):
+    from justicegap.model.attrition import Attrition
+
+    r = attrition(area="Kent", period="2017/18", offence="rape")
+    assert isinstance(r, Attrition) and r.area.name == "Kent" and r.stages[0].available

@@ -7,7 +7,7 @@ from justicegap.answers.funnel import attrition
 
 
 def test_one_row_per_stage_with_the_stage_figure(loaded):
-    fun = attrition(area="Kent", period="2017/18", offence="rape")
+    fun = attrition(area="Kent", period="2017/18", offence="rape").model_dump()
     t = render.flatten(fun, "attrition")
     rows = {r["stage"]: r for r in t.records()}
     assert list(rows) == [s["id"] for s in fun["stages"]]

@@ -7,7 +7,7 @@ from justicegap.answers.compare import compare
 
 
 def test_rows_are_the_areas_figures_with_their_limits(loaded):
-    c = compare("charge_rate_cohort", level="pfa", period="2017/18", offence="rape")
+    c = compare("charge_rate_cohort", level="pfa", period="2017/18", offence="rape").model_dump()
     t = render.flatten(c, "comparison")
     rows = t.records()
     assert [r["area_code"] for r in rows] == [a["area"]["code"] for a in c["areas"]]

@@ -49,7 +49,7 @@ def test_compare_funnel_and_report_table_share_one_package(loaded, tmp_path):
     from justicegap.answers.funnel import attrition
     from justicegap.answers.report import build_report
 
-    c = compare("charge_rate_cohort", level="pfa", period="2017/18", offence="rape")
+    c = compare("charge_rate_cohort", level="pfa", period="2017/18", offence="rape").model_dump()
     export(c, tmp_path, "parquet", kind="comparison")
     export(attrition(area="Kent", period="2017/18", offence="rape"), tmp_path, "xlsx", kind="attrition")
     with Store(read_only=True) as s:
@@ -100,7 +100,7 @@ def test_funnel_xlsx_dates_are_dates_and_every_value_has_its_kind(loaded, tmp_pa
 
     from justicegap.answers.funnel import attrition
 
-    fun = attrition(area="Kent", period="2017/18", offence="rape")
+    fun = attrition(area="Kent", period="2017/18", offence="rape").model_dump()
     out = export(fun, tmp_path, "xlsx", kind="attrition")
     pkg = json.loads(out["descriptor"].read_text())
     fields = {f["name"]: f for f in pkg["resources"][0]["schema"]["fields"]}
@@ -144,7 +144,7 @@ def test_package_name_and_title_describe_every_resource(loaded, tmp_path):
 def test_rates_per_resident_export_their_limits_per_100000(loaded, tmp_path):
     from justicegap.answers.compare import compare
 
-    c = compare("recorded_per_100k", level="pfa", period="2017/18", offence="rape")
+    c = compare("recorded_per_100k", level="pfa", period="2017/18", offence="rape").model_dump()
     export(c, tmp_path, "csv", kind="comparison")
     pkg = json.loads((tmp_path / "datapackage.json").read_text())
     assert frictionless.validate(str(tmp_path / "datapackage.json")).valid

@@ -209,7 +209,7 @@ def test_compare_page_of_rates_per_resident_has_its_funnel_plot(client, lib):
     from justicegap.answers.compare import compare
 
     html = _check_page(client.get("/compare", params={"metric": "recorded_per_100k", "period": "2017/18", "level": "pfa"}))
-    expected = compare("recorded_per_100k", level="pfa", period="2017/18", store=lib)
+    expected = compare("recorded_per_100k", level="pfa", period="2017/18", store=lib).model_dump()
     assert 'id="chart-funnelplot"' in html and "data-no-limits" not in html
     t = text_of(html)
     pooled = f"{expected['target']:,.1f} per 100,000"
@@ -226,7 +226,7 @@ def test_compare_page_of_a_ratio_has_no_limits_and_says_why(client, lib):
 
     r = client.get("/compare", params={"metric": "charge_ratio_period", "period": "2017/18", "level": "pfa"})
     html = _check_page(r)
-    expected = compare("charge_ratio_period", level="pfa", period="2017/18", store=lib)
+    expected = compare("charge_ratio_period", level="pfa", period="2017/18", store=lib).model_dump()
     assert expected["target"] is None and expected["method"] is None  # no pooled target for a ratio
     assert 'id="chart-funnelplot"' not in html and "data-no-limits" in html
     t = text_of(html)
@@ -255,7 +255,7 @@ def test_ratio_map_and_trend_read_as_ratios_per_100(client, lib):
     from justicegap.answers.compare import compare
 
     html = _check_page(client.get("/", params={"metric": "charge_ratio_period", "period": "2017/18"}))
-    cmp = compare("charge_ratio_period", level="pfa", period="2017/18", store=lib)
+    cmp = compare("charge_ratio_period", level="pfa", period="2017/18", store=lib).model_dump()
     known = [a for a in cmp["areas"] if a["value"] is not None]
     lo = min(known, key=lambda a: a["numerator"] / a["denominator"])
     hi = max(known, key=lambda a: a["numerator"] / a["denominator"])
@@ -393,13 +393,13 @@ def test_funnel_downloads_carry_flags_missing_periods_caveats_and_editions(clien
 def test_comparisons_show_their_editions(client, lib):
     from justicegap.answers.compare import compare
 
-    cmp = compare("charge_rate_cohort", level="pfa", period="2017/18", store=lib)
+    cmp = compare("charge_rate_cohort", level="pfa", period="2017/18", store=lib).model_dump()
     for url in ("/", "/compare"):
         html = _check_page(client.get(url, params={"period": "2017/18", "metric": "charge_rate_cohort"}))
         shown = re.search(r"<span data-editions>(.*?)</span>", html).group(1)
         assert shown == ", ".join(cmp["editions"]) == "ho_outcomes-20440511f940"
     # many editions (a CPS year of monthly files): counted in the caption, every one listed
-    cmp = compare("cps_conviction_rate", level="pfa", period="2016/17", offence="sexual_offences", store=lib)
+    cmp = compare("cps_conviction_rate", level="pfa", period="2016/17", offence="sexual_offences", store=lib).model_dump()
     assert len(cmp["editions"]) == 12
     html = _check_page(client.get("/compare", params={"period": "2016/17", "metric": "cps_conviction_rate",
                                                       "offence": "sexual_offences"}))
@@ -425,7 +425,7 @@ def test_area_on_the_funnel_plot_has_its_numerator_denominator_and_edition(clien
     from justicegap.answers.compare import compare
 
     html = _check_page(client.get("/area/E23000032", params={"period": "2017/18", "metric": "charge_rate_cohort"}))
-    cmp = compare("charge_rate_cohort", level="pfa", period="2017/18", store=lib)
+    cmp = compare("charge_rate_cohort", level="pfa", period="2017/18", store=lib).model_dump()
     kent = next(a for a in cmp["areas"] if a["area"]["code"] == "E23000032")
     para = text_of(re.search(r"<p data-position=[^>]*>(.*?)</p>", html, re.S).group(1))
     assert (f"Kent: {_pct(kent['value'])} ({kent['numerator']:,.0f} of {kent['denominator']:,.0f} offences; "

@@ -173,7 +173,7 @@ def test_click_through_home_kent_compare_metric(page, server, browser):
     assert parse_qs(urlparse(pg.url).query)["period"] == ["2017/18"]
     assert not pg.locator("[data-content-note]").is_visible()  # remembered
     with svc.cursor() as s:
-        national = attrition(area="K04000001", period="2017/18", store=s)
+        national = attrition(area="K04000001", period="2017/18", store=s).model_dump()
     recorded = next(st for st in national["stages"] if st["id"] == "recorded")
     assert f"{recorded['volume']:,.0f}" == "54,045"
     assert "54,045" in pg.locator("main").inner_text()

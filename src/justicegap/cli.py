@@ -354,7 +354,7 @@ def compare(metric: str = typer.Argument(..., help="A proportion metric, e.g. ch
     if plot:
         plots.check_path(plot)
     r = run(metric, level=level, period=period, offence=offence, outcome=outcome, edition=edition,
-            overdispersion=overdispersion, sort=sort)
+            overdispersion=overdispersion, sort=sort).model_dump()
     if plot and r.get("target") is not None:
         plots.write(plots.funnel_plot(r), plot)
         r["plot"] = {"file": str(plot), "text": plots.funnel_plot_text(r)}
@@ -398,7 +398,7 @@ def funnel(area: str = AreaOpt, period: str = PeriodOpt, offence: str = OffenceO
     from .answers.funnel import attrition
 
     out = _output(fmt, as_json)
-    r = attrition(area=area, period=period, offence=offence, edition=edition)
+    r = attrition(area=area, period=period, offence=offence, edition=edition).model_dump(mode="json")
     if out in ("csv", "text"):
         return _print_rows(r, "attrition", out)
     if out == "json":
@@ -430,6 +430,35 @@ def funnel(area: str = AreaOpt, period: str = PeriodOpt, offence: str = OffenceO
             c.print(f"  • {s['sentence']}")
         else:
             c.print(f"  • {s['label']}: not available. {s['reason']}")
+
+
+@app.command()
+def trend(metric: str = typer.Argument(..., help="Metric id: see `justicegap metrics`"), area: str = AreaOpt,
+          offence: str = OffenceOpt,
+          edition: Optional[str] = typer.Option(None, "--edition", help="Edition (default: newest)"),
+          quarters: int = typer.Option(20, "--quarters", min=1, max=200, help="How many of the newest whole quarters"),
+          fmt: Optional[str] = FormatOpt, as_json: bool = AliasJsonOpt):
+    """The metric by financial quarter, each quarter with its numerator, denominator, interval and
+    edition; quarters the data cover only in part are left out, and data breaks are listed."""
+    from rich.table import Table
+
+    from .answers.trend import trend as run
+
+    out = _output(fmt, as_json)
+    r = run(metric, area=area, offence=offence, edition=edition, max_points=quarters)
+    if out in ("csv", "text"):
+        return _print_rows(r, "series", out)
+    if out == "json":
+        return _print_json(r.model_dump(mode="json"))
+    c = _console()
+    c.print(f"[bold]{r.name}[/bold] ({r.basis}, unit: {r.unit}), {r.offence.label}, {r.area.name}, by financial quarter")
+    t = Table("quarter", "value", "95% CI", "numerator", "denominator", "edition", "flags")
+    for p in r.points:
+        ci = f"{value_text(r.kind, p.ci_low)}–{value_text(r.kind, p.ci_high)}" if p.ci_low is not None else ""
+        t.add_row(p.period, value_text(r.kind, p.value), ci, _num(p.numerator) if p.numerator is not None else "",
+                  _num(p.denominator) if p.denominator is not None else "", p.edition, _flags_text(p.flags))
+    c.print(t)
+    _print_events(c, [e.model_dump() for e in r.events])
 
 
 @app.command()

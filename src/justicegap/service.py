@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import areas as A
-from . import metrics, paths, reference
+from . import metrics, paths
 from .errors import JusticegapError, NotAvailable, NotFound
-from .metrics.data import tile
-from .periods import Period, financial_quarter, financial_year, gaps, parse
+from .metrics.data import tiles
+from .periods import financial_year, parse
 from .store import Store, queries
 
 log = logging.getLogger("justicegap.server")
@@ -197,7 +197,11 @@ MISSING = object()
 
 class Service:
     """The library, served: every answer through one cache, every query through a pooled cursor of
-    the snapshot the request is pinned to (so one answer never mixes two sets of editions)."""
+    the snapshot the request is pinned to (so one answer never mixes two sets of editions).
+
+    The library returns typed results (``Comparison``, ``Attrition``, ``Series``...); the cache
+    keeps their plain dumps, which many requests share and none can alter, and which the API
+    validates against the same models on the way out."""
 
     def __init__(self, store_path: Path | str | None = None, *, cache_size: int = 4096):
         self.path = Path(store_path) if store_path else paths.store_path()
@@ -287,7 +291,8 @@ class Service:
         from .answers.funnel import attrition
 
         return self.cached("funnel", (area, period, offence, edition),
-                           lambda s: attrition(area=area, period=period, offence=offence, edition=edition, store=s))
+                           lambda s: attrition(area=area, period=period, offence=offence, edition=edition,
+                                               store=s).model_dump())
 
     def compare(self, metric: str, level: str = "pfa", period: str = "", offence: str = DEFAULT_OFFENCE,
                 outcome: str | None = None, edition: str | None = None, overdispersion: str | None = None,
@@ -296,7 +301,8 @@ class Service:
 
         return self.cached("compare", (metric, level, period, offence, outcome, edition, overdispersion, sort),
                            lambda s: compare(metric, level=level, period=period, offence=offence, outcome=outcome,
-                                             edition=edition, overdispersion=overdispersion, sort=sort, store=s))
+                                             edition=edition, overdispersion=overdispersion, sort=sort,
+                                             store=s).model_dump())
 
     def evaluate(self, metric: str, area: str, start: str, end: str, intervention: str, offence: str = DEFAULT_OFFENCE,
                  comparison: str | None = None, seasonality: str = "none", errors: str = "model") -> dict:
@@ -381,46 +387,11 @@ class Service:
     def trend(self, metric: str, area: str, offence: str = DEFAULT_OFFENCE, edition: str | None = None,
               max_points: int = 20) -> dict:
         """The metric by financial quarter over every quarter its datasets hold, with data breaks."""
-        def run(s):
-            m = metrics.get(metric)
-            the_area = A.resolve(area)
-            spans = queries.dataset_spans(s, m["datasets"])
-            if not spans:
-                raise NotAvailable(f"No loaded data for {m['name'].lower()}.")
-            lo, hi = min(a for a, _ in spans), max(b for _, b in spans)
-            quarters = []
-            y = lo.year - (1 if lo.month < 4 else 0)
-            while financial_quarter(y, 1).start <= hi:
-                for q in (1, 2, 3, 4):
-                    p = financial_quarter(y, q)
-                    inside = [(a, b) for a, b in spans if p.start <= a and b <= p.end]
-                    if inside and tiles(inside, p):
-                        quarters.append(p)
-                y += 1
-            quarters = quarters[-max_points:]
-            points, reasons = [], []
-            for cell in metrics.panel(metric, areas=[the_area], periods=quarters, offences=[offence], edition=edition, store=s):
-                if cell.error is not None:
-                    reasons.append(str(cell.error))
-                    continue
-                p, d = cell.period, cell.figure.to_dict()
-                points.append({"period": p.label, "start": p.start.isoformat(), "end": p.end.isoformat(),
-                               "value": d["value"], "numerator": d["numerator"], "denominator": d["denominator"],
-                               "ci_low": d["ci_low"], "ci_high": d["ci_high"], "edition": d["edition"],
-                               "flags": [x for x in d["flags"] if not x.startswith("event:")]})
-            if not points:
-                raise NotAvailable(reasons[0] if reasons else f"No quarterly figures of {m['name'].lower()} for {the_area.name}.")
-            whole = Period(parse(points[0]["period"]).start, parse(points[-1]["period"]).end, "", "range")
-            events = [{"id": ev["id"], "title": ev["title"], "start": ev["start"], "end": ev["end"],
-                       "description": ev["description"], "kind": ev["kind"]}
-                      for ev in metrics.events_touching(whole, the_area, m["datasets"][0] if len(m["datasets"]) == 1 else None, offence)]
-            from .model.series import Series
+        from .answers.trend import trend
 
-            return Series.model_validate({
-                "metric": m["id"], "name": m["name"], "kind": m["kind"], "basis": m["basis"], "unit": m["unit"],
-                "area": the_area.to_dict(), "offence": {"family": offence, "label": reference.families()[metrics.family(offence)]["label"]},
-                "points": points, "events": events, "start": points[0]["start"], "end": points[-1]["end"]}).model_dump()
-        return self.cached("trend", (metric, area, offence, edition, max_points), run)
+        return self.cached("trend", (metric, area, offence, edition, max_points),
+                           lambda s: trend(metric, area=area, offence=offence, edition=edition, max_points=max_points,
+                                           store=s).model_dump())
 
     def level_notes(self, area: str, period: str, offence: str = DEFAULT_OFFENCE) -> list[dict]:
         """Every metric that cannot be given for this area (and period), with the reason."""
@@ -476,12 +447,6 @@ def _defendants(s: Store, m: dict, d: dict) -> float | None:
     except JusticegapError:
         return None
     return None if g.missing_spans or not g.editions else g.values.get("defendants")
-
-
-def tiles(spans, p: Period) -> bool:
-    """Whether ``spans`` (each inside ``p``) cover ``p`` from end to end, tiled as the library
-    tiles a period when it computes a figure (so a period offered is one the library can answer)."""
-    return not gaps(p, tile(list(spans), p))
 
 
 def _ring_area(ring) -> float:

@@ -7,6 +7,8 @@ comes with its rank interval, which for rates like these is usually wide.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .. import areas as A
 from .. import metrics
 from ..errors import InvalidParameter, JusticegapError, NotAvailable
@@ -17,6 +19,9 @@ from ..store import Store  # noqa: F401  (the type of ``store``)
 LEVELS = ("pfa", "cps_area", "csp")
 SCALE = {"proportion": 1.0, "per_100k": 100_000.0}  # kinds with funnel limits, and the scale their values are shown on
 SORTS = (None, "name", "value")
+
+if TYPE_CHECKING:
+    from ..model.comparison import Comparison
 
 
 def _members(level: str, period, metric: dict) -> tuple[list[A.Area], str | None]:
@@ -38,7 +43,7 @@ def _members(level: str, period, metric: dict) -> tuple[list[A.Area], str | None
 
 def compare(metric_id: str, *, level: str = "pfa", period, offence: str = "rape", outcome: str | None = None,
             edition: str | None = None, overdispersion: str | None = None, sort: str | None = None,
-            store: Store | None = None) -> dict:
+            store: Store | None = None) -> "Comparison":
     """Every area at ``level``: value, numerator, denominator, interval and funnel position."""
     from .. import stats
 
@@ -136,7 +141,7 @@ def compare(metric_id: str, *, level: str = "pfa", period, offence: str = "rape"
     out["areas"] = rows
     from ..model.comparison import Comparison
 
-    return Comparison.model_validate(out).model_dump()
+    return Comparison.model_validate(out)
 
 
 def _limits_text(fun: dict, asked: str | None, kind: str = "proportion") -> str:

@@ -13,12 +13,16 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from importlib import resources
+from typing import TYPE_CHECKING
 
 from .. import areas as A
 from .. import metrics, reference
 from ..errors import NotAvailable, NotFound
 from ..periods import Period, calendar_year, parse
 from ..store import Edition, Store
+
+if TYPE_CHECKING:
+    from ..model.attrition import Attrition
 
 
 @functools.cache
@@ -161,7 +165,7 @@ def _not_yet_introduced(types, period: Period) -> str | None:
 # --- the funnel ----------------------------------------------------------------------------------
 
 def attrition(*, area, period, offence: str = "rape", edition: str | None = None, store: Store | None = None,
-              figures=(), groups: OutcomeGroups | None = None) -> dict:
+              figures=(), groups: OutcomeGroups | None = None) -> "Attrition":
     """Every stage available for ``area`` and ``period``, with what each counts and where they differ.
 
     ``figures`` and ``groups``: figures and outcome groups the caller has already computed for this
@@ -223,7 +227,7 @@ def attrition(*, area, period, offence: str = "rape", edition: str | None = None
     return Attrition.model_validate({
         "area": the_area.to_dict(), "period": p.to_dict(), "offence": {"family": fam, "label": reference.families()[fam]["label"]},
         "stages": out_stages, "outcome_groups": list(groups.rows), "statements": says,
-        "published_negatives": [_published(n) for n in groups.negatives]}).model_dump()
+        "published_negatives": [_published(n) for n in groups.negatives]})
 
 
 def _published(cell: dict) -> dict:

@@ -119,6 +119,12 @@ def tile(spans: list[tuple[date, date]], period: Period) -> list[tuple[date, dat
     return sorted(chosen)
 
 
+def tiles(spans, period: Period) -> bool:
+    """Whether ``spans`` (each inside ``period``) cover it from end to end, tiled as a figure is
+    tiled (so a period offered is one the library can answer)."""
+    return not gaps(period, tile(list(spans), period))
+
+
 def base_areas(store: Store, dataset: str, measure: str, area: A.Area, spans) -> list[str]:
     """The area codes whose facts add up to ``area`` in this dataset.
 

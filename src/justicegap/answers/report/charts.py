@@ -33,7 +33,7 @@ def _charts(report, col, police, years, fam, charge_figs, rec_figs, groups_by, s
         try:
             charts["attrition"] = attrition(area=police, period=with_data[-1], offence=fam, store=store,
                                             figures=col.objects,
-                                            groups=groups_by.get((with_data[-1].label, fam)))
+                                            groups=groups_by.get((with_data[-1].label, fam))).model_dump()
         except JusticegapError:
             pass
     return charts

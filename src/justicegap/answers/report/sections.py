@@ -248,7 +248,7 @@ def _comparison(report, col, police, charge_figs, fam, store):
     rows, first = [], None
     for mid, f in latest.items():
         try:
-            r = compare(mid, level=police.level, period=f.period, offence=fam, store=store)
+            r = compare(mid, level=police.level, period=f.period, offence=fam, store=store).model_dump()
         except JusticegapError as e:
             col.not_available(f"Comparison with other areas ({f.metric['name'].lower()}, {f.period.label})", "", str(e), "")
             continue

@@ -1,0 +1,71 @@
+"""A trend: one metric for one area by financial quarter, over every quarter the loaded data
+cover whole, with the data breaks it crosses. Quarters, not years, so that a change shows when it
+happened; a quarter the data cover only in part is left out, not estimated."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .. import areas as A
+from .. import metrics, reference
+from ..errors import NotAvailable
+from ..metrics.data import tiles
+from ..periods import Period, financial_quarter, parse
+from ..store import Store, queries
+
+if TYPE_CHECKING:
+    from ..model.series import Series
+
+
+def _whole_quarters(spans: list[tuple], max_points: int) -> list[Period]:
+    """The newest ``max_points`` financial quarters that the loaded spans tile exactly."""
+    lo, hi = min(a for a, _ in spans), max(b for _, b in spans)
+    quarters = []
+    y = lo.year - (1 if lo.month < 4 else 0)
+    while financial_quarter(y, 1).start <= hi:
+        for q in (1, 2, 3, 4):
+            p = financial_quarter(y, q)
+            inside = [(a, b) for a, b in spans if p.start <= a and b <= p.end]
+            if inside and tiles(inside, p):
+                quarters.append(p)
+        y += 1
+    return quarters[-max_points:]
+
+
+def trend(metric: str, *, area, offence: str = "rape", edition: str | None = None, max_points: int = 20,
+          store: Store | None = None) -> Series:
+    """``metric`` for ``area`` in each whole financial quarter held (the newest ``max_points``)."""
+    from ..model.series import Series
+
+    m = metrics.get(metric)
+    the_area = area if isinstance(area, A.Area) else A.resolve(area)
+    own = store is None
+    store = store or Store(read_only=True)
+    try:
+        spans = queries.dataset_spans(store, m["datasets"])
+        if not spans:
+            raise NotAvailable(f"No loaded data for {m['name'].lower()}.")
+        points, reasons = [], []
+        for cell in metrics.panel(metric, areas=[the_area], periods=_whole_quarters(spans, max_points), offences=[offence],
+                                  edition=edition, store=store):
+            if cell.error is not None:
+                reasons.append(str(cell.error))
+                continue
+            p, d = cell.period, cell.figure.to_dict()
+            points.append({"period": p.label, "start": p.start.isoformat(), "end": p.end.isoformat(),
+                           "value": d["value"], "numerator": d["numerator"], "denominator": d["denominator"],
+                           "ci_low": d["ci_low"], "ci_high": d["ci_high"], "edition": d["edition"],
+                           "flags": [x for x in d["flags"] if not x.startswith("event:")]})
+        if not points:
+            raise NotAvailable(reasons[0] if reasons else f"No quarterly figures of {m['name'].lower()} for {the_area.name}.")
+        whole = Period(parse(points[0]["period"]).start, parse(points[-1]["period"]).end, "", "range")
+        dataset = m["datasets"][0] if len(m["datasets"]) == 1 else None
+        events = [{k: ev[k] for k in ("id", "title", "start", "end", "description", "kind")}
+                  for ev in metrics.events_touching(whole, the_area, dataset, offence)]
+    finally:
+        if own:
+            store.close()
+    return Series.model_validate({
+        "metric": m["id"], "name": m["name"], "kind": m["kind"], "basis": m["basis"], "unit": m["unit"],
+        "area": the_area.to_dict(), "offence": {"family": offence, "label": reference.families()[metrics.family(offence)]["label"]},
+        "points": points, "events": events, "start": points[0]["start"], "end": points[-1]["end"]})
