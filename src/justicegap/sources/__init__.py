@@ -3,9 +3,11 @@
 
 Every source module is small and alike: ``DATASET``, ``HEADER`` (canonical column -> accepted
 header texts), optional ``OPTIONAL`` and ``FORBID`` (headers that mean another publication), and
-``normalise(frame, ctx) -> facts``; optional ``KEY``, ``KNOWN`` and ``NEGATIVE`` describe what
-``checks`` verifies of the whole file (a key given once, the layout's columns, negative counts). This module finds which source a file is (by its header row),
-reads it into a frame of text cells and hands it to the source's ``normalise``.
+``normalise(frame, ctx) -> facts``; ``KEY``, ``COUNTS`` and ``KNOWN`` (and optional ``NEGATIVE``,
+``COUNT_CELLS``, ``rows``) describe what ``checks`` verifies of the whole file before it is read (a
+key given once, every count present, negative counts, the layout's columns). This module finds which
+source a file is (by its header row), reads it into a frame of text cells, checks it and hands it to
+the source's ``normalise``.
 """
 
 from __future__ import annotations
@@ -121,10 +123,11 @@ def parse(match: Match):
     frame = read_frame(match)
     if frame.height == 0:
         raise ctx.error("the table has a header row but no data rows", match.header_row)
+    checks.check_rows(frame, ctx, mod)
     facts, notes, *extras = mod.normalise(frame, ctx)
     facts, found = checks.validate(facts, frame, ctx, mod)
     if match.unexpected:
-        where = f"sheet '{match.sheet.name}', " if match.sheet.name else ""
+        where = f"file {match.sheet.file.name}, " + (f"sheet '{match.sheet.name}', " if match.sheet.name else "")
         found.append(Warn(f"{where}header row {match.header_row}: column(s) " + ", ".join(f"'{c}'" for c in match.unexpected)
                           + " are not in the publisher's layout and were not read"))
     return (facts, [*notes, *found], *extras)

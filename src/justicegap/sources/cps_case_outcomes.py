@@ -52,6 +52,10 @@ for _cat, _label in CATEGORIES.items():
         OPTIONAL[f"{_cat}.{_measure}.pct"] = (f"percentage of {_label} {_word}".lower(),)
 HEADER["admin_finalised"] = ("number of admin finalised unsuccessful",)
 OPTIONAL["admin_finalised.pct"] = ("percentage of admin finalised unsuccessful", "percentage of l motoring offences unsuccessful")
+# One row per area (the month is the file's); every count given, none negative; every column is read.
+KEY = ("area",)
+COUNTS = tuple(c for c in HEADER if c != "area")
+KNOWN = ()
 
 _MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
 _MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
@@ -110,23 +114,20 @@ def normalise(df, ctx):
     df = _blank_to_null(df)
     area = fields.force_codes(df, "area", ctx, levels=("pfa", "pfa_group", "nation"))
     counts = {}
-    for col in [c for c in HEADER if c != "area"]:
+    for col in COUNTS:
         value = fields.numbers(df, col, ctx, allow_negative=False)
         if value.is_null().any():
             row = df.filter(value.is_null()).get_column("_row")[0]
-            raise ctx.error("no count in this cell (a count is never left empty in these files: is the file truncated?)", row, col)
+            raise ctx.error(f"'{df.filter(value.is_null()).get_column(col)[0]}' is not a count: these files give every count", row, col)
         counts[col] = value
+    row = df.get_column("_row")
     parts = []
     for cat in CATEGORIES:
         for measure in OUTCOMES:
             parts.append(fields.facts(measure=measure, offence=cat, area=area, period_start=period.start,
-                                      period_end=period.end, value=counts[f"{cat}.{measure}"]))
+                                      period_end=period.end, value=counts[f"{cat}.{measure}"], row=row))
     parts.append(fields.facts(measure="admin_finalised", offence="all_offences", area=area, period_start=period.start,
-                              period_end=period.end, value=counts["admin_finalised"]))
-    dupes = area.is_duplicated()
-    if dupes.any():
-        row = df.filter(dupes).get_column("_row")[1]
-        raise ctx.error(f"the area '{df.filter(dupes).get_column('area')[0]}' appears twice", row, "area")
+                              period_end=period.end, value=counts["admin_finalised"], row=row))
     notes = [f"month {period} taken from the file name (the CPS publishes one file per month, named by the month; the month is not in the file)",
              "admin finalised cases stored once for all offence categories (offence all_offences): they have no principal offence category"]
     bad = _check_percentages(df, ctx, counts)

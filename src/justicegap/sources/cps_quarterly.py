@@ -59,6 +59,11 @@ OPTIONAL = {
 MEASURES = ("referrals", "receipts", "charged", "nfa", "out_of_court", "admin_finalised_precharge",
             "completed_prosecutions", "convictions", "days_to_charge_mean")
 AVERAGES = ("days_to_charge_mean",)
+# One row per Area, flag and quarter; counts never negative; the rate columns are known, not read.
+KEY = ("flag", "area", "quarter")
+COUNTS = tuple(m for m in MEASURES if m not in AVERAGES)
+KNOWN = ("charge rate", "conviction rate", "nfa rate", "no further action rate", "admin finalised rate",
+         "administrative finalisation rate", "attrition rate", "percentage charged", "percentage convicted")
 NATIONAL = {"national", "total", "englandandwales", "allareas", "allcpsareas", "cpsnational", "cpstotal"}
 
 _MONTH = {m.lower(): i for i, m in enumerate(calendar.month_abbr) if m}
@@ -133,14 +138,22 @@ def area_lookup(name):
 
 
 
+def rows(df, ctx=None):
+    """The table's rows: footnote lines under it ("Notes:", "Source: ...") have text in the first
+    column only."""
+    import polars as pl
+
+    measure_cols = [c for c in MEASURES if c in df.columns]
+    return df.filter(~(pl.all_horizontal([pl.col(c).is_null() for c in measure_cols]) & pl.col("quarter").is_null()))
+
+
 def normalise(df, ctx):
     import polars as pl
 
-    # footnote lines under the table ("Notes:", "Source: ...") have text in the first column only
     measure_cols = [c for c in MEASURES if c in df.columns]
-    empty = pl.all_horizontal([pl.col(c).is_null() for c in measure_cols]) & pl.col("quarter").is_null()
-    notes_rows = df.filter(empty).height
-    df = df.filter(~empty)
+    kept = rows(df)
+    notes_rows = df.height - kept.height
+    df = kept
     if df.height == 0:
         raise ctx.error("the table has a header row but no data rows")
     if "flag" in df.columns:
@@ -166,10 +179,6 @@ def normalise(df, ctx):
     rolling = quarter.replace_strict({k: v[1] for k, v in periods.items()}, return_dtype=pl.Boolean)
     keys = pl.DataFrame({"area": area, "flag": flag if isinstance(flag, pl.Series) else pl.repeat(flag, df.height, eager=True),
                          "start": start, "end": end, "rolling": rolling})
-    dup = keys.select("area", "flag", "start", "end").is_duplicated()
-    if dup.any():
-        row = df.filter(dup).get_column("_row")[1]
-        raise ctx.error("this Area and quarter appear twice in the table", row, "quarter")
     # a rolling year is dropped (for counts) when its four quarters are all in the file
     quarters = set(keys.filter(~pl.col("rolling")).select("area", "flag", "end").iter_rows())
     covered = [bool(r) and all((a, f, x) in quarters for x in _quarter_ends(e))
@@ -181,7 +190,7 @@ def normalise(df, ctx):
         value = fields.numbers(df, measure, ctx, integer=not avg, allow_negative=False)
         keep = value.is_not_null() & (~covered if not avg else pl.repeat(True, df.height, eager=True))
         f = fields.facts(measure=measure, offence=flag, area=area, period_start=start, period_end=end, value=value,
-                         flags="mean" if avg else None)
+                         flags="mean" if avg else None, row=df.get_column("_row"))
         parts.append(f.filter(keep))
     out = pl.concat(parts)
     notes = ["CPS management information (provisional); counts are suspects and defendants in flagged cases: "

@@ -42,10 +42,9 @@ def _first(df, mask, column):
     return bad[0], bad[1]
 
 
-def numbers(df, column: str, ctx: Context, *, integer: bool = True, allow_negative: bool = True,
-            required: bool = False):
+def numbers(df, column: str, ctx: Context, *, integer: bool = True, allow_negative: bool = True):
     """A count column as floats: thousands separators and spaces removed, '..' and friends as null
-    (``required``: the publisher fills every cell, so an empty one is an error, never a zero)."""
+    (an empty cell where the publisher always gives a count is refused earlier, by ``checks``)."""
     import polars as pl
 
     raw = pl.col(column).str.strip_chars().str.replace_all(r"[,\u00a0 ]", "")
@@ -53,11 +52,6 @@ def numbers(df, column: str, ctx: Context, *, integer: bool = True, allow_negati
     is_missing = raw.is_null() | lowered.is_in(list(MISSING_MARKERS)) | lowered.str.starts_with("n/a")
     value = pl.when(is_missing).then(None).otherwise(raw).cast(pl.Float64, strict=False)
     checked = df.with_columns(value.alias("__v"), is_missing.alias("__m"))
-    if required and checked.select(pl.col("__m").any()).item():
-        row, val = _first(checked, pl.col("__m"), column)
-        shown = "empty" if val is None else f"'{val}'"
-        raise ctx.error(f"the count is missing ({shown}); every row of this table has one, and a missing count is not a zero",
-                        row, column)
     bad = (~pl.col("__m")) & pl.col("__v").is_null()
     if checked.select(bad.any()).item():
         row, val = _first(checked, bad, column)

@@ -21,7 +21,9 @@ HEADER = {
     "count": ("number of offences",),
 }
 OPTIONAL = {"csp_code": ("csp code", "community safety partnership code")}
+KNOWN = ("offence description", "offence group", "offence subgroup")
 KEY = ("force", "csp", "year", "quarter", "code")
+COUNTS = ("count",)
 NEGATIVE = "adjustment"
 NEGATIVE_BOUNDED = True
 

@@ -38,6 +38,10 @@ KNOWN = ("offence description", "offence group", "offence subgroup", "outcome de
 # One row per force, quarter, offence code and outcome; negative counts are the Home Office's
 # corrections of outcomes counted before (kept and flagged).
 KEY = ("force", "year", "quarter", "code", "outcome")
+# A row gives at least one of its two counts: the closed-in-period count is empty for outcome 0
+# (not yet assigned exists only in the cohort) and, rarely, one of the two is left empty.
+COUNTS = ("cohort", "closed")
+COUNT_CELLS = "any"
 NEGATIVE = "correction"
 
 

@@ -24,6 +24,7 @@ KNOWN = ("offence description", "offence group", "offence subgroup")
 # One row per force, quarter and offence code; the Home Office publishes small negative counts
 # (a quarter's adjustment of offences recorded earlier), which are kept and flagged.
 KEY = ("force", "year", "quarter", "code")
+COUNTS = ("count",)
 NEGATIVE = "adjustment"
 NEGATIVE_BOUNDED = True
 
@@ -41,6 +42,6 @@ def normalise(df, ctx):
         offence=fields.offence_codes(df, "code", ctx),
         area=fields.force_codes(df, "force", ctx),
         period_start=start, period_end=end,
-        value=fields.numbers(df, "count", ctx, required=True),
+        value=fields.numbers(df, "count", ctx),
         row=df.get_column("_row"),
     ), []

@@ -57,9 +57,21 @@ OPTIONAL = {
     "proceeded_against": ("proceeded against", "prosecuted", "number proceeded against"),
     "convicted": ("convicted", "found guilty", "number convicted"),
     "sentenced": ("sentenced", "number sentenced"),
+    # the data-tool extract's finer columns, summed over: read only so that they are part of the key
+    "defendant_type": ("type of defendant",),
+    "offence_type": ("offence type",),
+    "result": ("outcome",),
+    "sentence": ("detailed sentence",),
+    "sentence_length": ("custodial sentence length",),
 }
 FORBID = ("sentence outcome",)
 MEASURES = ("proceeded_against", "convicted", "sentenced")
+# A row is identified by every column that tells it apart (those present): in the data-tool extract
+# that includes the finer columns its count is split by. Counts are never negative.
+KEY = ("pfa", "year", "quarter", "group", "offence", "code", "sex", "age", "age_range", "ethnicity", "court",
+       "convicted_flag", "sentenced_flag", "defendant_type", "offence_type", "result", "sentence", "sentence_length")
+COUNTS = ("count", *MEASURES)
+KNOWN = ()  # every column of both layouts is read
 UNKNOWN_AREA = {"notknown", "unknown", "notstated"}
 _PREFIX = re.compile(r"^\s*\d+\s*[:.]\s*")
 _CODE = re.compile(r"^\s*(\d{1,3}[A-Za-z]?(?:\.\d+)?|[A-Za-z]\d+[A-Za-z]?)\b\s*(.*)$")

@@ -35,6 +35,10 @@ for _s in STAGES:
     HEADER[f"mean_{_s}_days"] = (f"mean_{_s}_days",)
     HEADER[f"median_{_s}_days"] = (f"median_{_s}_days",)
 OPTIONAL = {"year": ("year",), "offence": ("offence", "offence group", "offence_group")}
+# One row per year or per offence group; every figure given (defendants, means, medians), none negative.
+KEY = ("year", "offence")
+COUNTS = tuple(HEADER)
+KNOWN = ()
 
 # The offence groups justicegap has families for; the other groups are stored under their own ids.
 FAMILIES = {
@@ -109,19 +113,13 @@ def normalise(df, ctx):
     else:
         offence = "rape"
         notes.append("rows are rape cases (the layout with one row per year)")
-    key = pl.DataFrame({"o": offence if isinstance(offence, pl.Series) else pl.repeat(offence, df.height, eager=True),
-                        "s": start if isinstance(start, pl.Series) else pl.repeat(start, df.height, eager=True)})
-    dup = key.is_duplicated()
-    if dup.any():
-        row = df.filter(dup).get_column("_row")[1]
-        raise ctx.error("this offence and year appear twice", row, "offence" if "offence" in df.columns else "year")
     parts = []
     for measure in HEADER:
         kind = measure.split("_")[0]
         avg = kind in ("mean", "median")
         value = fields.numbers(df, measure, ctx, integer=not avg, allow_negative=False)
         f = fields.facts(measure=measure, offence=offence, area="K04000001", period_start=start, period_end=end,
-                         value=value, flags=kind if avg else None)
+                         value=value, flags=kind if avg else None, row=df.get_column("_row"))
         parts.append(f.filter(pl.col("value").is_not_null()))
     notes.append("means and medians flagged 'mean'/'median': never added across offences, areas or years")
     return pl.concat(parts), notes

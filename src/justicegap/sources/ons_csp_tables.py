@@ -24,6 +24,18 @@ HEADER = {
     "sexual": ("sexual offences",),
 }
 OPTIONAL = {"total": ("total recorded crime (excluding fraud)", "total recorded crime excluding fraud")}
+# One row per force total, partnership or unassigned row; a row gives all its counts or none (the
+# publisher leaves a force's "Unassigned" row blank when it has nothing unassigned); the other
+# offence groups are known, not read.
+KEY = ("pfa_code", "csp_code", "csp_name")
+COUNTS = ("sexual", "total")
+COUNT_CELLS = "all_or_none"
+KNOWN = ("local authority code", "local authority name", "violence against the person", "homicide",
+         "death or serious injury caused by illegal driving", "violence with injury", "violence without injury",
+         "stalking and harassment", "robbery", "theft offences", "burglary", "residential burglary",
+         "non-residential burglary", "vehicle offences", "theft from the person", "bicycle theft", "shoplifting",
+         "all other theft offences", "criminal damage and arson", "drug offences", "possession of weapons offences",
+         "public order offences", "miscellaneous crimes against society")
 _PERIOD = re.compile(r"year ending ([a-z]+) (\d{4})", re.I)
 
 

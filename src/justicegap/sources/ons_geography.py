@@ -22,7 +22,7 @@ import re
 
 from .. import reference
 from ..errors import InputError
-from . import fields
+from . import checks, fields
 
 DATASET = "ons_geography"
 TITLE = "ONS Open Geography Portal: lookups and boundaries"
@@ -46,6 +46,12 @@ OPTIONAL = {"csp_code": _forms("csp", "code"), "csp_name": _forms("csp", "name")
 FORBID = tuple(f"{p}{y}{s}" for y in _YEARS for p in ("rgn", "region", "cty", "utla", "ctry", "wd", "ward")
                for s in ("cd", "_code"))
 _CODE = re.compile(r"^[EW]\d{8}$")
+# One row per district and partnership (a lookup is not one-to-one); no counts. The other vintage's
+# columns (ltla23_code in a 2022 -> 2023 lookup) and the portal's row ids are known, not read.
+KEY = ("lad_code", "csp_code")
+COUNTS = ()
+KNOWN = (*HEADER["lad_code"], *HEADER["lad_name"], *(t for forms in OPTIONAL.values() for t in forms),
+         "objectid", "fid", "globalid")
 
 
 def empty_facts():
@@ -194,8 +200,11 @@ def read_json(path):
             continue
         if not _CODE.match(code) or not geometry:
             raise InputError(f"feature {i} has code '{code}' or no geometry", file=path.name, row=i, column=key)
-        rows.append((code, str(props.get(name_key) or "").strip() or None, lvl, json.dumps(geometry, separators=(",", ":"))))
-    frame = pl.DataFrame(rows, schema=["code", "name", "level", "geometry"], orient="row")
+        rows.append((i, code, str(props.get(name_key) or "").strip() or None, lvl, json.dumps(geometry, separators=(",", ":"))))
+    frame = pl.DataFrame(rows, schema=["_row", "code", "name", "level", "geometry"], orient="row")
+    # one feature per area: a second would draw the area twice and make its boundary ambiguous
+    checks.repeated_key(frame, fields.Context(path, None, {"code": key}), ["code"], what="feature")
+    frame = frame.drop("_row")
     notes = [f"{frame.height} {level} boundaries"] + ([f"{outside} areas in Scotland or Northern Ireland skipped"] if outside else [])
     return empty_facts(), notes, {"boundaries": frame}
 

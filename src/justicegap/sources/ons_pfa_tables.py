@@ -27,6 +27,17 @@ HEADER = {
     "sexual": ("sexual offences",),
 }
 FORBID = ("police force area code", "community safety partnership code")
+# One row per area, by code; counts never negative. The other columns of Tables P1 to P3 (which
+# share P1's header) are known, not read; their footnote digits are glued on ('harassment5').
+KEY = ("code",)
+COUNTS = ("sexual",)
+KNOWN = ("total recorded crime (excluding fraud)", "violence against the person", "homicide", "violence with injury",
+         "violence without injury", "stalking and harassment", "death or serious injury - unlawful driving", "robbery",
+         "theft offences", "burglary", "residential burglary", "residental burglary", "non-residential burglary",
+         "residential burglary (households)", "vehicle offences", "theft from the person", "bicycle theft",
+         "shoplifting", "other theft offences", "all other theft offences", "criminal damage and arson",
+         "drug offences", "possession of weapons offences", "public order offences", "miscellaneous crimes",
+         "miscellaneous crimes against society", "population figures (mid-) rounded to", "household figures (mid-) rounded to")
 FIRST_RELEASE = True  # published with the bulletin, before the Home Office's open data tables of the same year
 _TITLE = re.compile(r"Table P1\b.*number of offences.*year ending March (\d{4}|\d{2})", re.I | re.S)
 _CODE = re.compile(r"^[EKW]\d{8}$")
@@ -43,6 +54,16 @@ def _year(ctx) -> int | None:
     return None
 
 
+def rows(df, ctx):
+    """The rows of areas (under the title, area-type and 'Numbers' rows); none when the sheet is
+    another table with P1's header."""
+    import polars as pl
+
+    if _year(ctx) is None:
+        return df.clear()
+    return df.filter(pl.col("code").str.strip_chars().str.contains(_CODE.pattern).fill_null(False))
+
+
 def normalise(df, ctx):
     import polars as pl
 
@@ -51,25 +72,24 @@ def normalise(df, ctx):
         return fields.facts(measure=pl.Series([], dtype=pl.String)), [
             f"sheet '{ctx.sheet}' has Table P1's columns but is another table (its title does not say 'number of offences'): not read"]
     period = financial_year(year - 1)
-    code = df.get_column("code").str.strip_chars()
-    rows = df.filter(code.str.contains(_CODE.pattern).fill_null(False))
-    if rows.height == 0:
+    found = rows(df, ctx)
+    if found.height == 0:
         raise ctx.error("no rows with an area code (E23..., W15..., K04...) under the header", None, "code")
     kept, skipped = [], []
-    for c in rows.get_column("code").str.strip_chars().to_list():
+    for c in found.get_column("code").str.strip_chars().to_list():
         try:
             level = areas.get(c).level
         except NotFound:
             level = None
         (kept if level in ("pfa", "nation") else skipped).append(c)
-    rows = rows.filter(pl.col("code").str.strip_chars().is_in(kept))
+    found = found.filter(pl.col("code").str.strip_chars().is_in(kept))
     forces = [a.code for a in areas.all_areas("pfa") if not a.valid_to]
     missing = sorted(set(forces) - set(kept))
     if missing:
         raise ctx.error(f"no row for police force area {missing[0]} ({areas.get(missing[0]).name})", None, "code")
-    facts = fields.facts(measure="recorded", offence="sexual_offences", area=rows.get_column("code").str.strip_chars(),
+    facts = fields.facts(measure="recorded", offence="sexual_offences", area=found.get_column("code").str.strip_chars(),
                          period_start=period.start, period_end=period.end,
-                         value=fields.numbers(rows, "sexual", ctx, allow_negative=False))
+                         value=fields.numbers(found, "sexual", ctx, allow_negative=False))
     notes = [f"period {period} (year ending March {year}) read from the table title",
              f"{len(skipped)} rows for regions and for England and Wales's two countries not stored (not areas answered here)",
              "England and Wales row kept: it includes British Transport Police, which has no row of its own"]

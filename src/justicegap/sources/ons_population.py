@@ -48,6 +48,11 @@ FORBID = ("offence_group", "offence group", "offence", "severity_score", "crime 
 AGES = [str(a) for a in range(90)] + ["90+"]
 OPTIONAL = {"year": ("year", "mid-year"), "ward": ("ward code 1", "ward code", "ward 2020 code")}
 OPTIONAL.update({f"age_{a}": (a,) for a in AGES})
+# One row per ward (age tables by ward), district (and year, in the series); every population given,
+# none negative; the ward's name is known, not read.
+KEY = ("ward", "code", "year")
+COUNTS = ("total", *(f"age_{a}" for a in AGES))
+KNOWN = ("ward name 1", "ward name", "ward 2020 name")
 DISTRICT = re.compile(r"^[EW](06|07|08|09)\d{6}$|^W06\d{6}$")
 _MID = re.compile(r"mid[- ]?(\d{4})", re.I)
 
@@ -74,11 +79,16 @@ def _codes(df):
 
 
 
+def rows(df, ctx=None):
+    """The table's rows: the footnotes under it have no area code and no population."""
+    return df.filter(~((_codes(df) == "") & df.get_column("total").is_null()))
+
+
 def normalise(df, ctx):
+    kept = rows(df)
+    footnotes = df.height - kept.height
+    df = kept
     code = _codes(df)
-    blank = (code == "") & df.get_column("total").is_null()
-    footnotes = int(blank.sum())
-    df, code = df.filter(~blank), code.filter(~blank)
     if df.height == 0:
         raise ctx.error("no rows with an area code", None, "code")
     bad = df.filter(~code.str.contains(r"^[EWSNK]\d{8}$"))
@@ -101,11 +111,8 @@ def _series(df, code, ctx, other):
         raise ctx.error("no year in this row", row, "year")
     day = pl.Series([mid_year(int(y)) for y in years], dtype=pl.Date)
     value = fields.numbers(df, "total", ctx, allow_negative=False)
-    dup = pl.DataFrame({"c": code, "d": day}).is_duplicated()
-    if dup.any():
-        row = df.filter(dup).get_column("_row")[1]
-        raise ctx.error(f"district {code.filter(dup)[0]} appears twice for one year", row, "code")
-    facts = fields.facts(measure="population", area=code, period_start=day, period_end=day, value=value)
+    facts = fields.facts(measure="population", area=code, period_start=day, period_end=day, value=value,
+                         row=df.get_column("_row"))
     notes = ["mid-year (30 June) population, all ages, persons (stored with sex and age empty)"]
     if other:
         notes.append(f"{other} rows for areas other than districts skipped (they are totals of districts)")
