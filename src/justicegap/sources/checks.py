@@ -74,7 +74,7 @@ def repeated_key(frame, ctx, cols, what: str = "row", skip=None) -> None:
     first = dup.sort("_row").row(0, named=True)
     rows = dup.filter(pl.all_horizontal([pl.col(k).eq_missing(first[k]) for k in knames])).get_column("_row").sort()
     raise ctx.error(f"this {what} repeats {what} {rows[0]}{_describe(frame, ctx, cols, rows[0])}: the same key is given "
-                    "twice, so its count would be added twice; the publisher gives each once", rows[1], cols[-1])
+                    "twice, so its count would be added twice; the publisher gives each once", rows[1])
 
 
 def _numbers(frame, col):
@@ -112,9 +112,10 @@ def check_rows(frame, ctx, module) -> None:
     if bad.height:
         row = bad.row(0, named=True)
         col = next(c for c in counts if (row[c] or "").strip() == "")
-        every = {"any": "at least one count", "all_or_none": "all its counts or none"}.get(mode, "every count")
-        raise ctx.error(f"the count is missing (empty); every row of this table has {every}, and a missing count "
-                        "is not a zero", row["_row"], col)
+        rule = {"any": "this table gives at least one count on every row",
+                "all_or_none": "a row of this table gives all its counts or none"}.get(mode, "this table gives every count")
+        last = " (the file's last row: is the file truncated?)" if row["_row"] == frame.get_column("_row").max() else ""
+        raise ctx.error(f"the count is missing (empty){last}; {rule}, and a missing count is not a zero", row["_row"], col)
     if getattr(module, "NEGATIVE", None):
         return  # kept, flagged and bounded by ``validate`` once read
     for c in counts:
@@ -148,7 +149,7 @@ def validate(facts, frame, ctx, module):
         cols = _present(frame, module.KEY)
         raise ctx.error(f"this row repeats row {rows[0]}{_describe(frame, ctx, cols, rows[0]) if cols else ''}: both "
                         "give the same figure, so its count would be added twice; the publisher gives each once",
-                        rows[1], cols[-1] if cols else None)
+                        rows[1])
 
     negative = pl.col("value") < 0
     n_neg = facts.select(negative.sum()).item() if facts.height else 0
