@@ -45,6 +45,7 @@ FLAG_WORDS = {
     "different_sources": "numerator and denominator from different publications",
     "mixed_editions": "joins editions extracted at different dates",
     "no_denominator": "no denominator",
+    "negative_published": "includes negative counts the publisher gave as corrections",
 }
 
 
