@@ -153,3 +153,34 @@ def test_usage_mistakes_print_the_usage_line_and_one_sentence(loaded_home, args,
     assert lines[0].startswith("Usage: justicegap") and len(lines) == 2, p.stderr
     assert lines[1].startswith("error: ") and needle in lines[1]
     assert "Traceback" not in p.stderr and "╭" not in p.stderr and p.stdout == ""
+
+
+@pytest.mark.parametrize("command,usage", [
+    (["get"], "Usage: justicegap get [OPTIONS] METRIC"),
+    (["compare"], "Usage: justicegap compare [OPTIONS] METRIC"),
+    (["evaluate"], "Usage: justicegap evaluate [OPTIONS] [METRIC]"),
+    (["check"], "Usage: justicegap check [OPTIONS] CLAIM"),
+    (["records", "load"], "Usage: justicegap records load [OPTIONS] DIRECTORY"),
+])
+def test_usage_lines_name_arguments_in_capitals(command, usage):
+    """Typer writes a required argument as '{metric}', which reads like a placeholder left unfilled."""
+    p = run(*command, "--help")
+    assert p.stdout.splitlines()[0] == usage
+    mistake = run(*command, "--no-such-option", check=False)
+    assert mistake.stderr.splitlines()[0] == usage and "{" not in mistake.stderr
+
+
+@pytest.mark.parametrize("args,parameter,path", [
+    (["export", "charge_rate_cohort", "--area", "Kent", "--period", "2017/18", "--out", "/proc/jg-x"], "--out", "/proc/jg-x"),
+    (["report", "--area", "Kent", "--from", "2017/18", "--to", "2017/18", "--out", "/proc/jg-x.xlsx"], "--out", "/proc/jg-x.xlsx"),
+    (["compare", "charge_rate_cohort", "--level", "pfa", "--period", "2017/18", "--plot", "/proc/jg-x.svg"], "--plot",
+     "/proc/jg-x.svg"),
+])
+def test_unwritable_output_is_one_sentence_saying_why(loaded_home, args, parameter, path):
+    """A folder that exists but takes no file (/proc) is not 'No such file or directory'."""
+    p = run(*args, home=loaded_home, check=False)
+    err = " ".join(p.stderr.split())
+    assert p.returncode == 2 and "Traceback" not in p.stderr and err.count("error:") == 1
+    assert (f"error: {parameter}: '{path}' cannot be written: the folder '/proc' does not take new files" in err
+            and "No such file" not in err), err
+    assert p.stdout == ""  # refused before any work

@@ -15,7 +15,34 @@ import typer
 
 from .errors import JusticegapError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+
+
+def _usage_pieces(command, ctx) -> list[str]:
+    """A command's usage line as click writes it: ``get [OPTIONS] METRIC``."""
+    out = [command.options_metavar] if command.options_metavar else []
+    for param in command.get_params(ctx):
+        if param.param_type_name != "argument":
+            out += param.get_usage_pieces(ctx)
+            continue
+        name = param.metavar or param.name.upper()
+        out.append((name if param.required else f"[{name}]") + ("..." if param.nargs != 1 else ""))
+    return out
+
+
+class _Group(typer.core.TyperGroup):
+    """Commands whose usage lines name their arguments in capitals (Typer writes a required
+    argument as ``{metric}``, which reads like a placeholder left unfilled)."""
+
+    def __init__(self, *args, **kwargs):
+        from types import MethodType
+
+        super().__init__(*args, **kwargs)
+        for command in self.commands.values():
+            if not isinstance(command, typer.core.TyperGroup):
+                command.collect_usage_pieces = MethodType(_usage_pieces, command)
+
+
+app = typer.Typer(cls=_Group, add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="The justice gap for rape and other sexual offences in England and Wales: "
                        "every rate with its numerator, denominator, basis, unit and edition.")
 
@@ -773,7 +800,7 @@ def check(claim: str = typer.Argument(..., help="The claim as published, e.g. 'O
 
 # --- local mode: case records ------------------------------------------------------------------
 
-records_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
+records_app = typer.Typer(cls=_Group, no_args_is_help=True, rich_markup_mode=None,
                           help="Local mode: a force's and CPS Area's own case records, pseudonymised on load.")
 app.add_typer(records_app, name="records")
 RecOffenceOpt = typer.Option("sexual_offences", "--offence", "-o", help="Offence family: sexual_offences, rape, rape_adult...")

@@ -6,10 +6,25 @@ will succeed."""
 
 from __future__ import annotations
 
+import errno
 import tempfile
 from pathlib import Path
 
 from ..errors import InvalidParameter
+
+
+def _why(e: OSError, folder: Path) -> str:
+    """Why a folder took no file, in words (the system's own words mislead: creating a file in
+    /proc, which exists, says "No such file or directory")."""
+    if e.errno in (errno.EACCES, errno.EPERM):
+        return f"you do not have permission to write in the folder '{folder}'"
+    if e.errno == errno.EROFS:
+        return f"the folder '{folder}' is on a read-only file system"
+    if e.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"the disk holding the folder '{folder}' is full"
+    if e.errno == errno.ENOENT:
+        return f"the folder '{folder}' does not take new files (it is a system folder, not one for files)"
+    return f"the folder '{folder}' refused a new file ({(e.strerror or type(e).__name__).lower()})"
 
 
 def _probe(folder: Path, parameter: str, shown: Path) -> None:
@@ -17,7 +32,8 @@ def _probe(folder: Path, parameter: str, shown: Path) -> None:
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".justicegap-probe-"):
             pass
     except OSError as e:
-        raise InvalidParameter(parameter, f"'{shown}' cannot be written ({e.strerror or type(e).__name__})") from None
+        raise InvalidParameter(parameter, f"'{shown}' cannot be written: {_why(e, folder)}; "
+                                          "give a path in a folder you can write to") from None
 
 
 def check_writable(path: Path, parameter: str = "--out") -> Path:
