@@ -52,7 +52,7 @@ def _describe(frame, ctx, cols, row: int) -> str:
     import polars as pl
 
     vals = frame.filter(pl.col("_row") == row).select(cols).row(0)
-    return " (" + ", ".join(f"{ctx.headers.get(c, c)} {v}" for c, v in zip(cols, vals) if v is not None) + ")"
+    return " (" + ", ".join(f"{ctx.headers.get(c) or c} {v}" for c, v in zip(cols, vals) if v is not None) + ")"
 
 
 def repeated_key(frame, ctx, cols, what: str = "row", skip=None) -> None:
