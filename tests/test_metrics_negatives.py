@@ -63,13 +63,15 @@ def test_one_figure_and_the_panel_carry_the_flag_exactly_where_the_sums_include_
         assert any("negative numbers" in c for c in panel[code].caveats) == expected, code
 
 
-def test_quarterly_trend_points_carry_the_flag(loaded_store, negatives):
+def test_quarterly_trend_points_carry_the_flag(loaded_store, loaded_home, negatives):
     quarters = [f"2017/18 Q{q}" for q in (1, 2, 3, 4)]
+    expected = {f"2017/18 Q{q}": q in negatives["E23000032"] for q in "1234"}
     cells = metrics.panel("charge_rate_cohort", areas=[areas.get("E23000032")], periods=quarters, offences=["rape"],
                           store=loaded_store)
-    got = {q: FLAG in c.figure.flags for q, c in zip(quarters, cells)}
-    assert got == {f"2017/18 Q{q}": q in negatives["E23000032"] for q in "1234"}
-    assert got["2017/18 Q2"]
+    assert {q: FLAG in c.figure.flags for q, c in zip(quarters, cells)} == expected
+    assert expected["2017/18 Q2"]
+    rows = csv.DictReader(io.StringIO(_cli(loaded_home, "trend", "charge_rate_cohort", "--area", "Kent", "--format", "csv")))
+    assert {r["period"]: FLAG in r["flags"] for r in rows if r["period"] in expected} == expected
 
 
 def test_csv_and_text_rows_carry_the_flag(loaded_home, negatives):
