@@ -168,6 +168,12 @@ def test_usage_lines_name_arguments_in_capitals(command, usage):
     assert p.stdout.splitlines()[0] == usage
     mistake = run(*command, "--no-such-option", check=False)
     assert mistake.stderr.splitlines()[0] == usage and "{" not in mistake.stderr
+    assert p.stdout.split("Arguments:")[1].split()[0] == usage.split()[-1].strip("[]")  # the help names it alike
+
+
+def test_missing_argument_named_as_in_the_usage_line():
+    p = run("get", check=False)
+    assert p.returncode == 2 and "error: Missing argument 'METRIC'." in p.stderr
 
 
 @pytest.mark.parametrize("args,parameter,path", [

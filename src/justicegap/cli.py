@@ -24,14 +24,14 @@ def _usage_pieces(command, ctx) -> list[str]:
         if param.param_type_name != "argument":
             out += param.get_usage_pieces(ctx)
             continue
-        name = param.metavar or param.name.upper()
+        name = param.metavar
         out.append((name if param.required else f"[{name}]") + ("..." if param.nargs != 1 else ""))
     return out
 
 
 class _Group(typer.core.TyperGroup):
-    """Commands whose usage lines name their arguments in capitals (Typer writes a required
-    argument as ``{metric}``, which reads like a placeholder left unfilled)."""
+    """Commands that name their arguments in capitals, in the usage line, the help and the errors
+    (Typer writes a required argument as ``{metric}``, which reads like a placeholder left unfilled)."""
 
     def __init__(self, *args, **kwargs):
         from types import MethodType
@@ -40,6 +40,9 @@ class _Group(typer.core.TyperGroup):
         for command in self.commands.values():
             if not isinstance(command, typer.core.TyperGroup):
                 command.collect_usage_pieces = MethodType(_usage_pieces, command)
+                for param in command.params:
+                    if param.param_type_name == "argument" and param.metavar is None:
+                        param.metavar = param.name.upper()
 
 
 app = typer.Typer(cls=_Group, add_completion=False, no_args_is_help=True, rich_markup_mode=None,
