@@ -22,7 +22,7 @@ import pytest
 
 from justicegap import reference, sources, update
 from justicegap.store import Store
-from storecheck import counts, load_fails
+from storecheck import load_fails
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 EXE = Path(sys.executable).parent / "justicegap"
@@ -282,3 +282,17 @@ def test_spoiled_cps_file_refused_through_the_command_line(tmp_path):
         if kind != "duplicate":
             assert "column 'Number of Sexual Offences Convictions'" in err, err
         assert _cli(home, "sources", "--json").stdout == before
+
+
+def test_same_figure_under_two_spellings_is_refused(home, tmp_path):
+    """Two rows whose key cells differ only in how the force is written ('Kent', 'Kent Police') give
+    the same figure: refused once the names are resolved, naming both rows."""
+    head, rows = CASES[0].make()
+    header = head[-1]
+    i = next(n for n, r in enumerate(rows) if CASES[0].target(dict(zip(header, r))))
+    again = list(rows[i])
+    again[header.index("Force Name")] = "Kent Police"
+    path = _write(tmp_path / "prc-pfa-kent.csv", [*head, *rows, again])
+    with Store() as s:
+        err = load_fails(s, path, TABLES)
+    assert err.row == len(rows) + 2 and f"repeats row {i + 2} (Force Name Kent," in str(err) and "same figure" in str(err)
