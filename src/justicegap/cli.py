@@ -909,6 +909,7 @@ def records_linkage(area: str = AreaOpt, as_json: bool = JsonOpt):
 def records_reconcile(area: str = AreaOpt, period: str = PeriodOpt, offence: str = RecOffenceOpt,
                       edition: Optional[str] = typer.Option(None, "--edition", help="Home Office outcomes edition (default: newest)"),
                       show_all: bool = typer.Option(False, "--all", help="List every cell, not only those that differ"),
+                      basis: str = typer.Option("cohort", "--basis", help="cohort (offences recorded in each quarter, outcome so far) or closed (outcomes assigned in each quarter)"),
                       as_json: bool = JsonOpt):
     """Records by quarter x offence code x outcome type beside the loaded Home Office outcomes edition."""
     from rich.table import Table
@@ -916,7 +917,7 @@ def records_reconcile(area: str = AreaOpt, period: str = PeriodOpt, offence: str
     from .records.reconcile import reconcile
 
     with _store() as store:
-        r = reconcile(store, area, period, offence=offence, edition=edition)
+        r = reconcile(store, area, period, offence=offence, edition=edition, basis=basis)
     if as_json:
         return _print_json(r.model_dump(mode="json"))
     c = _console()

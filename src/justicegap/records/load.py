@@ -80,21 +80,24 @@ def load_records(store, directory: Path, *, extract_date: date | None = None, ke
         raise JusticegapError(f"the key in {kpath} is not the key the stored records were pseudonymised with: "
                               "give the same key (--key-file or JUSTICEGAP_RECORDS_KEY) so pseudonyms link across loads")
 
-    caches: dict[str, dict] = {}
-
-    def hashed(frame, col, kind):
-        values = pseudonymise.column(key, kind, frame[col].to_list(), caches.setdefault(kind, {}))
-        return frame.with_columns(pl.Series(col, values, dtype=pl.String))
-
     synthetic = bool(man.get("synthetic")) or any(
         bool(f["synthetic"].fill_null(False).any()) for f in frames.values())
-    off = hashed(frames["offences"], "record_id", "record")
-    cases = hashed(frames["cps_cases"], "case_id", "case")
+    # Each table's own ids are hashed once; ids that refer to them (validated to exist) are mapped.
+    raw_records, raw_cases = frames["offences"]["record_id"], frames["cps_cases"]["case_id"]
+    records = pseudonymise.series(key, "record", raw_records)
+    case_ids = pseudonymise.series(key, "case", raw_cases)
+
+    def mapped(values, raw, hashed):
+        return values.replace_strict(raw, hashed, default=None, return_dtype=pl.String)
+
+    off = frames["offences"].with_columns(records)
+    cases = frames["cps_cases"].with_columns(case_ids)
     links = V.case_links(frames["cps_cases"].select(["_row", "case_id", "record_ids"]))
-    links = hashed(hashed(links, "case_id", "case"), "record_id", "record").select(["case_id", "record_id"])
+    links = links.select(mapped(links["case_id"], raw_cases, case_ids), mapped(links["record_id"], raw_records, records))
     sus = frames.get("suspects")
     if sus is not None:
-        sus = hashed(hashed(sus, "record_id", "record"), "suspect_id", "suspect")
+        sus = sus.with_columns(mapped(sus["record_id"], raw_records, records),
+                               pseudonymise.series(key, "suspect", sus["suspect_id"]))
     anomalies = link.anomalies(off, links, cases)
     forces = sorted(off["force_code"].unique().to_list())
     load_id = f"records-{uuid.uuid4().hex[:12]}"

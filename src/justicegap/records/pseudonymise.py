@@ -60,17 +60,30 @@ def pseudonym(key: bytes, kind: str, value: str) -> str:
     return hmac.digest(key, f"{kind}\x1f{value}".encode(), "sha256").hex()[:20]
 
 
-def column(key: bytes, kind: str, values, cache: dict | None = None) -> list:
-    """Pseudonyms for a column; ``cache`` (identifier -> pseudonym) saves hashing an id twice."""
-    cache = {} if cache is None else cache
-    digest, prefix = hmac.digest, f"{kind}\x1f"
-    out = []
-    for v in values:
-        if v is None:
-            out.append(None)
-            continue
-        p = cache.get(v)
-        if p is None:
-            p = cache[v] = digest(key, (prefix + v).encode(), "sha256").hex()[:20]
-        out.append(p)
-    return out
+def series(key: bytes, kind: str, values):
+    """Pseudonyms for a Polars string Series (nulls stay null), each distinct identifier hashed once.
+
+    The same HMAC as ``pseudonym``, from the key's inner and outer SHA-256 states computed once
+    (RFC 2104): per identifier only the message blocks are hashed, twice as fast as ``hmac.digest``
+    on millions of ids. The key stays in this process: nothing is sent to the database.
+    """
+    import polars as pl
+
+    k = key if len(key) <= 64 else hashlib.sha256(key).digest()
+    k = k.ljust(64, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in k) + f"{kind}\x1f".encode())
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in k))
+    icopy, ocopy = inner.copy, outer.copy
+
+    def one(v: str) -> str:
+        h = icopy()
+        h.update(v.encode())
+        o = ocopy()
+        o.update(h.digest())
+        return o.hexdigest()[:20]
+
+    distinct = values.drop_nulls().unique(maintain_order=True)
+    hashed = pl.Series(values.name, [one(v) for v in distinct.to_list()], dtype=pl.String)
+    if distinct.len() == values.len():  # no nulls, no repeats (a table's own ids): already in order
+        return hashed
+    return values.replace_strict(distinct, hashed, default=None, return_dtype=pl.String).alias(values.name)

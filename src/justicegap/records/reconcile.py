@@ -1,12 +1,17 @@
 """Reconciliation of case records with the loaded Home Office outcomes edition: the crime data
 integrity check forces are inspected on.
 
-Cells are quarter (of recording) x offence code x outcome type. A record counts in the quarter it
-was recorded, under its offence code and the outcome it had reached by its extract date (none yet
-= type 0), exactly as the Home Office's "outcomes for offences recorded in quarter" count; a record
-with a sub-code (1A) counts under the sub-code and its parent, as the Home Office publishes them.
-Cancelled and transferred records are not crimes and are not counted. Each differing cell gets the
-likely cause, by these rules in order:
+The edition publishes two counts, and the records are reconciled with either (``basis``):
+- ``cohort``: cells are quarter of recording x offence code x outcome type. A record counts in the
+  quarter it was recorded, under its offence code and the outcome it had reached by its extract
+  date (none yet = type 0), exactly as the Home Office's "outcomes for offences recorded in quarter";
+- ``closed``: cells are quarter of the outcome date x offence code x outcome type: every record
+  whose outcome was assigned in the period, whenever it was recorded, as the Home Office's
+  "outcomes recorded in quarter" (investigations closed in the quarter; no type 0).
+A record with a sub-code (1A) counts under the sub-code and its parent, as the Home Office
+publishes them. Cancelled and transferred records are not crimes and are not counted. Each
+differing cell gets the likely cause, by these rules in order (on the closed basis, rules 1 and 4
+read the outcome date, and rule 3 the records cancelled or transferred in that quarter):
 1. the quarter and code agree in total, only the outcomes differ: extract timing (outcomes
    assigned after one extract and before the other) when the difference moves records out of or
    into type 0, otherwise an outcome recorded differently (revised);
@@ -41,7 +46,18 @@ CAUSES = {
     "missing": "records missing from the extract (or counted in the edition in error)",
     "extra": "records not in the edition (recorded late, or restored after cancellation)",
     "negative": "the edition publishes a negative count here, which no set of records can reproduce",
+    "outcome_quarter": "outcome date moved across a quarter boundary",
+    "missing_outcomes": "outcomes missing from the records (an outcome since withdrawn or re-dated, or counted in the edition in error)",
+    "extra_outcomes": "outcomes in the records that the edition does not hold (entered after its extract, or back-dated)",
 }
+BASES = {
+    "cohort": "crimes recorded in each quarter by offence code, with the outcome reached so far (Home Office "
+              "'outcomes for offences recorded in quarter'); sub-codes counted within their parent too",
+    "closed": "outcomes assigned in each quarter by offence code and outcome type, whenever the crime was recorded "
+              "(Home Office 'outcomes recorded in quarter', investigations closed in the period); sub-codes counted "
+              "within their parent too",
+}
+MEASURES = {"cohort": "outcomes_cohort", "closed": "outcomes_closed"}
 
 
 def _quarter(d) -> str:
@@ -49,13 +65,19 @@ def _quarter(d) -> str:
     return f"{fy}/{str(fy + 1)[2:]} Q{(d.month - 4) % 12 // 3 + 1}"
 
 
-def reconcile(store, area: str, period: str, *, offence: str = "sexual_offences", edition: str | None = None):
+def reconcile(store, area: str, period: str, *, offence: str = "sexual_offences", edition: str | None = None,
+              basis: str = "cohort"):
     import polars as pl
 
+    from ..errors import InvalidParameter
     from ..model.records import ReconcileCell, Reconciliation
 
+    if basis not in BASES:
+        raise InvalidParameter("basis", f"'{basis}' is not a basis: cohort (offences recorded in the period) or "
+                                        "closed (outcomes assigned in the period)")
     sc = S.select(store, area, period, offence)
-    ed, name, rows = rstore.published_cohort(store.con, sc.forces, sc.period.start, sc.period.end, sc.codes, edition)
+    ed, name, rows = rstore.published_cohort(store.con, sc.forces, sc.period.start, sc.period.end, sc.codes, edition,
+                                             MEASURES[basis])
     if ed is None:
         raise NotAvailable(f"No Home Office outcomes edition covering {sc.period} is loaded to reconcile against.",
                            holder="the Home Office (crime outcomes open data: `justicegap update`)")
@@ -63,15 +85,21 @@ def reconcile(store, area: str, period: str, *, offence: str = "sexual_offences"
     published: dict[tuple, int] = defaultdict(int)
     for q_start, _force, code, outcome, n in rows:
         published[(_quarter(q_start), code, outcome)] += int(n)
-    rec = sc.recorded.with_columns(pl.col("outcome_type").fill_null("0"))
     counts: dict[tuple, int] = defaultdict(int)
-    for d, code, outcome, n in rec.group_by([pl.col("date_recorded"), "offence_code", "outcome_type"]).len().iter_rows():
+    cancelled: dict[tuple, int] = defaultdict(int)
+    if basis == "cohort":
+        rec = sc.recorded.with_columns(pl.col("outcome_type").fill_null("0"))
+        grouped = rec.group_by([pl.col("date_recorded"), "offence_code", "outcome_type"]).len().iter_rows()
+        for d, code, n in sc.frame.filter(pl.col("status") != "recorded").group_by(["date_recorded", "offence_code"]).len().iter_rows():
+            cancelled[(_quarter(d), code)] += n
+    else:
+        grouped = rstore.outcomes_assigned(store.con, sc.forces, sc.period.start, sc.period.end, sc.codes)
+        for d, code, n in rstore.status_changes(store.con, sc.forces, sc.period.start, sc.period.end, sc.codes):
+            cancelled[(_quarter(d), code)] += n
+    for d, code, outcome, n in grouped:
         counts[(_quarter(d), code, outcome)] += n
         if outcome in parents:
             counts[(_quarter(d), code, parents[outcome])] += n
-    cancelled: dict[tuple, int] = defaultdict(int)
-    for d, code, n in sc.frame.filter(pl.col("status") != "recorded").group_by(["date_recorded", "offence_code"]).len().iter_rows():
-        cancelled[(_quarter(d), code)] += n
     keys = sorted(set(published) | set(counts))
     diff = {k: counts.get(k, 0) - published.get(k, 0) for k in keys}
 
@@ -87,6 +115,8 @@ def reconcile(store, area: str, period: str, *, offence: str = "sexual_offences"
             return CAUSES["negative"]
         t = tdiff[(q, code)]
         if t == 0:
+            if basis == "closed":
+                return CAUSES["outcome_changed"]
             open_diff = diff.get((q, code, "0"), 0)
             if (outcome == "0" and d < 0) or (outcome != "0" and d > 0 and open_diff < 0):
                 return CAUSES["timing_later"]
@@ -99,7 +129,9 @@ def reconcile(store, area: str, period: str, *, offence: str = "sexual_offences"
             return CAUSES["cancelled"]
         i = quarters.index(q)
         if any(tdiff.get((quarters[j], code), 0) * t < 0 for j in (i - 1, i + 1) if 0 <= j < len(quarters)):
-            return CAUSES["quarter"]
+            return CAUSES["quarter" if basis == "cohort" else "outcome_quarter"]
+        if basis == "closed":
+            return CAUSES["missing_outcomes" if t < 0 else "extra_outcomes"]
         return CAUSES["missing"] if t < 0 else CAUSES["extra"]
 
     cells = []
@@ -113,9 +145,8 @@ def reconcile(store, area: str, period: str, *, offence: str = "sexual_offences"
                                    difference=d, likely_cause=cause(q, code, outcome, d) if d else None))
     return Reconciliation(
         synthetic=sc.synthetic, area=sc.area.to_dict(), period=sc.period.to_dict(), extract_date=sc.extract_date,
-        edition=ed, edition_file=name, offence_codes=sc.codes,
-        basis="crimes recorded in each quarter by offence code, with the outcome reached so far (Home Office "
-              "'outcomes for offences recorded in quarter'); sub-codes counted within their parent too",
+        edition=ed, edition_file=name, offence_codes=sc.codes, basis=BASES[basis],
         cells=cells, differences=sum(1 for c in cells if c.difference and (c.published or 0) >= 0),
-        unreproducible=sum(1 for c in cells if (c.published or 0) < 0), records_total=rec.height,
+        unreproducible=sum(1 for c in cells if (c.published or 0) < 0),
+        records_total=sum(v for (q, c, o), v in counts.items() if o not in parents),
         published_total=sum(v for (q, c, o), v in published.items() if o not in parents))

@@ -172,10 +172,13 @@ def linkage(con, forces: list[str]):
                        [forces]).fetchall()
 
 
-def published_cohort(con, force_codes: list[str], start: date, end: date, codes: list[str], edition: str | None):
-    """The Home Office outcomes cohort counts (offences recorded in each quarter, by outcome type
-    as at the edition's extract) for the forces and offence codes, from one edition: the one given,
-    or the newest holding the period. Returns (edition id, file name, rows)."""
+def published_cohort(con, force_codes: list[str], start: date, end: date, codes: list[str], edition: str | None,
+                     measure: str = "outcomes_cohort"):
+    """The Home Office outcomes counts for the forces and offence codes, from one edition: the one
+    given, or the newest holding the period. ``outcomes_cohort``: offences recorded in each quarter,
+    by the outcome type reached at the edition's extract; ``outcomes_closed``: outcomes assigned in
+    each quarter, whenever the offence was recorded. Returns (edition id, file name, rows of
+    (quarter start, force, offence code, outcome type, count))."""
     eds = con.execute("""
         select edition, file_name from editions where dataset = 'ho_outcomes'
           and period_start <= ? and period_end >= ? and (? is null or edition = ?)
@@ -186,11 +189,33 @@ def published_cohort(con, force_codes: list[str], start: date, end: date, codes:
     ed, name = eds[0]
     rows = con.execute("""
         select period_start, area, offence, outcome, sum(value)::bigint from facts
-        where dataset = 'ho_outcomes' and edition = ? and measure = 'outcomes_cohort'
+        where dataset = 'ho_outcomes' and edition = ? and measure = ?
           and area in (select unnest(?::varchar[])) and period_start >= ? and period_end <= ?
           and offence in (select unnest(?::varchar[]))
-        group by all order by all""", [ed, force_codes, start, end, codes]).fetchall()
+        group by all order by all""", [ed, measure, force_codes, start, end, codes]).fetchall()
     return ed, name, rows
+
+
+def outcomes_assigned(con, forces: list[str], start: date, end: date, codes: list[str]):
+    """Crime records (kept as crimes) of the current loads of ``forces`` whose outcome was assigned
+    between ``start`` and ``end``, whenever they were recorded: (outcome date, offence code,
+    outcome type, count) rows, the records' side of the Home Office "outcomes recorded in quarter"."""
+    return con.execute("""
+        select o.outcome_date, o.offence_code, o.outcome_type, count(*)::bigint from rec_offences o join rec_loads ld using (load_id)
+        where ld.replaced_by is null and o.force_code in (select unnest(?::varchar[])) and o.status = 'recorded'
+          and o.outcome_date between ? and ? and o.outcome_type is not null and o.outcome_type <> '0'
+          and o.offence_code in (select unnest(?::varchar[]))
+        group by all order by all""", [forces, start, end, codes]).fetchall()
+
+
+def status_changes(con, forces: list[str], start: date, end: date, codes: list[str]):
+    """Records cancelled or transferred with a status date between ``start`` and ``end``:
+    (status date, offence code, count) rows."""
+    return con.execute("""
+        select o.status_date, o.offence_code, count(*)::bigint from rec_offences o join rec_loads ld using (load_id)
+        where ld.replaced_by is null and o.force_code in (select unnest(?::varchar[])) and o.status <> 'recorded'
+          and o.status_date between ? and ? and o.offence_code in (select unnest(?::varchar[]))
+        group by all order by all""", [forces, start, end, codes]).fetchall()
 
 
 def published_values(con, dataset: str, measure: str, offence: str, area: str | None = None):

@@ -2,8 +2,12 @@
 
 For the force(s) and period asked, one crime record is made for every offence in the loaded Home
 Office outcomes cohort (offences recorded in each quarter by offence code, with the outcome type
-each had reached at the edition's extract), so reconciling the synthetic records against that
-edition shows no difference. Times are drawn from log-normal distributions whose medians are the
+each had reached at the edition's extract), and the outcomes are dated so that the outcomes
+assigned in each quarter equal the same edition's "outcomes recorded in quarter" count too; the
+outcomes that count holds beyond the period's own offences belong to offences recorded before the
+period, which are made as well (ids marked ``-PRE-``). Reconciling the synthetic records against
+that edition shows no difference on either basis, except in cells published as negative counts
+(the Home Office's corrections), which no records can reproduce and which the manifest lists. Times are drawn from log-normal distributions whose medians are the
 published MoJ timeliness medians (offence to charge, charge to first listing, first listing to
 completion), and prosecutions end in a conviction with the probability the CPS published for
 sexual offences in that force and period. What the publications do not give (victims' ages for
@@ -17,7 +21,6 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 from pathlib import Path
-from statistics import NormalDist
 
 from .. import areas as A
 from .. import reference
@@ -40,6 +43,12 @@ ASSUMPTIONS = [
     f"{GUILTY_PLEA_SHARE:.0%} of convictions are guilty pleas; unsuccessful prosecutions are "
     + ", ".join(f"{v:.0%} {k}" for k, v in UNSUCCESSFUL.items()) + ".",
     "Victims' sex and age follow the offence code where it says them (19C adult female ...); otherwise 85% female, ages spread across bands.",
+    "Time from recording to outcome is log-normal with a median of 120 days; where more outcomes would fall in a quarter "
+    "than the Home Office says were assigned in it, the surplus (in random order) moves on to the next quarter, or to a "
+    "day between the end of the period and the extract date.",
+    "Outcomes published as assigned in a quarter beyond those of the period's own offences belong to offences recorded "
+    "before the period: each is a record dated in that quarter, recorded a log-normal time (median 120 days) before, "
+    "conditioned on falling before the period.",
     "Victims withdraw support (outcomes 14 and 16) on a uniformly drawn day between recording and the outcome.",
     "The extract date is the outcomes edition's publication date, or 91 days after the period when the edition has none.",
     "CPS cases of a force without a CPS Area of its own (British Transport Police) go to CPS London.",
@@ -55,21 +64,89 @@ ALL_P = [0.12, 0.18, *(0.7 * p for p in ADULT_P)]
 def _lognormal(rng, median, n, low=None, high=None):
     """Log-normal draws with ``median``, truncated to [low, high] by inverse CDF (arrays allowed)."""
     import numpy as np
+    from scipy.special import ndtr, ndtri
 
     mu = np.log(max(median, 0.5))
-    nd = NormalDist()
-    cdf = np.vectorize(lambda x: nd.cdf(x))
-    lo = np.zeros(n) if low is None else cdf((np.log(np.maximum(low, 1e-9)) - mu) / SIGMA) * (np.asarray(low) > 0)
-    hi = np.ones(n) if high is None else cdf((np.log(np.maximum(high, 1e-9)) - mu) / SIGMA)
+    lo = np.zeros(n) if low is None else ndtr((np.log(np.maximum(low, 1e-9)) - mu) / SIGMA) * (np.asarray(low) > 0)
+    hi = np.ones(n) if high is None else ndtr((np.log(np.maximum(high, 1e-9)) - mu) / SIGMA)
     u = lo + rng.random(n) * np.maximum(hi - lo, 0)
     u = np.clip(u, 1e-12, 1 - 1e-12)
-    z = np.vectorize(nd.inv_cdf)(u)
-    out = np.exp(mu + SIGMA * z)
+    out = np.exp(mu + SIGMA * ndtri(u))
     if low is not None:
         out = np.maximum(out, low)
     if high is not None:
         out = np.minimum(out, high)
     return out
+
+
+def _pure(rows) -> tuple[dict, list]:
+    """Published (quarter, force, code, outcome, count) rows as counts of records per outcome type:
+    a sub-code (1A) is its own type and is taken out of its parent (1), which the Home Office
+    publishes including it. Cells that come out negative (the publisher's corrections) are left out
+    and returned: no set of records can reproduce them."""
+    parents = {k: v["parent"] for k, v in reference.outcomes().items() if v.get("parent")}
+    cells: dict[tuple, int] = {}
+    for q, force, code, outcome, n in rows:
+        cells[(q, force, code, outcome)] = cells.get((q, force, code, outcome), 0) + int(n)
+        if outcome in parents:
+            cells[(q, force, code, parents[outcome])] = cells.get((q, force, code, parents[outcome]), 0) - int(n)
+    return {k: v for k, v in cells.items() if v > 0}, sorted(k + (v,) for k, v in cells.items() if v < 0)
+
+
+def _span(days) -> str:
+    import numpy as np
+
+    return f"{np.min(days)} to {np.max(days)}" if len(days) else "none"
+
+
+def _unreproducible(cells) -> str:
+    if not cells:
+        return ""
+    shown = "; ".join(f"{q} {code} outcome {o}: {n}" for q, _f, code, o, n in cells[:5])
+    return (f". {len(cells)} published cell(s) are negative (the Home Office's corrections) and cannot be reproduced "
+            f"by any records: {shown}" + (" ..." if len(cells) > 5 else ""))
+
+
+def _quarter_starts(per) -> list[date]:
+    out, d = [], per.start
+    while d <= per.end:
+        out.append(d)
+        m = d.month + 3
+        d = date(d.year + (m - 1) // 12, (m - 1) % 12 + 1, 1)
+    return out
+
+
+def _allocate(rng, group, bucket, cap):
+    """The quarter (bucket) each outcome is assigned in, given the one it would fall in (``bucket``)
+    and the published count of outcomes assigned in each quarter (``cap``, groups x buckets, the last
+    bucket after the period and unbounded). A quarter keeps at most its published count (its own
+    records first, in random order, then those moved on to it); the rest move on to the next."""
+    import numpy as np
+
+    n, nb = len(group), cap.shape[1]
+    native = np.zeros_like(cap)
+    np.add.at(native, (group, bucket), 1)
+    order = np.lexsort((rng.random(n), bucket, group))
+    key = group[order] * nb + bucket[order]
+    firsts = np.r_[0, np.flatnonzero(np.diff(key)) + 1]
+    pos = np.empty(n, dtype=np.int64)
+    pos[order] = np.arange(n) - np.repeat(firsts, np.diff(np.r_[firsts, n]))
+    final = bucket.copy()
+    for b in range(nb - 1):
+        over = (final == b) & (pos >= cap[group, b])
+        g = group[over]
+        pos[over] = native[g, b + 1] + pos[over] - cap[g, b]
+        final[over] = b + 1
+    return final
+
+
+def _uniform_in(rng, bucket, edges, ext):
+    """A day drawn uniformly in each bucket's quarter (the last bucket: after the period, up to the extract date)."""
+    import numpy as np
+
+    lo = np.r_[edges, edges[-1]][bucket]
+    hi = np.r_[edges[1:], ext + 1][bucket]
+    return lo + (rng.random(len(bucket)) * (hi - lo).astype(int)).astype(int)
 
 
 def _typed(frame, table):
@@ -147,55 +224,81 @@ def synthesise(store, area: str, period: str, out: Path, *, seed: int = 1, offen
     med_hc, src_hc = _median_for(con, "median_main_hearing_to_completion_days", offence, year)
     conv_rate, src_cr = _conviction_rate(con, forces, per.start, per.end)
     rng = np.random.default_rng(seed)
-    outcomes = reference.outcomes()
-
-    # One record per published offence: parents first, then sub-codes relabel some parent records.
-    cells: dict[tuple, int] = {}
-    subs: dict[tuple, int] = {}
-    for q_start, force, code, outcome, n in rows:
-        parent = outcomes.get(outcome, {}).get("parent")
-        if parent:
-            subs[(q_start, force, code, outcome, parent)] = int(n)
-        elif n:
-            cells[(q_start, force, code, outcome)] = cells.get((q_start, force, code, outcome), 0) + int(n)
-    recs = []
-    for (q_start, force, code, outcome), n in sorted(cells.items()):
-        recs += [(q_start, force, code, outcome)] * n
-    recs = [list(r) for r in recs]
-    for (q_start, force, code, sub, parent), n in sorted(subs.items()):
-        idx = [i for i, r in enumerate(recs) if r[:3] == [q_start, force, code] and r[3] == parent][:n]
-        for i in idx:
-            recs[i][3] = sub
-    n = len(recs)
-    q_start = np.array([r[0] for r in recs], dtype="datetime64[D]")
-    q_end = np.array([(np.datetime64(r[0], "M") + 3).astype("datetime64[D]") for r in recs])
-    force = np.array([r[1] for r in recs])
-    code = np.array([r[2] for r in recs])
-    otype = np.array([r[3] for r in recs])
+    _ed, _file, closed_rows = rstore.published_cohort(con, forces, per.start, per.end, codes, ed_id, "outcomes_closed")
+    cohort, cohort_negative = _pure(rows)
+    assigned, closed_negative = _pure(closed_rows)
     ext = np.datetime64(extract_date, "D")
-    recorded = q_start + (rng.random(n) * (q_end - q_start).astype(int)).astype(int)
+    # Quarter edges of the period; bucket nq is "after the period, by the extract date".
+    starts = _quarter_starts(per)
+    nq = len(starts)
+    edges = np.array([*starts, per.end + timedelta(days=1)], dtype="datetime64[D]")
+
+    # One record per offence in the published cohort (sub-codes such as 1A split from their parents).
+    keys = sorted(cohort)
+    counts = np.array([cohort[k] for k in keys], dtype=np.int64)
+
+    def repeat(i, dtype=None):
+        return np.repeat(np.array([k[i] for k in keys], dtype=dtype), counts)
+
+    q_start, force, code, otype = repeat(0, "datetime64[D]"), repeat(1), repeat(2), repeat(3)
+    n_cohort = len(otype)
+    q_end = (q_start.astype("datetime64[M]") + 3).astype("datetime64[D]")
+    recorded = q_start + (rng.random(n_cohort) * (q_end - q_start).astype(int)).astype(int)
+    t_out = _lognormal(rng, 120, n_cohort, high=(ext - recorded).astype(int)).astype(int)
+    outcome_date = recorded + t_out
+    # Outcomes assigned in each quarter must add up to the published "outcomes recorded in quarter":
+    # a quarter's surplus moves on to the next quarter (or after the period); what a quarter still
+    # lacks was assigned to offences recorded before the period, made below.
+    groups = sorted({k[1:] for k in keys if k[3] != "0"} | {k[1:] for k in assigned})
+    gid = {g: i for i, g in enumerate(groups)}
+    cap = np.zeros((len(groups), nq + 1), dtype=np.int64)
+    cap[:, nq] = np.iinfo(np.int64).max // 4
+    qidx = {d: i for i, d in enumerate(starts)}
+    for (q, f, c, o), v in assigned.items():
+        cap[gid[(f, c, o)], qidx[q]] = v
+    has = otype != "0"
+    g_rec = np.array([gid.get((f, c, o), -1) for f, c, o in zip(force, code, otype)], dtype=np.int64)
+    desired = np.searchsorted(edges, outcome_date, side="right") - 1
+    final = desired.copy()
+    final[has] = _allocate(rng, g_rec[has], desired[has], cap)
+    moved = has & (final != desired)
+    outcome_date[moved] = _uniform_in(rng, final[moved], edges, ext)
+    outcome_date = np.where(has, outcome_date, np.datetime64("NaT"))
+    kept = np.zeros_like(cap)
+    np.add.at(kept, (g_rec[has], final[has]), 1)
+    spare = cap[:, :nq] - kept[:, :nq]
+    g_e, b_e = np.nonzero(spare)
+    reps = spare[g_e, b_e]
+    e_group, e_bucket = np.repeat(g_e, reps), np.repeat(b_e, reps)
+    n_earlier = len(e_group)
+    e_outcome = _uniform_in(rng, e_bucket, edges, ext)
+    before_start = (e_outcome - np.datetime64(per.start, "D")).astype(int) + 1
+    e_recorded = e_outcome - _lognormal(rng, 120, n_earlier, low=before_start).astype(int)
+    force, code, otype = (np.concatenate([a.astype(object), np.array([groups[g][i] for g in e_group], dtype=object)]).astype(str)
+                          for i, a in enumerate((force, code, otype)))
+    recorded = np.concatenate([recorded, e_recorded])
+    outcome_date = np.concatenate([outcome_date, e_outcome]).astype("datetime64[D]")
+    earlier = np.r_[np.zeros(n_cohort, bool), np.ones(n_earlier, bool)]
+    n = n_cohort + n_earlier
+
     lag = np.where(rng.random(n) < 0.8, 0, rng.integers(1, 15, n))
     reported = recorded - lag
     closed = otype != "0"
     charged = np.isin(otype, ["1", "1A"])
-    room = (ext - recorded).astype(int)
-    t_out = _lognormal(rng, 120, n, high=room).astype(int)
-    outcome_date = np.where(closed, recorded + t_out, np.datetime64("NaT"))
     # Charged records: offence-to-charge drawn with the MoJ median; the offence is before the report.
-    t_charge = (outcome_date - recorded).astype("timedelta64[D]").astype(float)
-    t_charge = np.nan_to_num(t_charge)
+    t_charge = np.nan_to_num((outcome_date - recorded).astype("timedelta64[D]").astype(float))
     d_oc = _lognormal(rng, med_oc, n, low=t_charge + lag).astype(int)
     recent = rng.random(n) < 0.7
     d_or = np.where(recent, rng.integers(0, 8, n), _lognormal(rng, 730, n, low=8).astype(int))
     offence_date = np.where(charged, outcome_date - d_oc, reported - d_or)
     approx = ~recent & ~charged & (rng.random(n) < 0.5)
-    sex = np.empty(n, dtype=object)
-    band = np.empty(n, dtype=object)
-    for i, c in enumerate(code):
-        s, b = RAPE_VICTIM.get(c, (None, None))
-        sex[i] = s or ("female" if rng.random() < 0.85 else "male")
-        band[i] = (rng.choice(ADULT_BANDS, p=np.array(ADULT_P) / sum(ADULT_P)) if b == "adult"
-                   else b or rng.choice(ALL_BANDS, p=np.array(ALL_P) / sum(ALL_P)))
+    sex = np.where(rng.random(n) < 0.85, "female", "male").astype(object)
+    band = rng.choice(ALL_BANDS, n, p=np.array(ALL_P) / sum(ALL_P)).astype(object)
+    adult = rng.choice(ADULT_BANDS, n, p=np.array(ADULT_P) / sum(ADULT_P)).astype(object)
+    for c, (sx, bd) in RAPE_VICTIM.items():
+        m = code == c
+        sex[m] = sx
+        band[m] = adult[m] if bd == "adult" else bd
     suspect = np.where(np.isin(otype, ["14", "18"]), False, np.where(otype == "0", rng.random(n) < 0.7, True))
     withdraws = np.isin(otype, ["14", "16"])
     w_days = (rng.random(n) * np.nan_to_num((outcome_date - recorded).astype("timedelta64[D]").astype(float))).astype(int)
@@ -203,17 +306,21 @@ def synthesise(store, area: str, period: str, out: Path, *, seed: int = 1, offen
     lads_by_force: dict[str, list[str]] = {}
     for r in reference.table("lad_csp_pfa"):
         lads_by_force.setdefault(r["pfa_code"], []).append(r["lad_code"])
-    lad = np.array([rng.choice(lads_by_force[f]) if lads_by_force.get(f) else None for f in force], dtype=object)
+    lad = np.full(n, None, dtype=object)
+    for f in np.unique(force):
+        m = force == f
+        if lads_by_force.get(f):
+            lad[m] = rng.choice(sorted(lads_by_force[f]), int(m.sum()))
     prefix = "SYN-" + "".join(w[0] for w in ar.name.upper().split())[:4]
-    ids = np.array([f"{prefix}-{i + 1:07d}" for i in range(n)])
+    ids = np.array([f"{prefix}-{i + 1:07d}" for i in range(n_cohort)] + [f"{prefix}-PRE-{i + 1:07d}" for i in range(n_earlier)])
 
     # Cancelled and transferred records (not in the Home Office counts).
-    n_c = int(round(n * CANCELLED_SHARE))
-    n_t = int(round(n * TRANSFERRED_SHARE))
-    pick = rng.integers(0, n, n_c + n_t)
+    n_c = int(round(n_cohort * CANCELLED_SHARE))
+    n_t = int(round(n_cohort * TRANSFERRED_SHARE))
+    pick = rng.integers(0, n_cohort, n_c + n_t)
     extra_rec = recorded[pick]
     extra = pl.DataFrame({
-        "record_id": [f"{prefix}-{n + i + 1:07d}" for i in range(n_c + n_t)],
+        "record_id": [f"{prefix}-{n_cohort + i + 1:07d}" for i in range(n_c + n_t)],
         "force_code": force[pick], "lad_code": lad[pick], "offence_code": code[pick],
         "date_reported": extra_rec, "date_recorded": extra_rec, "date_offence": extra_rec - rng.integers(0, 30, n_c + n_t),
         "date_offence_approximate": [False] * (n_c + n_t), "victim_sex": sex[pick], "victim_age_band": band[pick],
@@ -283,15 +390,37 @@ def synthesise(store, area: str, period: str, out: Path, *, seed: int = 1, offen
     out.mkdir(parents=True, exist_ok=True)
     for name, frame in (("offences", offences), ("suspects", suspects), ("cps_cases", cases)):
         _typed(frame, name).with_columns(pl.lit(True).alias("synthetic")).write_csv(out / f"{name}.csv", date_format="%Y-%m-%d")
-    sources = [f"Home Office crime outcomes cohort, edition {ed_id} ({ed_file})", src_oc, src_cl, src_mh, src_hc, src_cr]
+    in_period = int((has & (final < nq)).sum())
+    bases = {
+        "cohort": (f"Home Office crime outcomes cohort, edition {ed_id} ({ed_file}): offences recorded in each quarter by "
+                   f"offence code and the outcome reached, reproduced exactly: one record each ({n_cohort:,})"
+                   + _unreproducible(cohort_negative)),
+        "closed": (f"Home Office outcomes assigned in each quarter (closed in the period), the same edition: "
+                   f"{in_period + n_earlier:,} outcomes, reproduced exactly by quarter of the outcome date, offence code and "
+                   f"outcome type: {in_period:,} to offences recorded in the period and {n_earlier:,} to SYNTHETIC records of "
+                   f"offences recorded before the period (ids with '-PRE-', recorded {_span(e_recorded)}), made only to "
+                   "carry them; the period's other outcomes "
+                   f"({int((has & (final == nq)).sum()):,}) were assigned after it, by the extract date {extract_date}"
+                   + _unreproducible(closed_negative)),
+    }
+    sources = [bases["cohort"], bases["closed"], src_oc, src_cl, src_mh, src_hc, src_cr]
     info = {"synthetic": True, "note": "SYNTHETIC records made by justicegap synth: not real cases.",
             "area": ar.to_dict(), "period": per.to_dict(), "offence_family": offence, "extract_date": extract_date.isoformat(),
-            "seed": seed, "edition": ed_id, "sources": sources, "assumptions": ASSUMPTIONS}
+            "seed": seed, "edition": ed_id, "bases": bases,
+            "earlier_records": {"count": n_earlier, "id_marker": "-PRE-", "recorded": _span(e_recorded),
+                                "why": "offences recorded before the period whose outcomes were assigned in it (the published "
+                                       "'outcomes recorded in quarter' count them); not part of the period's cohort"},
+            "unreproducible": {"cohort": [list(map(str, c)) for c in cohort_negative],
+                               "closed": [list(map(str, c)) for c in closed_negative]},
+            "sources": sources, "assumptions": ASSUMPTIONS}
     (out / "manifest.json").write_text(json.dumps(info, indent=2) + "\n")
     (out / "README.txt").write_text(
         "SYNTHETIC RECORDS: NOT REAL CASES.\n\nMade by `justicegap synth` for demonstration and testing. Counts reproduce "
-        f"the published Home Office outcomes cohort for {ar.name}, {per} (edition {ed_id}); times and verdicts are drawn "
-        "from published medians and rates. See manifest.json for sources and assumptions.\n")
+        f"the published Home Office outcomes for {ar.name}, {per} (edition {ed_id}) on both bases: offences recorded "
+        "in each quarter with the outcome reached, and outcomes assigned in each quarter. "
+        f"{n_earlier:,} records (ids with '-PRE-') are of offences recorded before the period, made only to carry "
+        "outcomes assigned in it. Times and verdicts are drawn from published medians and rates. See manifest.json "
+        "for sources, assumptions and the cells no records can reproduce.\n")
     return SynthResult(out=str(out), area=ar.to_dict(), period=per.to_dict(), extract_date=extract_date, seed=seed,
                        offences=offences.height, suspects=suspects.height, cps_cases=cases.height, edition=ed_id,
                        sources=sources, assumptions=ASSUMPTIONS)

@@ -100,8 +100,10 @@ def _dates(df, name, path, problems):
     import polars as pl
 
     raw = df.get_column(name)
-    text = raw.str.replace(r"^(\d{4}-\d{2}-\d{2})(?:[ T]00:00:00(?:\.0+)?)?$", "$1")
-    parsed = text.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+    parsed = raw.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+    if (raw.is_not_null() & parsed.is_null()).any():  # a spreadsheet's midnight timestamps, rarely
+        text = raw.str.replace(r"^(\d{4}-\d{2}-\d{2})(?:[ T]00:00:00(?:\.0+)?)?$", "$1")
+        parsed = text.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
     bad = df.filter(raw.is_not_null() & parsed.is_null())
     for r, v in zip(bad["_row"].head(MAX_LISTED + 1), bad[name].head(MAX_LISTED + 1)):
         problems.add(path, r, name, f"'{v}' is not a date (YYYY-MM-DD)")
