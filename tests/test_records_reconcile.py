@@ -65,3 +65,56 @@ def test_a_cancelled_record_shows_as_cancellation(loaded_copy, synth_kent, tmp_p
         r = reconcile(s, "Kent", "2017/18", offence="rape")
     diff = [(c.quarter, c.offence, c.outcome, c.difference, c.likely_cause) for c in r.cells if c.difference and c.published >= 0]
     assert diff == [("2017/18 Q4", "19D", "14", -1, CAUSES["cancelled"])]
+
+
+def test_synthetic_kent_reconciles_on_the_closed_basis_too(records_store, shared_data):
+    """Outcomes assigned in each quarter (whenever the crime was recorded) against the edition's
+    'Force outcomes recorded in quarter': only the two cells published as -1 differ."""
+    from test_records_synth import CLOSED, published_kent
+
+    r = reconcile(records_store, "Kent", "2017/18", basis="closed")
+    assert r.differences == 0 and r.unreproducible == 2
+    odd = {(c.quarter, c.offence, c.outcome, c.published, c.difference) for c in r.cells if c.difference}
+    assert odd == {("2017/18 Q4", "21", "12", -1, 1), ("2017/18 Q4", "71", "1", -1, 1)}
+    assert r.records_total == sum(published_kent(shared_data, CLOSED).values())
+    assert "outcomes recorded in quarter" in r.basis
+
+
+def test_one_altered_record_shows_in_the_right_cell_on_both_bases(loaded_copy, synth_kent, tmp_path):
+    d = tmp_path / "altered-both"
+    shutil.copytree(synth_kent, d)
+    data = rows(d / "offences.csv")
+    # recorded in Q1, outcome 16 assigned in Q2: now outcome 15
+    a = next(r for r in data if r["offence_code"] == "19C" and r["outcome_type"] == "16"
+             and "2017-04-01" <= r["date_recorded"] < "2017-07-01" and "2017-07-01" <= r["outcome_date"] < "2017-10-01")
+    a["outcome_type"] = "15"
+    # recorded before Q3, outcome 18 assigned in Q3: now dated in Q4 (the cohort cannot see this)
+    b = next(r for r in data if r["offence_code"] == "19D" and r["outcome_type"] == "18"
+             and r["date_recorded"] < "2017-10-01" and "2017-10-01" <= r["outcome_date"] < "2018-01-01")
+    b["outcome_date"] = "2018-01-15"
+    write(d / "offences.csv", data)
+    with Store() as s:
+        load_records(s, d)
+        cohort = reconcile(s, "Kent", "2017/18", offence="rape")
+        closed = reconcile(s, "Kent", "2017/18", offence="rape", basis="closed")
+
+    def differing(r):
+        return {(c.quarter, c.offence, c.outcome): (c.difference, c.likely_cause) for c in r.cells
+                if c.difference and c.published >= 0}
+    assert differing(cohort) == {("2017/18 Q1", "19C", "16"): (-1, CAUSES["outcome_changed"]),
+                                 ("2017/18 Q1", "19C", "15"): (1, CAUSES["outcome_changed"])}
+    assert differing(closed) == {
+        ("2017/18 Q2", "19C", "16"): (-1, CAUSES["outcome_changed"]),
+        ("2017/18 Q2", "19C", "15"): (1, CAUSES["outcome_changed"]),
+        ("2017/18 Q3", "19D", "18"): (-1, CAUSES["outcome_quarter"]),
+        ("2017/18 Q4", "19D", "18"): (1, CAUSES["outcome_quarter"]),
+    }
+
+
+def test_an_unknown_basis_is_refused(records_store):
+    import pytest
+
+    from justicegap.errors import InvalidParameter
+
+    with pytest.raises(InvalidParameter, match="^basis: 'open' is not a basis"):
+        reconcile(records_store, "Kent", "2017/18", basis="open")

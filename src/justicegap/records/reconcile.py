@@ -10,8 +10,9 @@ The edition publishes two counts, and the records are reconciled with either (``
   "outcomes recorded in quarter" (investigations closed in the quarter; no type 0).
 A record with a sub-code (1A) counts under the sub-code and its parent, as the Home Office
 publishes them. Cancelled and transferred records are not crimes and are not counted. Each
-differing cell gets the likely cause, by these rules in order (on the closed basis, rules 1 and 4
-read the outcome date, and rule 3 the records cancelled or transferred in that quarter):
+differing cell gets the likely cause, by these rules in order (on the closed basis rule 1 says
+only "outcome recorded differently", rule 4 reads the outcome date and comes before rule 3, and
+rule 3 counts the records cancelled or transferred in that quarter):
 1. the quarter and code agree in total, only the outcomes differ: extract timing (outcomes
    assigned after one extract and before the other) when the difference moves records out of or
    into type 0, otherwise an outcome recorded differently (revised);
@@ -125,11 +126,14 @@ def reconcile(store, area: str, period: str, *, offence: str = "sexual_offences"
             return CAUSES["outcome_changed"]
         if any(tdiff.get((q, c), 0) * t < 0 for c in sc.codes if c != code):
             return CAUSES["reclassified"]
+        i = quarters.index(q)
+        moved = any(tdiff.get((quarters[j], code), 0) * t < 0 for j in (i - 1, i + 1) if 0 <= j < len(quarters))
+        if basis == "closed" and moved:
+            return CAUSES["outcome_quarter"]
         if t < 0 and cancelled.get((q, code)):
             return CAUSES["cancelled"]
-        i = quarters.index(q)
-        if any(tdiff.get((quarters[j], code), 0) * t < 0 for j in (i - 1, i + 1) if 0 <= j < len(quarters)):
-            return CAUSES["quarter" if basis == "cohort" else "outcome_quarter"]
+        if moved:
+            return CAUSES["quarter"]
         if basis == "closed":
             return CAUSES["missing_outcomes" if t < 0 else "extra_outcomes"]
         return CAUSES["missing"] if t < 0 else CAUSES["extra"]

@@ -36,6 +36,8 @@ UNSUCCESSFUL = {"acquitted": 0.6, "discontinued": 0.3, "dismissed": 0.1}
 ASSUMPTIONS = [
     f"Times are log-normal with the published medians and a log-scale spread of {SIGMA} (no spread is published).",
     "Offences are recorded on a uniformly drawn day of their quarter; 80% are recorded on the day they are reported.",
+    "Offence-to-charge times are log-normal, at least the time from the report to the charge, with their median over "
+    "the charged records equal to the MoJ median (the distribution's own median is lowered to allow for that floor).",
     "Offences with no charge: 70% reported within a week of the offence, 30% non-recent (median two years before).",
     f"{CANCELLED_SHARE:.0%} extra records are cancelled ('no crime') and {TRANSFERRED_SHARE:.0%} transferred: "
     "no shares are published; they are outside the Home Office counts.",
@@ -91,6 +93,28 @@ def _pure(rows) -> tuple[dict, list]:
         if outcome in parents:
             cells[(q, force, code, parents[outcome])] = cells.get((q, force, code, parents[outcome]), 0) - int(n)
     return {k: v for k, v in cells.items() if v > 0}, sorted(k + (v,) for k, v in cells.items() if v < 0)
+
+
+def _median_matched(rng, median, low, mask):
+    """Log-normal draws, each at least ``low``, whose median over ``mask`` is ``median`` where the
+    floors allow it: the distribution's own median is lowered (by bisection, the same uniform
+    draws throughout) to make up for the draws the floors push up."""
+    import numpy as np
+    from scipy.special import ndtr, ndtri
+
+    u = rng.random(len(low))
+    floor = np.maximum(low, 1e-9)
+
+    def draw(mu):
+        lo = ndtr((np.log(floor) - mu) / SIGMA) * (low > 0)
+        return np.maximum(np.exp(mu + SIGMA * ndtri(np.clip(lo + u * (1 - lo), 1e-12, 1 - 1e-12))), low)
+
+    a, b = 0.0, np.log(max(median, 1.0))
+    if mask.any():
+        for _ in range(40):
+            mid = (a + b) / 2
+            a, b = (mid, b) if np.median(draw(mid)[mask]) < median else (a, mid)
+    return draw(b)
 
 
 def _span(days) -> str:
@@ -287,7 +311,7 @@ def synthesise(store, area: str, period: str, out: Path, *, seed: int = 1, offen
     charged = np.isin(otype, ["1", "1A"])
     # Charged records: offence-to-charge drawn with the MoJ median; the offence is before the report.
     t_charge = np.nan_to_num((outcome_date - recorded).astype("timedelta64[D]").astype(float))
-    d_oc = _lognormal(rng, med_oc, n, low=t_charge + lag).astype(int)
+    d_oc = _median_matched(rng, med_oc, t_charge + lag, charged).astype(int)
     recent = rng.random(n) < 0.7
     d_or = np.where(recent, rng.integers(0, 8, n), _lognormal(rng, 730, n, low=8).astype(int))
     offence_date = np.where(charged, outcome_date - d_oc, reported - d_or)
