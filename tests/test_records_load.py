@@ -176,3 +176,54 @@ def test_command_line_load_prints_the_linkage_report(loaded_copy, synth_kent):
     assert p.returncode == 0, p.stderr
     assert "SYNTHETIC" in p.stdout and "Linkage report" in p.stdout and "police_charged_unmatched" in p.stdout
     assert stat.S_IMODE(os.stat(loaded_copy / "records.key").st_mode) == 0o600
+
+
+def test_every_row_of_every_file_is_stored_once(records_store, synth_kent):
+    """Counted from the files themselves: crime records, suspects, CPS cases, and one link per id
+    in each case's ';'-separated record_ids."""
+    def count(table):
+        return records_store.con.execute(f"select count(*) from {table}").fetchone()[0]
+
+    assert count("rec_offences") == len(rows(synth_kent / "offences.csv"))
+    assert count("rec_suspects") == len(rows(synth_kent / "suspects.csv"))
+    cases = rows(synth_kent / "cps_cases.csv")
+    assert count("rec_cps_cases") == len(cases)
+    assert count("rec_case_links") == sum(len([x for x in c["record_ids"].split(";") if x.strip()]) for c in cases)
+    by_status = dict(records_store.con.execute("select status, count(*) from rec_offences group by all").fetchall())
+    from collections import Counter
+    assert by_status == dict(Counter(r["status"] for r in rows(synth_kent / "offences.csv")))
+
+
+def test_links_and_suspects_carry_the_keyed_hashes_of_their_own_ids(records_store, records, synth_kent):
+    """Ids that refer to a crime record are mapped to that record's pseudonym: recomputed here with
+    the standard library's HMAC from the raw files."""
+    import hashlib
+    import hmac
+
+    key = bytes.fromhex((records / "records.key").read_text().strip())
+
+    def h(kind, v):
+        return hmac.new(key, f"{kind}\x1f{v}".encode(), hashlib.sha256).hexdigest()[:20]
+
+    links = {(h("case", c["case_id"]), h("record", x.strip())) for c in rows(synth_kent / "cps_cases.csv")
+             for x in c["record_ids"].split(";") if x.strip()}
+    assert set(records_store.con.execute("select case_id, record_id from rec_case_links").fetchall()) == links
+    suspects = {(h("record", s["record_id"]), h("suspect", s["suspect_id"])) for s in rows(synth_kent / "suspects.csv")}
+    assert set(records_store.con.execute("select record_id, suspect_id from rec_suspects").fetchall()) == suspects
+    offences = {h("record", r["record_id"]) for r in rows(synth_kent / "offences.csv")}
+    assert {r[0] for r in records_store.con.execute("select record_id from rec_offences").fetchall()} == offences
+
+
+def test_a_spreadsheets_midnight_timestamps_are_read_as_dates(loaded_copy, bad_copy):
+    data = rows(bad_copy / "offences.csv")
+    data[4]["date_recorded"] = data[4]["date_recorded"] + " 00:00:00"
+    data[5]["date_reported"] = data[5]["date_reported"] + "T00:00:00.000"
+    write(bad_copy / "offences.csv", data)
+    with Store() as s:
+        r = load_records(s, bad_copy)
+    assert r.offences == len(data)
+    data[6]["date_offence"] = "2017-02-30"
+    write(bad_copy / "offences.csv", data)
+    with Store() as s, pytest.raises(InputError) as e:
+        load_records(s, bad_copy)
+    assert (e.value.row, e.value.column) == (8, "date_offence") and "'2017-02-30' is not a date" in str(e.value)

@@ -16,6 +16,12 @@ from test_records_load import rows
 RAPE = {"19C", "19D", "19E", "19F", "19G", "19H"}
 
 
+def period_rows(synth_kent, table="offences") -> list[dict]:
+    """The crime records recorded in 2017/18 (the file also holds records of earlier offences,
+    made only to carry the outcomes assigned in the period)."""
+    return [r for r in rows(synth_kent / f"{table}.csv") if "2017-04-01" <= r["date_recorded"] <= "2018-03-31"]
+
+
 def charge_dates(synth_kent) -> dict[str, date]:
     out = {}
     for r in rows(synth_kent / "offences.csv"):
@@ -34,7 +40,7 @@ def test_cohort_charge_rate_with_equal_follow_up(records_store, synth_kent, foll
     extract = date.fromisoformat(json.loads((synth_kent / "manifest.json").read_text())["extract_date"])
     charged = charge_dates(synth_kent)
     n = k = 0
-    for r in rows(synth_kent / "offences.csv"):
+    for r in period_rows(synth_kent):
         rec = date.fromisoformat(r["date_recorded"])
         if r["status"] != "recorded" or r["offence_code"] not in RAPE or rec + timedelta(days=follow_up) > extract:
             continue
@@ -50,18 +56,18 @@ def test_cohort_charge_rate_with_equal_follow_up(records_store, synth_kent, foll
 
 
 def test_status_shares_count_cancelled_and_transferred_records(records_store, synth_kent):
-    c = Counter(r["status"] for r in rows(synth_kent / "offences.csv") if r["offence_code"] in RAPE)
+    c = Counter(r["status"] for r in period_rows(synth_kent) if r["offence_code"] in RAPE)
     res = M.status_shares(records_store, "Kent", "2017/18", offence="rape")
     got = {s.key: s.count for s in res.statuses}
     assert got == {k: c.get(k, 0) for k in ("recorded", "cancelled", "transferred")}
     assert res.total == sum(c.values())
-    reasons = Counter(r["status_reason"] for r in rows(synth_kent / "offences.csv")
+    reasons = Counter(r["status_reason"] for r in period_rows(synth_kent)
                       if r["offence_code"] in RAPE and r["status"] != "recorded")
     assert {s.key: s.count for s in res.reasons if s.count} == dict(reasons)
 
 
 def test_attrition_follows_the_same_cases(records_store, synth_kent):
-    recs = {r["record_id"]: r for r in rows(synth_kent / "offences.csv") if r["offence_code"] in RAPE}
+    recs = {r["record_id"]: r for r in period_rows(synth_kent) if r["offence_code"] in RAPE}
     charged = {rid for rid in charge_dates(synth_kent) if rid in recs and recs[rid]["status"] == "recorded"}
     convicted = set()
     for c in rows(synth_kent / "cps_cases.csv"):
@@ -85,7 +91,7 @@ def test_attrition_follows_the_same_cases(records_store, synth_kent):
 def test_withdrawal_stages_and_days(records_store, synth_kent):
     from statistics import median
 
-    withdrawn = [r for r in rows(synth_kent / "offences.csv") if r["offence_code"] in RAPE and r["status"] == "recorded"
+    withdrawn = [r for r in period_rows(synth_kent) if r["offence_code"] in RAPE and r["status"] == "recorded"
                  and r["support_withdrawn_date"]]
     res = M.withdrawal(records_store, "Kent", "2017/18", offence="rape")
     assert res.withdrawn == len(withdrawn) and sum(s.count for s in res.stages) == len(withdrawn)
