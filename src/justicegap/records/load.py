@@ -88,7 +88,8 @@ def load_records(store, directory: Path, *, extract_date: date | None = None, ke
     case_ids = pseudonymise.series(key, "case", raw_cases)
 
     def mapped(values, raw, hashed):
-        return values.replace_strict(raw, hashed, default=None, return_dtype=pl.String)
+        lookup = pl.DataFrame({values.name: raw, "_pseudonym": hashed})
+        return values.to_frame().join(lookup, on=values.name, how="left", maintain_order="left")["_pseudonym"].alias(values.name)
 
     off = frames["offences"].with_columns(records)
     cases = frames["cps_cases"].with_columns(case_ids)

@@ -36,6 +36,14 @@ def _num(x):
     return None if x is None or (isinstance(x, float) and (math.isinf(x) or math.isnan(x))) else float(x)
 
 
+def _thinned(n: int):
+    """Positions of the points drawn: every step-th of ``n`` (about MAX_POINTS), and the last."""
+    import numpy as np
+
+    step = max(1, n // MAX_POINTS)
+    return np.unique(np.r_[np.arange(0, n, step), n - 1]) if n else np.arange(0)
+
+
 def durations(frame, event: str):
     """(days, observed) arrays for ``event``, censored at each record's extract date."""
     import polars as pl
@@ -65,9 +73,10 @@ def km(days, observed, label: str):
     mci = median_survival_times(kmf.confidence_interval_)
     lo, hi = (_num(mci.iloc[0, 0]), _num(mci.iloc[0, 1])) if len(mci) else (None, None)
     sf = kmf.survival_function_["km"]
-    step = max(1, len(sf) // MAX_POINTS)
-    pts = [CurvePoint(days=float(t), value=1 - float(s), ci_low=1 - float(ci.iloc[i, 1]), ci_high=1 - float(ci.iloc[i, 0]))
-           for i, (t, s) in enumerate(sf.items()) if i % step == 0 or i == len(sf) - 1]
+    at = _thinned(len(sf))
+    t, s, lo_, hi_ = sf.index.values[at], sf.values[at], ci.values[at, 0], ci.values[at, 1]
+    pts = [CurvePoint(days=float(t[j]), value=1 - float(s[j]), ci_low=1 - float(hi_[j]), ci_high=1 - float(lo_[j]))
+           for j in range(len(at))]
     return Curve(label=label, n=len(days), events=int(observed.sum()), censored=int((~observed.astype(bool)).sum()),
                  median_days=med, median_ci_low=lo, median_ci_high=hi, points=pts)
 
@@ -95,8 +104,8 @@ def incidence(days, codes, names: list[tuple[str, str]], *, horizon: float = 365
         cif = ajf.cumulative_density_.iloc[:, 0]
         ci = ajf.confidence_interval_cumulative_density_ if len(days) <= VARIANCE_MAX_N else None
         at = np.searchsorted(cif.index.values, horizon, side="right") - 1
-        step = max(1, len(cif) // MAX_POINTS)
-        pts = [CurvePoint(days=float(t), value=float(v)) for i, (t, v) in enumerate(cif.items()) if i % step == 0 or i == len(cif) - 1]
+        pick = _thinned(len(cif))
+        pts = [CurvePoint(days=float(t), value=float(v)) for t, v in zip(cif.index.values[pick], cif.values[pick])]
         out.append(Incidence(outcome=key, label=label, events=events,
                              at_365_days=float(cif.iloc[at]) if at >= 0 else 0.0,
                              at_365_ci_low=_num(ci.iloc[at, 0]) if at >= 0 and ci is not None else None,
