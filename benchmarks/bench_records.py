@@ -81,6 +81,9 @@ print(time.perf_counter() - t, sc.recorded.height)
 """
 
 
+LIMIT = 300  # seconds: a step still running then is stopped and reported as such
+
+
 def main(scale: float = 0.1) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"
@@ -94,19 +97,26 @@ def main(scale: float = 0.1) -> dict:
         first = 2017 - sizes["years"] + 1
         span = f"{first}/{str(first + 1)[2:]}..2017/18"
         res = {**sizes, "scale": scale, "load_s": load_s, "load_peak_mib": load_mib, "load_average_before_load": before}
-        for name, code, period, runs in (("force_year", FORCE, "2017/18", 5), ("force_all", FORCE, span, 3),
-                                         ("national_year", NATIONAL, "2017/18", 1), ("national_all", NATIONAL, span, 1)):
-            out = timed_child(code.format(period=period, runs=runs), env)[2].split()
-            res[f"{name}_s"] = float(out[0])
-            if len(out) > 1:
-                res[f"{name}_crimes"] = int(out[1])
-    print(f"SYNTHETIC records, scale {scale:g} of national ten years: {res['offences']:,} crime records, "
-          f"{res['cps_cases']:,} CPS cases ({res['years']} years); {os.cpu_count()} cores, load average {before:.1f} before the load")
-    print(f"  load (validate, pseudonymise, link, one transaction; whole process): {load_s:.1f} s, peak {load_mib:,.0f} MiB")
-    print(f"  one force (Kent): Kaplan-Meier + attrition, 2017/18 (median of 5): {res['force_year_s']:.2f} s; "
-          f"{span} (median of 3): {res['force_all_s']:.2f} s")
-    print(f"  national cumulative incidence (Aalen-Johansen, four outcomes): 2017/18 ({res['national_year_crimes']:,} crimes): "
-          f"{res['national_year_s']:.1f} s; {span} ({res['national_all_crimes']:,} crimes): {res['national_all_s']:.1f} s")
+        print(f"SYNTHETIC records, scale {scale:g} of national ten years: {res['offences']:,} crime records, "
+              f"{res['cps_cases']:,} CPS cases ({res['years']} years); {os.cpu_count()} cores, load average {before:.1f} "
+              "before the load", flush=True)
+        print(f"  load (validate, pseudonymise, link, one transaction; whole process): {load_s:.1f} s, peak {load_mib:,.0f} MiB",
+              flush=True)
+        steps = (("force_year", "one force (Kent), 2017/18: Kaplan-Meier + attrition, median of 5", FORCE, "2017/18", 5),
+                 ("force_all", f"one force (Kent), {span}: Kaplan-Meier + attrition, median of 3", FORCE, span, 3),
+                 ("national_year", "national cumulative incidence (Aalen-Johansen, four outcomes), 2017/18", NATIONAL, "2017/18", 1),
+                 ("national_all", f"national cumulative incidence, {span}", NATIONAL, span, 1))
+        for name, what, code, period, runs in steps:
+            try:
+                _, mib, out = timed_child(code.format(period=period, runs=runs), env, timeout=LIMIT)
+            except subprocess.TimeoutExpired:
+                res[f"{name}_s"] = None
+                print(f"  {what}: not finished in {LIMIT} s (stopped)", flush=True)
+                continue
+            out = out.split()
+            res[f"{name}_s"], res[f"{name}_peak_mib"] = float(out[0]), mib
+            crimes = f" ({int(out[1]):,} crimes)" if len(out) > 1 else ""
+            print(f"  {what}{crimes}: {float(out[0]):.2f} s (process peak {mib:,.0f} MiB)", flush=True)
     return res
 
 

@@ -18,8 +18,9 @@ def median(xs):
     return statistics.median(xs)
 
 
-def timed_child(code: str, env: dict | None = None) -> tuple[float, float, str]:
-    """Run Python ``code`` in a fresh process: (wall seconds, peak RSS in MiB, stdout).
+def timed_child(code: str, env: dict | None = None, timeout: float | None = None) -> tuple[float, float, str]:
+    """Run Python ``code`` in a fresh process: (wall seconds, peak RSS in MiB, stdout); a child
+    still running after ``timeout`` seconds is killed (subprocess.TimeoutExpired).
 
     The child reports its own high-water mark (VmHWM from /proc) as it exits, so runs never
     contaminate each other's memory figures.
@@ -27,9 +28,10 @@ def timed_child(code: str, env: dict | None = None) -> tuple[float, float, str]:
     wrapped = code + ("\nimport sys\nprint('VMHWM', [l for l in open('/proc/self/status') "
                       "if l.startswith('VmHWM')][0].split()[1], file=sys.stderr)\n")
     start = time.perf_counter()
-    proc = subprocess.run([PYTHON, "-c", wrapped], capture_output=True, text=True, env={**os.environ, **(env or {})})
+    proc = subprocess.run([PYTHON, "-c", wrapped], capture_output=True, text=True, env={**os.environ, **(env or {})},
+                          timeout=timeout)
     wall = time.perf_counter() - start
     if proc.returncode:
-        raise SystemExit(f"benchmark child failed:\n{proc.stderr}")
+        raise SystemExit(f"benchmark child failed (exit status {proc.returncode}):\n{proc.stderr}")
     kib = next(int(line.split()[1]) for line in proc.stderr.splitlines() if line.startswith("VMHWM"))
     return wall, kib / 1024, proc.stdout

@@ -81,7 +81,7 @@ def test_cells_published_negative_are_listed_as_unreproducible(synth_kent, share
         negative = published_kent(shared_data, column, negative=True)
         listed = {(quarter(q), c, o): int(n) for q, _f, c, o, n in man["unreproducible"][basis]}
         assert listed == dict(negative) and listed
-    assert "cannot be reproduced by any records: 2018-01-01 21 outcome 12: -1; 2018-01-01 71 outcome 1: -1" in man["bases"]["closed"]
+    assert "cannot be reproduced by any records: 2017/18 Q4 21 outcome 12: -1; 2017/18 Q4 71 outcome 1: -1" in man["bases"]["closed"]
 
 
 def test_a_sub_code_is_taken_out_of_its_parent():

@@ -922,7 +922,8 @@ def records_reconcile(area: str = AreaOpt, period: str = PeriodOpt, offence: str
         return _print_json(r.model_dump(mode="json"))
     c = _console()
     _synthetic_banner(c, r)
-    c.print(f"{r.area['name']}, {r.period['label']}: {r.records_total:,} crime records (extract date {r.extract_date}) against "
+    counted = "outcomes assigned in the period" if basis == "closed" else "crime records"
+    c.print(f"{r.area['name']}, {r.period['label']}: {r.records_total:,} {counted} (extract date {r.extract_date}) against "
             f"{r.published_total:,} in edition {r.edition} ({r.edition_file}). Basis: {r.basis}.", markup=False)
     cells = r.cells if show_all else [x for x in r.cells if x.difference]
     if cells:

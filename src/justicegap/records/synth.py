@@ -126,7 +126,9 @@ def _span(days) -> str:
 def _unreproducible(cells) -> str:
     if not cells:
         return ""
-    shown = "; ".join(f"{q} {code} outcome {o}: {n}" for q, _f, code, o, n in cells[:5])
+    from .reconcile import _quarter
+
+    shown = "; ".join(f"{_quarter(q)} {code} outcome {o}: {n}" for q, _f, code, o, n in cells[:5])
     return (f". {len(cells)} published cell(s) are negative (the Home Office's corrections) and cannot be reproduced "
             f"by any records: {shown}" + (" ..." if len(cells) > 5 else ""))
 
