@@ -164,3 +164,25 @@ def test_synth_refuses_a_folder_that_is_not_empty(loaded_store, synth_kent):
 
     with pytest.raises(InvalidParameter, match="^out:"):
         synthesise(loaded_store, "Kent", "2017/18", synth_kent, seed=1)
+
+
+def test_a_quarter_without_closed_counts_constrains_nothing(loaded_copy, shared_data, tmp_path):
+    """A force's quarter for which the edition holds no closed count (not provided) is not read as
+    zero outcomes: the cohort is still reproduced, the other quarters still match, and synth says so."""
+    from justicegap.records.synth import synthesise
+    from justicegap.store import Store
+
+    with Store() as s:
+        s.con.execute("delete from facts where dataset = 'ho_outcomes' and measure = 'outcomes_closed' "
+                      "and area = 'E23000032' and period_start = date '2017-10-01'")
+        synthesise(s, "Kent", "2017/18", tmp_path / "k", seed=1)
+    rows = crimes(tmp_path / "k")
+    made = Counter((quarter(r["date_recorded"]), r["offence_code"], r["outcome_type"]) for r in rows
+                   if PERIOD[0] <= r["date_recorded"] <= PERIOD[1])
+    assert made == published_kent(shared_data, COHORT)
+    closed = Counter((quarter(r["outcome_date"]), r["offence_code"], r["outcome_type"]) for r in rows
+                     if r["outcome_date"] and PERIOD[0] <= r["outcome_date"] <= PERIOD[1] and quarter(r["outcome_date"]) != 3)
+    assert closed == Counter({k: v for k, v in published_kent(shared_data, CLOSED).items() if k[0] != 3})
+    assert not [r for r in rows if "-PRE-" in r["record_id"] and quarter(r["outcome_date"]) == 3]
+    man = json.loads((tmp_path / "k" / "manifest.json").read_text())
+    assert "No closed counts are published for 1 force-quarter(s) (E23000032 2017/18 Q3)" in man["bases"]["closed"]

@@ -123,12 +123,16 @@ def _span(days) -> str:
     return f"{np.min(days)} to {np.max(days)}" if len(days) else "none"
 
 
+def _quarter_label(d) -> str:
+    from .reconcile import _quarter
+
+    return _quarter(d)
+
+
 def _unreproducible(cells) -> str:
     if not cells:
         return ""
-    from .reconcile import _quarter
-
-    shown = "; ".join(f"{_quarter(q)} {code} outcome {o}: {n}" for q, _f, code, o, n in cells[:5])
+    shown = "; ".join(f"{_quarter_label(q)} {code} outcome {o}: {n}" for q, _f, code, o, n in cells[:5])
     return (f". {len(cells)} published cell(s) are negative (the Home Office's corrections) and cannot be reproduced "
             f"by any records: {shown}" + (" ..." if len(cells) > 5 else ""))
 
@@ -277,11 +281,17 @@ def synthesise(store, area: str, period: str, out: Path, *, seed: int = 1, offen
     # lacks was assigned to offences recorded before the period, made below.
     groups = sorted({k[1:] for k in keys if k[3] != "0"} | {k[1:] for k in assigned})
     gid = {g: i for i, g in enumerate(groups)}
+    unbounded = np.iinfo(np.int64).max // 4
     cap = np.zeros((len(groups), nq + 1), dtype=np.int64)
-    cap[:, nq] = np.iinfo(np.int64).max // 4
+    cap[:, nq] = unbounded
     qidx = {d: i for i, d in enumerate(starts)}
     for (q, f, c, o), v in assigned.items():
         cap[gid[(f, c, o)], qidx[q]] = v
+    # A force's quarter with no closed count at all published (not provided) constrains nothing.
+    g_force = np.array([g[0] for g in groups], dtype=object)
+    unpublished = sorted({(q, f) for f in set(g_force) for q in starts} - {(q, f) for q, f, *_ in closed_rows})
+    for q, f in unpublished:
+        cap[g_force == f, qidx[q]] = unbounded
     has = otype != "0"
     g_rec = np.array([gid.get((f, c, o), -1) for f, c, o in zip(force, code, otype)], dtype=np.int64)
     desired = np.searchsorted(edges, outcome_date, side="right") - 1
@@ -292,7 +302,7 @@ def synthesise(store, area: str, period: str, out: Path, *, seed: int = 1, offen
     outcome_date = np.where(has, outcome_date, np.datetime64("NaT"))
     kept = np.zeros_like(cap)
     np.add.at(kept, (g_rec[has], final[has]), 1)
-    spare = cap[:, :nq] - kept[:, :nq]
+    spare = np.where(cap[:, :nq] == unbounded, 0, cap[:, :nq] - kept[:, :nq])
     g_e, b_e = np.nonzero(spare)
     reps = spare[g_e, b_e]
     e_group, e_bucket = np.repeat(g_e, reps), np.repeat(b_e, reps)
@@ -422,12 +432,15 @@ def synthesise(store, area: str, period: str, out: Path, *, seed: int = 1, offen
                    f"offence code and the outcome reached, reproduced exactly: one record each ({n_cohort:,})"
                    + _unreproducible(cohort_negative)),
         "closed": (f"Home Office outcomes assigned in each quarter (closed in the period), the same edition: "
-                   f"{in_period + n_earlier:,} outcomes, reproduced exactly by quarter of the outcome date, offence code and "
+                   f"{sum(assigned.values()):,} outcomes, reproduced exactly by quarter of the outcome date, offence code and "
                    f"outcome type: {in_period:,} to offences recorded in the period and {n_earlier:,} to SYNTHETIC records of "
                    f"offences recorded before the period (ids with '-PRE-', recorded {_span(e_recorded)}), made only to "
                    "carry them; the period's other outcomes "
                    f"({int((has & (final == nq)).sum()):,}) were assigned after it, by the extract date {extract_date}"
-                   + _unreproducible(closed_negative)),
+                   + _unreproducible(closed_negative)
+                   + (f". No closed counts are published for {len(unpublished)} force-quarter(s) ("
+                      + ", ".join(f"{f} {_quarter_label(q)}" for q, f in unpublished[:5]) + (" ..." if len(unpublished) > 5 else "")
+                      + "): outcomes there are drawn freely and carry no earlier records" if unpublished else "")),
     }
     sources = [bases["cohort"], bases["closed"], src_oc, src_cl, src_mh, src_hc, src_cr]
     info = {"synthetic": True, "note": "SYNTHETIC records made by justicegap synth: not real cases.",
