@@ -118,3 +118,37 @@ def test_an_unknown_basis_is_refused(records_store):
 
     with pytest.raises(InvalidParameter, match="^basis: 'open' is not a basis"):
         reconcile(records_store, "Kent", "2017/18", basis="open")
+
+
+def test_the_api_and_the_command_line_give_the_closed_basis(records_copy):
+    """/api/v1/records/reconcile?basis=closed (analysts, audited) and `records reconcile --basis
+    closed` (the installed command) say what the library says."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from fastapi.testclient import TestClient
+
+    from justicegap.records import access
+    from justicegap.server import create_app
+
+    with Store() as s:
+        token = access.add_token(s, "Ana Lyst")
+        want = reconcile(s, "Kent", "2017/18", basis="closed")
+    app = create_app(records_copy / "justicegap.duckdb", warm=False)
+    try:
+        client = TestClient(app, raise_server_exceptions=False)
+        url = "/api/v1/records/reconcile?area=Kent&period=2017/18&basis=closed"
+        assert client.get(url).status_code == 401
+        r = client.get(url, headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 200 and r.json()["records_total"] == want.records_total and r.json()["basis"] == want.basis
+        assert client.get(url.replace("closed", "open"), headers={"Authorization": f"Bearer {token}"}).status_code == 422
+    finally:
+        app.state.service.close()
+    assert "basis=closed" in (records_copy / "records-audit.log").read_text()
+    p = subprocess.run([str(Path(sys.executable).parent / "justicegap"), "records", "reconcile", "--area", "Kent",
+                        "--period", "2017/18", "--basis", "closed"], capture_output=True, text=True,
+                       env={**os.environ, "JUSTICEGAP_HOME": str(records_copy), "COLUMNS": "200"})
+    assert p.returncode == 0, p.stderr
+    assert f"{want.records_total:,} outcomes assigned in the period" in p.stdout and "0 cell(s) differ; 2 cell(s)" in p.stdout

@@ -22,6 +22,8 @@ DENIED = {"error": "Unauthorized", "message": "Record-level data are only for an
 OffenceR = Annotated[str, Query(max_length=40, pattern=r"^[a-z_]+$", description="Offence family (default sexual_offences)")]
 FormatR = Annotated[Optional[Literal["json", "csv"]], Query(description="json (default) or csv")]
 EventR = Annotated[Literal["charge", "outcome", "completion"], Query(description="charge, outcome or completion")]
+BasisR = Annotated[Literal["cohort", "closed"], Query(description="cohort (offences recorded in each quarter, outcome so far; default) "
+                                                                  "or closed (outcomes assigned in each quarter)")]
 
 
 def _token(request: Request) -> str | None:
@@ -115,13 +117,14 @@ def build_records_api() -> APIRouter:
         return await _record_level(request, user, f"offences area={area} period={period} offence={offence}", compute, format)
 
     @r.get("/reconcile", response_model=RM.Reconciliation, responses=_declared(404, 409, 422), summary="Records beside the Home Office outcomes edition, cell by cell; analysts only; audited")
-    async def reconcile(request: Request, user: Analyst, area: AreaQ, period: PeriodQ = None, offence: OffenceR = "sexual_offences"):
+    async def reconcile(request: Request, user: Analyst, area: AreaQ, period: PeriodQ = None, offence: OffenceR = "sexual_offences",
+                        basis: BasisR = "cohort"):
         from ..records.reconcile import reconcile as rec
 
         def compute(s):
-            res = rec(s, area, period or "", offence=offence)
+            res = rec(s, area, period or "", offence=offence, basis=basis)
             return res.model_dump(mode="json"), res.records_total
-        return await _record_level(request, user, f"reconcile area={area} period={period} offence={offence}", compute)
+        return await _record_level(request, user, f"reconcile area={area} period={period} offence={offence} basis={basis}", compute)
 
     @r.get("/survival", response_model=RM.Survival, responses=_declared(404, 409, 422), summary="Kaplan-Meier and cumulative incidence; analysts only; audited")
     async def survival(request: Request, user: Analyst, area: AreaQ, period: PeriodQ = None, offence: OffenceR = "sexual_offences",
