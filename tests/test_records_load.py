@@ -189,6 +189,8 @@ def test_every_row_of_every_file_is_stored_once(records_store, synth_kent):
     cases = rows(synth_kent / "cps_cases.csv")
     assert count("rec_cps_cases") == len(cases)
     assert count("rec_case_links") == sum(len([x for x in c["record_ids"].split(";") if x.strip()]) for c in cases)
+    flagged = records_store.con.execute("select count(*) from rec_offences where synthetic_earlier").fetchone()[0]
+    assert flagged == sum(r["synthetic_earlier"] == "true" for r in rows(synth_kent / "offences.csv")) > 0
     by_status = dict(records_store.con.execute("select status, count(*) from rec_offences group by all").fetchall())
     from collections import Counter
     assert by_status == dict(Counter(r["status"] for r in rows(synth_kent / "offences.csv")))
@@ -227,3 +229,12 @@ def test_a_spreadsheets_midnight_timestamps_are_read_as_dates(loaded_copy, bad_c
     with Store() as s, pytest.raises(InputError) as e:
         load_records(s, bad_copy)
     assert (e.value.row, e.value.column) == (8, "date_offence") and "'2017-02-30' is not a date" in str(e.value)
+
+
+def test_a_store_made_before_the_earlier_period_flag_gains_its_column(store):
+    from justicegap.records import store as rstore
+
+    store.con.execute("create table rec_offences (load_id varchar not null, record_id varchar not null)")
+    rstore.ensure(store.con)
+    cols = [r[0] for r in store.con.execute("select column_name from information_schema.columns where table_name = 'rec_offences'").fetchall()]
+    assert cols == ["load_id", "record_id", "synthetic_earlier"]

@@ -64,7 +64,8 @@ def test_outcomes_assigned_in_each_quarter_reproduce_the_published_closed_counts
 def test_records_before_the_period_carry_only_outcomes_assigned_in_it_and_are_marked(synth_kent, shared_data):
     rows = crimes(synth_kent)
     earlier = [r for r in rows if r["date_recorded"] < PERIOD[0]]
-    assert earlier and all("-PRE-" in r["record_id"] for r in earlier)
+    assert earlier and all("-PRE-" in r["record_id"] and r["synthetic_earlier"] == "true" for r in earlier)
+    assert {r["synthetic_earlier"] for r in rows if r not in earlier} == {"false"}
     assert all(PERIOD[0] <= r["outcome_date"] <= PERIOD[1] for r in earlier)
     assert not [r for r in rows if "-PRE-" in r["record_id"] and r["date_recorded"] >= PERIOD[0]]
     # what the closed count holds beyond the outcomes of the period's own crimes

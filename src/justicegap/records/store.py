@@ -24,7 +24,8 @@ create table if not exists rec_offences (
     offence_code varchar not null, date_reported date, date_recorded date not null, date_offence date,
     date_offence_approximate boolean, victim_sex varchar, victim_age_band varchar, status varchar not null,
     status_reason varchar, status_date date, outcome_type varchar, outcome_date date, suspect_identified boolean,
-    support_withdrawn_date date);
+    support_withdrawn_date date, synthetic_earlier boolean);
+alter table rec_offences add column if not exists synthetic_earlier boolean;
 create table if not exists rec_suspects (
     load_id varchar not null, record_id varchar not null, suspect_id varchar not null, arrest_date date,
     interview_date date, cps_referral_date date);
@@ -41,7 +42,7 @@ COLUMNS = {
     "rec_offences": ("record_id", "force_code", "lad_code", "offence_code", "date_reported", "date_recorded",
                      "date_offence", "date_offence_approximate", "victim_sex", "victim_age_band", "status",
                      "status_reason", "status_date", "outcome_type", "outcome_date", "suspect_identified",
-                     "support_withdrawn_date"),
+                     "support_withdrawn_date", "synthetic_earlier"),
     "rec_suspects": ("record_id", "suspect_id", "arrest_date", "interview_date", "cps_referral_date"),
     "rec_cps_cases": ("case_id", "cps_area", "referral_date", "charging_decision", "decision_date",
                       "charge_offence_code", "first_hearing_date", "completion_date", "completion_result",

@@ -5,9 +5,10 @@ Office outcomes cohort (offences recorded in each quarter by offence code, with 
 each had reached at the edition's extract), and the outcomes are dated so that the outcomes
 assigned in each quarter equal the same edition's "outcomes recorded in quarter" count too; the
 outcomes that count holds beyond the period's own offences belong to offences recorded before the
-period, which are made as well (ids marked ``-PRE-``). Reconciling the synthetic records against
-that edition shows no difference on either basis, except in cells published as negative counts
-(the Home Office's corrections), which no records can reproduce and which the manifest lists. Times are drawn from log-normal distributions whose medians are the
+period, which are made as well (``synthetic_earlier = true``, ids marked ``-PRE-``). Reconciling
+the synthetic records against that edition shows no difference on either basis, except in cells
+published as negative counts (the Home Office's corrections), which no records can reproduce and
+which the manifest lists. Times are drawn from log-normal distributions whose medians are the
 published MoJ timeliness medians (offence to charge, charge to first listing, first listing to
 completion), and prosecutions end in a conviction with the probability the CPS published for
 sexual offences in that force and period. What the publications do not give (victims' ages for
@@ -365,6 +366,7 @@ def synthesise(store, area: str, period: str, out: Path, *, seed: int = 1, offen
         "status_date": np.minimum(extra_rec + rng.integers(1, 60, n_c + n_t), ext),
         "outcome_type": [None] * (n_c + n_t), "outcome_date": np.array([np.datetime64("NaT")] * (n_c + n_t), dtype="datetime64[D]"),
         "suspect_identified": [None] * (n_c + n_t), "support_withdrawn_date": np.array([np.datetime64("NaT")] * (n_c + n_t), dtype="datetime64[D]"),
+        "synthetic_earlier": [False] * (n_c + n_t),
     }, strict=False)
     offences = pl.DataFrame({
         "record_id": ids, "force_code": force, "lad_code": lad, "offence_code": code,
@@ -372,7 +374,7 @@ def synthesise(store, area: str, period: str, out: Path, *, seed: int = 1, offen
         "date_offence_approximate": approx, "victim_sex": sex, "victim_age_band": band, "status": ["recorded"] * n,
         "status_reason": [None] * n, "status_date": np.array([np.datetime64("NaT")] * n, dtype="datetime64[D]"),
         "outcome_type": otype, "outcome_date": outcome_date.astype("datetime64[D]"), "suspect_identified": suspect,
-        "support_withdrawn_date": withdrawn.astype("datetime64[D]"),
+        "support_withdrawn_date": withdrawn.astype("datetime64[D]"), "synthetic_earlier": earlier,
     }, strict=False)
     offences = pl.concat([_typed(offences, "offences"), _typed(extra, "offences")], how="vertical")
 
@@ -434,7 +436,8 @@ def synthesise(store, area: str, period: str, out: Path, *, seed: int = 1, offen
         "closed": (f"Home Office outcomes assigned in each quarter (closed in the period), the same edition: "
                    f"{sum(assigned.values()):,} outcomes, reproduced exactly by quarter of the outcome date, offence code and "
                    f"outcome type: {in_period:,} to offences recorded in the period and {n_earlier:,} to SYNTHETIC records of "
-                   f"offences recorded before the period (ids with '-PRE-', recorded {_span(e_recorded)}), made only to "
+                   f"offences recorded before the period (synthetic_earlier = true, ids with '-PRE-', recorded "
+                   f"{_span(e_recorded)}), made only to "
                    "carry them; the period's other outcomes "
                    f"({int((has & (final == nq)).sum()):,}) were assigned after it, by the extract date {extract_date}"
                    + _unreproducible(closed_negative)
@@ -446,7 +449,7 @@ def synthesise(store, area: str, period: str, out: Path, *, seed: int = 1, offen
     info = {"synthetic": True, "note": "SYNTHETIC records made by justicegap synth: not real cases.",
             "area": ar.to_dict(), "period": per.to_dict(), "offence_family": offence, "extract_date": extract_date.isoformat(),
             "seed": seed, "edition": ed_id, "bases": bases,
-            "earlier_records": {"count": n_earlier, "id_marker": "-PRE-", "recorded": _span(e_recorded),
+            "earlier_records": {"count": n_earlier, "field": "synthetic_earlier", "id_marker": "-PRE-", "recorded": _span(e_recorded),
                                 "why": "offences recorded before the period whose outcomes were assigned in it (the published "
                                        "'outcomes recorded in quarter' count them); not part of the period's cohort"},
             "unreproducible": {"cohort": [list(map(str, c)) for c in cohort_negative],
@@ -457,7 +460,8 @@ def synthesise(store, area: str, period: str, out: Path, *, seed: int = 1, offen
         "SYNTHETIC RECORDS: NOT REAL CASES.\n\nMade by `justicegap synth` for demonstration and testing. Counts reproduce "
         f"the published Home Office outcomes for {ar.name}, {per} (edition {ed_id}) on both bases: offences recorded "
         "in each quarter with the outcome reached, and outcomes assigned in each quarter. "
-        f"{n_earlier:,} records (ids with '-PRE-') are of offences recorded before the period, made only to carry "
+        f"{n_earlier:,} records (synthetic_earlier = true, ids with '-PRE-') are of offences recorded before the period, "
+        "made only to carry "
         "outcomes assigned in it. Times and verdicts are drawn from published medians and rates. See manifest.json "
         "for sources, assumptions and the cells no records can reproduce.\n")
     return SynthResult(out=str(out), area=ar.to_dict(), period=per.to_dict(), extract_date=extract_date, seed=seed,
