@@ -3,7 +3,9 @@ one force's Kaplan-Meier and attrition, national cumulative incidence.
 
 The national synthetic year (every force's sexual offences in 2017/18, reproducing the published
 counts on both bases, with the records of earlier offences whose outcomes fell in the year) is tiled back over earlier years (new ids, dates shifted by whole years) up to
-``SCALE`` x 2.5 million crime records (about 400,000 CPS cases at full scale). Targets at full scale:
+``SCALE`` x 2.5 million crime records (at full scale eleven years: 2.4 million crime records, 1.6
+million suspects, 300,000 CPS cases; the issue's "about 400,000" cases would need a larger share of
+crimes referred than the published outcomes give). Targets at full scale:
 load < 60 s and < 4 GB peak; one force's KM and attrition < 1 s; national cumulative incidence < 5 s.
 The machine is shared: run it at full scale at most once (``python benchmarks/bench_records.py 1.0``);
 the default is a tenth of the scale.

@@ -238,3 +238,14 @@ def test_a_store_made_before_the_earlier_period_flag_gains_its_column(store):
     rstore.ensure(store.con)
     cols = [r[0] for r in store.con.execute("select column_name from information_schema.columns where table_name = 'rec_offences'").fetchall()]
     assert cols == ["load_id", "record_id", "synthetic_earlier"]
+
+
+def test_records_of_earlier_offences_belong_to_no_periods_crimes(records_store, synth_kent):
+    """The synthetic_earlier records carry outcomes assigned in 2017/18 (the closed basis counts
+    them) but are left out of every question about the crimes of a period, 2016/17 included."""
+    from justicegap.records import scope
+
+    earlier = [r for r in rows(synth_kent / "offences.csv") if r["synthetic_earlier"] == "true"]
+    assert any("2016-04-01" <= r["date_recorded"] <= "2017-03-31" for r in earlier)
+    assert scope.select(records_store, "Kent", "2016/17").frame.height == 0
+    assert scope.select(records_store, "Kent", "2017/18").frame.height == len(rows(synth_kent / "offences.csv")) - len(earlier)

@@ -124,12 +124,14 @@ def scope_loads(con, forces: list[str]) -> list[dict]:
 
 def offences(con, forces: list[str], start: date | None = None, end: date | None = None):
     """Crime records of ``forces`` recorded between ``start`` and ``end``, with the linked CPS
-    cases' dates folded in (earliest charge decision, latest completion) and the load's extract date."""
+    cases' dates folded in (earliest charge decision, latest completion) and the load's extract date.
+    Synthetic records of earlier offences (``synthetic_earlier``) are left out: they exist only to
+    carry outcomes assigned in the synthetic period and belong to no period's crimes."""
     _quiet(con)
     return _frame(con.execute("""
         with o as (
             select o.*, ld.extract_date, ld.synthetic from rec_offences o join rec_loads ld using (load_id)
-            where ld.replaced_by is null and o.force_code in (select unnest(?::varchar[]))
+            where ld.replaced_by is null and o.force_code in (select unnest(?::varchar[])) {earlier}
               and (?::date is null or o.date_recorded >= ?::date) and (?::date is null or o.date_recorded <= ?::date)),
         cases as (
             select l.record_id, l.load_id,
@@ -149,7 +151,15 @@ def offences(con, forces: list[str], start: date | None = None, end: date | None
                coalesce(cases.cases, 0) as cases, least(cases.cps_referral_date, susp.police_referral_date) as referral_date,
                susp.arrest_date
         from o left join cases using (load_id, record_id) left join susp using (load_id, record_id)
-        order by o.record_id""", [forces, start, start, end, end]))
+        order by o.record_id""".format(earlier="and not coalesce(o.synthetic_earlier, false)" if _flagged(con) else ""),
+        [forces, start, start, end, end]))
+
+
+def _flagged(con) -> bool:
+    """True when rec_offences has the synthetic_earlier column (a store loaded before it was added,
+    and opened read-only, has not)."""
+    return bool(con.execute("select count(*) from information_schema.columns where table_name = 'rec_offences' "
+                            "and column_name = 'synthetic_earlier'").fetchone()[0])
 
 
 def _quiet(con) -> None:
