@@ -142,16 +142,27 @@ def show_figure(d: dict, console=None) -> None:
         t.add_row("Offences", _num(d["numerator"]))
         t.add_row("Population", f"{_num(d['denominator'])}  {(d['population'] or {}).get('note', '')}")
     else:
-        t.add_row("Value", f"{_num(d['value'])} {d['unit']}")
+        value = "not reached" if "median_not_reached" in d["flags"] else f"{_num(d['value'])} {d['unit']}"
+        if d["ci_low"] is not None:
+            value += f"  (95% CI {_num(d['ci_low'])}–{'not reached' if d['ci_high'] is None else _num(d['ci_high'])})"
+        t.add_row("Value", value)
+        if d["numerator"] is not None:  # the counts behind an average from case records
+            t.add_row("Reached", f"{_num(d['numerator'])}  {d['numerator_definition'] or ''}")
+            t.add_row("Followed", f"{_num(d['denominator'])}  {d['denominator_definition'] or ''}")
     t.add_row("Area", f"{d['area']['name']} ({d['area']['code']}, {d['area']['level']})")
     t.add_row("Period", f"{d['period']['label']} ({d['period']['start']} to {d['period']['end']})")
     t.add_row("Offence", d["offence"]["label"] + (f"; outcome: {d['outcome']['label']}" if d.get("outcome") else ""))
     t.add_row("Basis", d["basis"])
     t.add_row("Unit", d["unit"])
+    if d.get("extract_date"):  # case records: the extract date (and follow-up) in place of an edition
+        t.add_row("Records", f"extracted {d['extract_date']}" + (f"; each crime followed {d['follow_up_days']} days"
+                                                                  if d.get("follow_up_days") else ""))
     for s in d["sources"]:
-        t.add_row("Edition", f"{s['edition']}: {s['title']}, {s['file']} (SHA-256 {s['sha256'][:12]})")
+        t.add_row("Load" if d.get("extract_date") else "Edition", f"{s['edition']}: {s['title']}, {s['file']} (SHA-256 {s['sha256'][:12]})")
     if d["flags"]:
         t.add_row("Flags", ", ".join(d["flags"]))
+    if d.get("synthetic"):
+        console.print("SYNTHETIC RECORDS: not real cases (made by `justicegap synth`).", style="bold yellow", markup=False)
     console.print(Panel(t, title=f"{d['name']} [{d['metric']}]", expand=False))
     if d.get("sentence"):
         console.print(d["sentence"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 # What a user can do next, as data: each skin (command line, API, pages) words these its own way
 # (``justicegap.wording``), so the library never speaks in flags or command lines.
-ACTIONS = ("load_data", "search_areas", "list_metrics", "list_editions", "allow_partial", "overdispersion")
+ACTIONS = ("load_data", "search_areas", "list_metrics", "list_editions", "allow_partial", "overdispersion", "load_records")
 
 
 class JusticegapError(Exception):

@@ -18,6 +18,7 @@ ACTION_TEXT = {
         "list_editions": "See `justicegap sources` for the editions loaded.",
         "allow_partial": "Use --allow-partial for a flagged partial figure.",
         "overdispersion": "--overdispersion multiplicative or additive widens the limits to allow for it.",
+        "load_records": "Load a force's case records with `justicegap records load DIR` (`justicegap synth` makes synthetic ones to try it).",
     },
     "api": {
         "load_data": "The server's data are being loaded or have not been loaded yet.",
@@ -26,6 +27,7 @@ ACTION_TEXT = {
         "list_editions": f"See {API}/editions for the editions loaded.",
         "allow_partial": "",
         "overdispersion": "The overdispersion parameter (multiplicative or additive) widens the limits to allow for it.",
+        "load_records": "Case records are loaded into the server's store by its operator.",
     },
     "web": {
         "load_data": "The data for this have not been loaded on this site yet.",
@@ -34,6 +36,7 @@ ACTION_TEXT = {
         "list_editions": "See the editions loaded.",
         "allow_partial": "",
         "overdispersion": "The comparison can widen its limits to allow for this (the 'allow for overdispersion' choice).",
+        "load_records": "",
     },
 }
 # Pages a web message's actions point to, shown as links on the error page.

@@ -23,6 +23,8 @@ BASIS_TEXT = {
     "decisions_in_period": "charging decisions made in the period",
     "finalised_in_period": "cases finalised in the period",
     "completed_in_period": "cases completed in the period",
+    "records_follow_up": "crimes recorded in the period, each followed for the same number of days in the force's own case records",
+    "records_to_extract": "crimes recorded in the period, followed in the force's own case records to the date they were extracted",
 }
 
 # Which flags make a figure-specific caveat "must travel" (the rest of a figure's caveats are the

@@ -74,6 +74,9 @@ def _choose_dataset(store, m, area, period, fam, edition, terms) -> Gathered:
 
 
 def level_message(m: dict, area: A.Area) -> str:
+    if m.get("records"):
+        return (f"{m['name']} comes from police forces' own case records: it is given for a police force area, a CPS Area "
+                f"or England and Wales (the forces whose records are loaded), not for a {area.level_name} such as {area.name}.")
     if m["kind"] == "per_100k" and area.level == "btp":
         return f"{m['name']} cannot be given for British Transport Police: it polices the railways and has no resident population."
     if "ho_outcomes" in m["datasets"]:
@@ -121,6 +124,15 @@ def compute(metric_id: str, *, area: str | A.Area, period: str | Period, offence
 def _compute(m, area, period, fam, outcome, edition_text, store, allow_partial) -> Figure:
     if area.level not in m["levels"]:
         raise NotAvailable(level_message(m, area), available=level_alternatives(m, area), holder=data_holder(m, area))
+    if m.get("records"):  # a force's own case records, not a publication
+        if outcome:
+            raise InvalidParameter("--outcome", f"{m['id']} does not take an outcome")
+        if edition_text:
+            raise InvalidParameter("--edition", f"{m['id']} comes from the loaded case records, which have an extract date, "
+                                                "not editions")
+        from ..records.figures import compute as records_figure
+
+        return records_figure(m, area, period, fam, store)
     out_types, out_label = (None, None)
     if m.get("needs_outcome"):
         if not outcome:

@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Kind = Literal["count", "proportion", "ratio", "per_100k", "average"]
 Basis = Literal["recorded_in_period", "recorded_cohort", "closed_in_period", "same_period_ratio",
-                "decisions_in_period", "finalised_in_period", "completed_in_period"]
+                "decisions_in_period", "finalised_in_period", "completed_in_period",
+                "records_follow_up", "records_to_extract"]
 Level = Literal["nation", "cps_area", "pfa_group", "pfa", "btp", "csp", "lad"]
 
 
@@ -41,6 +42,16 @@ class PopulationSpec(_Strict):
     measure: str
 
 
+class RecordsSpec(_Strict):
+    """A measure computed from a force's own case records (local mode), not from a publication."""
+
+    measure: Literal["charged_within", "days_to_charge", "days_to_outcome", "support_withdrawn", "cancelled", "transferred"]
+    follow_up_days: Optional[int] = Field(None, ge=1)
+
+
+RECORDS_DATASET = "case_records"  # the dataset id a record-based metric names: the loaded records, not a publication
+
+
 class MetricSpec(_Strict):
     id: str
     name: str
@@ -57,6 +68,7 @@ class MetricSpec(_Strict):
     denominator_term: Optional[TermSpec] = None
     population: Optional[PopulationSpec] = None
     needs_outcome: bool = False
+    records: Optional[RecordsSpec] = None
     numerator: str
     denominator: Optional[str] = None
     definition: str
@@ -67,6 +79,14 @@ class MetricSpec(_Strict):
 
     @model_validator(mode="after")
     def _terms_fit_kind(self):
+        if self.records is not None:
+            if self.datasets != [RECORDS_DATASET]:
+                raise ValueError(f"a metric computed from case records has datasets = [\"{RECORDS_DATASET}\"]")
+            if (self.records.measure == "charged_within") != (self.records.follow_up_days is not None):
+                raise ValueError("records.follow_up_days is given for charged_within, and only for it")
+            return self
+        if RECORDS_DATASET in self.datasets:
+            raise ValueError(f"'{RECORDS_DATASET}' is for metrics computed from case records (give 'records')")
         if self.kind in ("count", "per_100k", "average"):
             if self.value is None:
                 raise ValueError(f"a {self.kind} metric needs 'value'")

@@ -23,6 +23,8 @@ BASIS_WORDS = {
     "same_period_ratio": "two counts from the same period, not the same cases",
     "decisions_in_period": "charging decisions made in the period",
     "completed_in_period": "cases completed in the period",
+    "records_follow_up": "crimes recorded in the period, each followed for the same time in the case records",
+    "records_to_extract": "crimes recorded in the period, followed in the case records",
 }
 _BASIS = re.compile(r"\b(" + "|".join(BASIS_WORDS) + r")\b")
 
