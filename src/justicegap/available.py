@@ -21,8 +21,10 @@ def datasets_at(metric: str, level: str | None) -> list[str]:
 
 
 def metrics_at(level: str) -> list[str]:
-    """Metrics published at ``level`` (outcome shares, which need an outcome chosen, left out)."""
-    return [k for k, m in metrics.registry().items() if level in m["levels"] and not m.get("needs_outcome")]
+    """Metrics published at ``level`` (outcome shares, which need an outcome chosen, and measures from
+    case records, which are not published, left out)."""
+    return [k for k, m in metrics.registry().items() if level in m["levels"] and not m.get("needs_outcome")
+            and not m.get("records")]
 
 
 def periods(store, metric: str, level: str | None = None) -> list[Period]:

@@ -404,6 +404,8 @@ def compare(metric: str = typer.Argument(..., help="A proportion metric, e.g. ch
     if out == "json":
         return _print_json(r)
     c = _console()
+    if any(a.get("synthetic") for a in r["areas"]):
+        c.print("SYNTHETIC RECORDS: not real cases (made by `justicegap synth`).", style="bold yellow", markup=False)
     c.print(f"[bold]{r['name']}[/bold] ({r['basis']}, unit: {r['unit']}), {r['offence']['label']}, {r['period']['label']}, by {level}")
     t = Table("area", "numerator", "denominator", "value", "95% CI", "99.8% limits", "position", "flags",
               *(["rank (95% interval)"] if sort == "value" else []))
@@ -415,7 +417,8 @@ def compare(metric: str = typer.Argument(..., help="A proportion metric, e.g. ch
                   ci, lim, a.get("position", ""), _flags_text(a.get("flags")), *extra)
     c.print(t)
     files = {s["edition"]: s for a in r["areas"] for s in a.get("sources") or ()}
-    c.print("Editions: " + "; ".join(f"{e} ({s['title']}, {s['file']}, SHA-256 {s['sha256'][:12]})" for e, s in files.items()),
+    extracts = {s["edition"]: a["edition"] for a in r["areas"] if a.get("extract_date") for s in a["sources"]}
+    c.print("Editions: " + "; ".join(f"{extracts.get(e, e)} ({s['title']}, {s['file']}, SHA-256 {s['sha256'][:12]})" for e, s in files.items()),
             markup=False)
     if r.get("summary"):
         c.print(r["summary"])

@@ -283,9 +283,15 @@ class Service:
 
     def figure(self, metric: str, area: str, period: str, offence: str = DEFAULT_OFFENCE, outcome: str | None = None,
                edition: str | None = None, allow_partial: bool = False) -> dict:
-        return self.cached("figure", (metric, area, period, offence, outcome, edition, allow_partial),
-                           lambda s: metrics.compute(metric, area=area, period=period, offence=offence, outcome=outcome,
-                                                     edition=edition, store=s, allow_partial=allow_partial).to_dict())
+        def run(s):
+            d = metrics.compute(metric, area=area, period=period, offence=offence, outcome=outcome, edition=edition,
+                                store=s, allow_partial=allow_partial).to_dict()
+            if "case_records" in d["flags"]:  # served to anyone: only what passed disclosure control
+                from .records.figures import public
+
+                d = public(d)
+            return d
+        return self.cached("figure", (metric, area, period, offence, outcome, edition, allow_partial), run)
 
     def funnel(self, area: str, period: str, offence: str = DEFAULT_OFFENCE, edition: str | None = None) -> dict:
         from .answers.funnel import attrition
@@ -301,8 +307,8 @@ class Service:
 
         return self.cached("compare", (metric, level, period, offence, outcome, edition, overdispersion, sort),
                            lambda s: compare(metric, level=level, period=period, offence=offence, outcome=outcome,
-                                             edition=edition, overdispersion=overdispersion, sort=sort,
-                                             store=s).model_dump())
+                                             edition=edition, overdispersion=overdispersion, sort=sort, store=s,
+                                             disclose=True).model_dump())
 
     def evaluate(self, metric: str, area: str, start: str, end: str, intervention: str, offence: str = DEFAULT_OFFENCE,
                  comparison: str | None = None, seasonality: str = "none", errors: str = "model") -> dict:
@@ -398,7 +404,7 @@ class Service:
         def run(s):
             out = []
             for mid, m in metrics.registry().items():
-                if m.get("needs_outcome"):
+                if m.get("needs_outcome") or m.get("records"):  # published figures only: case records are not published
                     continue
                 try:
                     metrics.compute(mid, area=area, period=period, offence=offence, store=s, allow_partial=True)
@@ -418,7 +424,7 @@ class Service:
             p = calendar_overlap(parse(period))
             rows, missing = [], []
             for mid, m in metrics.registry().items():
-                if m["kind"] != "average":
+                if m["kind"] != "average" or m.get("records"):  # published averages (case records have their own pages)
                     continue
                 try:
                     d = metrics.compute(mid, area=area, period=p, offence=offence, store=s).to_dict()

@@ -43,8 +43,11 @@ def _members(level: str, period, metric: dict) -> tuple[list[A.Area], str | None
 
 def compare(metric_id: str, *, level: str = "pfa", period, offence: str = "rape", outcome: str | None = None,
             edition: str | None = None, overdispersion: str | None = None, sort: str | None = None,
-            store: Store | None = None) -> "Comparison":
-    """Every area at ``level``: value, numerator, denominator, interval and funnel position."""
+            store: Store | None = None, disclose: bool = False) -> "Comparison":
+    """Every area at ``level``: value, numerator, denominator, interval and funnel position.
+
+    A metric from case records compares the areas whose records are loaded; with ``disclose`` (the
+    public surfaces) an area whose figure rests on a count of 1 to 4 crimes is left out, unshown."""
     from .. import stats
 
     m = metrics.get(metric_id)
@@ -59,6 +62,11 @@ def compare(metric_id: str, *, level: str = "pfa", period, offence: str = "rape"
                            + ", ".join(A.LEVEL_NAMES[x] for x in m["levels"]) + " only.")
     p = parse(period)
     members, london = _members(level, p, m)
+    loaded_note = None
+    if m.get("records"):
+        from ..records.figures import with_records
+
+        members, loaded_note = with_records(m, members, level, store)
     figures, excluded = [], []
     for cell in metrics.panel(metric_id, areas=members, periods=[p], offences=[offence], outcome=outcome,
                               edition=edition, store=store):
@@ -69,6 +77,13 @@ def compare(metric_id: str, *, level: str = "pfa", period, offence: str = "rape"
         if fig.value is None or "partial" in fig.flags:
             excluded.append({"area": area.to_dict(), "reason": "no figure for the whole period"})
             continue
+        if disclose and "case_records" in fig.flags:
+            from ..records.figures import public
+
+            if "suppressed" in public(fig.to_dict())["flags"]:
+                excluded.append({"area": area.to_dict(), "reason": "not shown: a count behind it is between 1 and 4 crimes "
+                                                                   "(disclosure control of case records)"})
+                continue
         if "excludes_areas" in fig.flags:
             excluded.append({"area": area.to_dict(), "reason": "incomplete: " + "; ".join(
                 f"{name} has no data for {spans}" for name, spans in fig.missing["areas"].items())})
@@ -82,7 +97,7 @@ def compare(metric_id: str, *, level: str = "pfa", period, offence: str = "rape"
         "metric": m["id"], "name": m["name"], "basis": m["basis"], "unit": m["unit"], "kind": m["kind"],
         "level": level, "period": p.to_dict(), "offence": figures[0].to_dict()["offence"],
         "outcome": figures[0].outcome, "editions": sorted({e.edition for f in figures for e in f.editions}),
-        "excluded": excluded, "events": [], "caveats": [london] if london else [], "method": None,
+        "excluded": excluded, "events": [], "caveats": [x for x in (london, loaded_note) if x], "method": None,
     }
     events = {ev["id"]: ev for f in figures for ev in f.events}
     out["events"] = [{"id": k, "title": v["title"], "start": v["start"], "end": v["end"], "description": v["description"]} for k, v in events.items()]
@@ -115,7 +130,7 @@ def compare(metric_id: str, *, level: str = "pfa", period, offence: str = "rape"
                           + ("; the rest are within what chance alone would give." if overdispersion is None else
                              f"; the rest are within limits widened for overdispersion ({overdispersion}): variation between "
                              "areas beyond chance is allowed for, so these limits are not what chance alone would give."))
-        if level == "pfa" and m["kind"] == "proportion":
+        if level == "pfa" and m["kind"] == "proportion" and not m.get("records"):
             out["caveats"].append(_btp_note(m, sum(n), national, len(figures)))
         outside = len(above) + len(below)
         if overdispersion is None and outside > max(2, 0.05 * len(rows)):

@@ -98,6 +98,39 @@ def _scope(m: dict, area: A.Area, period, fam: str, store):
         raise NotAvailable(e.message, holder=holder(area)) from None
 
 
+def with_records(m: dict, members: list[A.Area], level: str, store=None) -> tuple[list[A.Area], str | None]:
+    """The areas among ``members`` whose forces' case records are all loaded, and a note naming how
+    many were left out and why; a refusal when none has records."""
+    from ..errors import JusticegapError
+    from ..store import Store
+
+    own = store is None
+    store = store or Store(read_only=True)
+    try:
+        held = rstore.loads(store.con) if rstore.has_records(store.con) else []
+    finally:
+        if own:
+            store.close()
+    have = {f for d in held for f in d["forces"].split(",")}
+    out = []
+    for a in members:
+        try:
+            if set(A.forces(a, what="Case records")) <= have:
+                out.append(a)
+        except JusticegapError:
+            continue
+    name = A.LEVEL_NAMES[level]
+    if not out:
+        raise NotAvailable(f"{m['name']} comes from police forces' own case records, and none are loaded here for any "
+                           f"{name}: there is nothing to compare (absent, not zero).",
+                           holder="each police force and CPS Area (their own case records)").with_actions("load_records")
+    left = len(members) - len(out)
+    note = (f"Compared: the {len(out)} {name}(s) whose case records are loaded here. The other {left} are not compared: "
+            "their figures come from their own case records, which are not loaded (held by each force and CPS Area)."
+            if left else None)
+    return out, note
+
+
 def _editions(held: list[dict]) -> list[Edition]:
     out = []
     for d in held:

@@ -21,7 +21,8 @@ def fields(kind: str | None, unit: str | None) -> list[Field]:
 def cells(d: dict) -> list:
     """A figure's row (``d`` is a figure's dict, as ``Figure.to_dict()`` or the API gives it)."""
     area, period = d["area"], d["period"]
-    editions = [s["edition"] for s in d.get("sources") or ()] or [d.get("edition")]
+    # case records: the load with its extract date and follow-up, in place of an edition
+    editions = [d.get("edition")] if d.get("extract_date") else [s["edition"] for s in d.get("sources") or ()] or [d.get("edition")]
     return [d["metric"], d["name"], d.get("kind"), area["code"], area["name"], area.get("level"), period["label"],
             period["start"], period["end"], d["offence"]["family"], (d.get("outcome") or {}).get("label"),
             count_or_value(d.get("value"), d.get("kind")), d.get("numerator"), d.get("denominator"), d.get("ci_low"),
