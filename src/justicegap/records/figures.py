@@ -98,6 +98,19 @@ def _scope(m: dict, area: A.Area, period, fam: str, store):
         raise NotAvailable(e.message, holder=holder(area)) from None
 
 
+def loaded_for(store, area: A.Area) -> bool:
+    """Whether case records are loaded for every force of ``area``."""
+    from ..errors import JusticegapError
+
+    if not rstore.has_records(store.con):
+        return False
+    have = {f for d in rstore.loads(store.con) for f in d["forces"].split(",")}
+    try:
+        return set(A.forces(area, what="Case records")) <= have
+    except JusticegapError:
+        return False
+
+
 def with_records(m: dict, members: list[A.Area], level: str, store=None) -> tuple[list[A.Area], str | None]:
     """The areas among ``members`` whose forces' case records are all loaded, and a note naming how
     many were left out and why; a refusal when none has records."""
@@ -256,3 +269,13 @@ def public(fig: dict) -> dict:
                        "between 1 and 4 crimes (disclosure control of case records)."
                        + (" These are SYNTHETIC records, not real cases." if fig.get("synthetic") else ""))
     return out
+
+
+def suppress_small(fig: RecordFigure) -> RecordFigure:
+    """The figure itself after disclosure control (:func:`public`): for a file that is sent on."""
+    d = public(fig.to_dict())
+    if "suppressed" in d["flags"]:
+        fig.value = fig.ci_low = fig.ci_high = fig.numerator = None
+        fig.flags, fig.caveats, fig.sentence = d["flags"], d["caveats"], d["sentence"]
+        fig.breakdown = dict(d.get("breakdown") or {})
+    return fig

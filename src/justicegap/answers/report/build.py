@@ -16,6 +16,7 @@ from .common import SMALL_CELLS, STAGE_TITLES, _Collector, _by_year, _calendar_y
 from .sections import _code_counts, _comparison, _local_table, _moj_sex_age, _outcome_groups, _recorded_status, _revision_notes, _standing_gaps, _victim_crosstab
 from .notes import _caveats, _definitions, _sentences, _sources
 from .charts import _charts
+from .records import records_section, records_sentences
 
 
 def build_report(area, *, start=None, end=None, offence: str = "sexual_offences", local_areas=None,
@@ -240,7 +241,8 @@ def _build(area, area_text, start, end, start_p, end_p, fam, offence_text, asked
 
     # 5. charge rates on each basis ------------------------------------------------------------
     charge_ids = [k for k, m in metrics.registry().items()
-                  if m.get("stage") == "police" and "charge" in k and m.get("kind") in ("proportion", "ratio") and not m.get("needs_outcome")]
+                  if m.get("stage") == "police" and "charge" in k and m.get("kind") in ("proportion", "ratio") and not m.get("needs_outcome")
+                  and not m.get("records")]  # published bases only: the case records have their own section
     charge_figs = []
     for y in years:
         for f in parts:
@@ -303,6 +305,9 @@ def _build(area, area_text, start, end, start_p, end_p, fam, offence_text, asked
     # 8. defendants by sex and age (MoJ), if loaded --------------------------------------------
     _moj_sex_age(report, col, police, years, fam, store)
 
+    # 9. measures from the force's own case records, when they are loaded ---------------------
+    record_figs = records_section(report, col, police, years, fam, store)
+
     # question-level things that cannot be answered -------------------------------------------
     _standing_gaps(col, area, police, force, cps_area, has_local, fam, store)
     if police is not area:
@@ -319,7 +324,7 @@ def _build(area, area_text, start, end, start_p, end_p, fam, offence_text, asked
     report.caveats = _caveats(col, police, whole, fam, report)
     report.definitions = _definitions(col.metric_ids)
     report.sources = _sources(col)
-    report.sentences = _sentences(col, police, area, charge_figs, rec_figs, fam, stage_figs)
+    report.sentences = _sentences(col, police, area, charge_figs, rec_figs, fam, stage_figs) + records_sentences(record_figs)
     report.charts = _charts(report, col, police, years, fam, charge_figs, rec_figs, groups_by, store)
     return report
 
