@@ -9,7 +9,7 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from justicegap.answers.disclosure import is_small, recoverable, suppress
+from justicegap.disclosure import is_small, recoverable, suppress
 
 
 def _equations(values, hidden):

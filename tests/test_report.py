@@ -460,7 +460,8 @@ def test_newcombe_difference_and_unused_parameters():
     import inspect
 
     from justicegap import metrics
-    from justicegap.answers import claims, disclosure, report
+    from justicegap import disclosure
+    from justicegap.answers import claims, report
 
     # Newcombe (1998), Statistics in Medicine 17:873-890, Table II example: 56/70 against 48/80, method 10
     d, lo, hi = report.newcombe_difference(48, 80, 56, 70)

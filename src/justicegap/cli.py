@@ -674,7 +674,7 @@ def report(area: str = AreaOpt,
                                                       "series of the CPS conviction rate by month around it"),
            out: Path = typer.Option(..., "--out", help="The report file: .xlsx (workbook), .html (page) or .pdf (printed page)")):
     """Everything the data hold for an area, years and offence: tables, sentences, definitions, caveats, what is not available."""
-    from .answers.writable import check_writable
+    from .writable import check_writable
     from .errors import InvalidParameter
 
     if out.suffix.lower() not in REPORT_SUFFIXES:
@@ -753,7 +753,7 @@ def export(metric: Optional[str] = typer.Argument(None, help="Metric id (for one
            outcome: Optional[str] = typer.Option(None, "--outcome", help="For outcome shares: a type or group"),
            fmt: str = typer.Option("csv", "--format", "-f", help="csv, parquet, xlsx or json"),
            out: Path = typer.Option(..., "--out", help="Folder to write into (created if needed)")):
-    from .answers.writable import check_writable_folder
+    from .writable import check_writable_folder
     from .render.datapackage import FORMATS
     from .render.datapackage import export as run
     from .errors import InvalidParameter

@@ -287,7 +287,7 @@ class Service:
             d = metrics.compute(metric, area=area, period=period, offence=offence, outcome=outcome, edition=edition,
                                 store=s, allow_partial=allow_partial).to_dict()
             if "case_records" in d["flags"]:  # served to anyone: only what passed disclosure control
-                from .records.figures import public
+                from .metrics.from_records import public
 
                 d = public(d)
             return d

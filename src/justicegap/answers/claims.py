@@ -42,7 +42,8 @@ def related(metric_id: str) -> list[dict]:
     rates = ("proportion", "ratio")
     want = rates if m["kind"] in rates else (m["kind"],)
     out = [x for x in metrics.registry().values()
-           if subject(x) == subject(m) and x.get("kind") in want and not x.get("needs_outcome")]
+           if subject(x) == subject(m) and x.get("kind") in want and not x.get("needs_outcome")
+           and not x.get("records")]  # a published claim is of published figures, not of a force's own records
     if m["id"] not in [x["id"] for x in out]:
         out.insert(0, m)
     return sorted(out, key=lambda x: (x["id"] != m["id"], x.get("stage") != m.get("stage"), x["id"]))

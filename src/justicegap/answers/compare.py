@@ -64,7 +64,7 @@ def compare(metric_id: str, *, level: str = "pfa", period, offence: str = "rape"
     members, london = _members(level, p, m)
     loaded_note = None
     if m.get("records"):
-        from ..records.figures import with_records
+        from ..metrics.from_records import with_records
 
         members, loaded_note = with_records(m, members, level, store)
     figures, excluded = [], []
@@ -78,7 +78,7 @@ def compare(metric_id: str, *, level: str = "pfa", period, offence: str = "rape"
             excluded.append({"area": area.to_dict(), "reason": "no figure for the whole period"})
             continue
         if disclose and "case_records" in fig.flags:
-            from ..records.figures import public
+            from ..metrics.from_records import public
 
             if "suppressed" in public(fig.to_dict())["flags"]:
                 excluded.append({"area": area.to_dict(), "reason": "not shown: a count behind it is between 1 and 4 crimes "

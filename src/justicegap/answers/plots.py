@@ -79,7 +79,7 @@ def check_path(path: Path) -> Path:
     path = Path(path)
     if path.suffix.lower() not in FORMATS:
         raise InvalidParameter("--plot", f"'{path.name}': write .svg, .png or .html")
-    from .writable import check_writable
+    from ..writable import check_writable
 
     return check_writable(path, "--plot")
 

@@ -130,7 +130,7 @@ def _compute(m, area, period, fam, outcome, edition_text, store, allow_partial) 
         if edition_text:
             raise InvalidParameter("--edition", f"{m['id']} comes from the loaded case records, which have an extract date, "
                                                 "not editions")
-        from ..records.figures import compute as records_figure
+        from .from_records import compute as records_figure
 
         return records_figure(m, area, period, fam, store)
     out_types, out_label = (None, None)

@@ -8,7 +8,7 @@ from .. import reference
 from .caveats import conditional_caveats, events_touching
 from .data import describe_spans
 from .figure import LOW_COUNT, PROPORTION_KINDS, Figure
-from .wording import _fmt_int, _fmt_pct, _sentence_fields, source_line
+from .wording import _fmt_int, _fmt_pct, sentence_fields, source_line
 
 
 def _finish(fig: Figure, allow_partial: bool) -> Figure:
@@ -66,7 +66,7 @@ def _finish(fig: Figure, allow_partial: bool) -> Figure:
     if fig.area.resolved_note:
         fig.caveats.append(fig.area.resolved_note)
     if fig.value is not None:
-        fig.sentence = m["sentence"].format(**_sentence_fields(fig))
+        fig.sentence = m["sentence"].format(**sentence_fields(fig))
         if len(cohort_eds) > 1:
             fig.sentence = fig.sentence.replace("by the time of this edition", "by the time of the editions used (extracted at different dates)")
         if "partial" in fig.flags:

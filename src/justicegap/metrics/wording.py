@@ -37,7 +37,7 @@ def _fmt_pct(x, dp=1) -> str:
     return pct(x, dp)
 
 
-def _sentence_fields(fig) -> dict:
+def sentence_fields(fig) -> dict:
     fam = reference.families()[fig.offence]
     police = _police_name(fig.area)
     return {

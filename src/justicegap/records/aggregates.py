@@ -1,5 +1,5 @@
 """Aggregates of case records that anyone may see: crimes by quarter of recording and police
-outcome group, with disclosure control (``answers.disclosure``): counts of 1 to 4 suppressed, and
+outcome group, with disclosure control (``justicegap.disclosure``): counts of 1 to 4 suppressed, and
 further cells suppressed so no hidden count can be worked back from the totals shown; no share is
 given for a suppressed cell."""
 
@@ -14,7 +14,7 @@ def outcome_table(store, area: str, period: str, *, offence: str = "sexual_offen
 
     from ..model.records import RecordAggregates
 
-    from ..answers.disclosure import suppress
+    from ..disclosure import suppress
     from .reconcile import _quarter
 
     sc = S.select(store, area, period, offence)

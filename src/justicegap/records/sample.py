@@ -73,7 +73,7 @@ def draw(store, area: str, period: str, *, size: int, by: str, seed: int, out: P
     out = Path(out)
     if out.suffix.lower() != ".xlsx":
         raise InvalidParameter("--out", f"'{out.name}': the review workbook is written as .xlsx")
-    from ..answers.writable import check_writable
+    from ..writable import check_writable
 
     check_writable(out, "--out")
     sc = S.select(store, area, period, offence)

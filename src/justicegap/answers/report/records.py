@@ -17,7 +17,7 @@ SMALL_CELLS_RECORDS = (" The measures from case records are not published statis
 
 def records_section(report, col: _Collector, police, years, fam: str, store) -> list:
     """Add the table (nothing when no records are loaded for ``police``); returns its figures."""
-    from ...records.figures import loaded_for, suppress_small
+    from ...metrics.from_records import loaded_for, suppress_small
 
     if police.level not in ("pfa", "cps_area", "nation") or not loaded_for(store, police):
         return []

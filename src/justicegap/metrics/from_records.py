@@ -15,15 +15,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from .. import areas as A
-from ..answers.disclosure import is_small, suppress
+from ..disclosure import is_small, suppress
 from ..errors import InvalidParameter, NotAvailable
-from ..metrics.caveats import events_touching
-from ..metrics.figure import LOW_COUNT, Figure
-from ..metrics.wording import _fmt_int, _sentence_fields
 from ..model.metric import RECORDS_DATASET
+from ..records import scope as S
+from ..records import store as rstore
 from ..store import Edition
-from . import scope as S
-from . import store as rstore
+from .caveats import events_touching
+from .figure import LOW_COUNT, Figure
+from .wording import sentence_fields
 
 SYNTHETIC = ("SYNTHETIC: these case records were made by justicegap's synthesiser to reproduce published counts; "
              "they are not real cases, and no figure from them describes what happened to anyone.")
@@ -59,7 +59,7 @@ class RecordFigure(Figure):
 
 def holder(area: A.Area) -> str:
     """Who holds the case records behind a record-based figure for ``area``."""
-    from ..metrics.compute import cps_area_of
+    from .compute import cps_area_of
 
     if area.level == "pfa":
         cps = cps_area_of(area)
@@ -160,8 +160,8 @@ def compute(m: dict, area: A.Area, period, fam: str, store) -> RecordFigure:
     """One record-based metric for one area, period and offence family."""
     import polars as pl
 
+    from ..records.measures import charge_dates
     from ..stats import wilson
-    from .measures import charge_dates
 
     spec = m["records"]
     sc, held = _scope(m, area, period, fam, store)
@@ -170,7 +170,7 @@ def compute(m: dict, area: A.Area, period, fam: str, store) -> RecordFigure:
     measure = spec["measure"]
     extra = {}
     if measure in ("days_to_charge", "days_to_outcome"):
-        from .survival import durations, km
+        from ..records.survival import durations, km
 
         rec = sc.recorded
         if rec.height:
@@ -181,7 +181,7 @@ def compute(m: dict, area: A.Area, period, fam: str, store) -> RecordFigure:
             fig.counts = (curve.events, curve.censored)
         else:
             fig.numerator = fig.denominator = 0
-        extra["median_ci"] = (f"{_fmt_int(fig.ci_low)}–{_fmt_int(fig.ci_high) if fig.ci_high is not None else 'not reached'}"
+        extra["median_ci"] = (f"{fig.ci_low:,.0f}–{'not reached' if fig.ci_high is None else f'{fig.ci_high:,.0f}'}"
                               if fig.ci_low is not None else "n/a")
     else:
         if measure == "charged_within":
@@ -231,14 +231,14 @@ def _finish(fig: RecordFigure, m: dict, sc, extra: dict) -> None:
     fig.events = events_touching(fig.period, fig.area, RECORDS_DATASET, fig.offence)
     for ev in fig.events:
         fig.flags.append(f"event:{ev['id']}")
-    source = (f" Source: {'SYNTHETIC ' if fig.synthetic else ''}case records of {_sentence_fields(fig)['area_police']}, "
+    source = (f" Source: {'SYNTHETIC ' if fig.synthetic else ''}case records of {sentence_fields(fig)['area_police']}, "
               f"extracted {fig.extract_date:%-d %B %Y} ({', '.join(e.edition for e in fig.editions)}).")
     tail = (" These are SYNTHETIC records, not real cases." if fig.synthetic else "") + source
     if fig.value is not None:
-        fields = {**_sentence_fields(fig), "follow_up": fig.follow_up_days, "extract_date": f"{fig.extract_date:%-d %B %Y}", **extra}
+        fields = {**sentence_fields(fig), "follow_up": fig.follow_up_days, "extract_date": f"{fig.extract_date:%-d %B %Y}", **extra}
         fig.sentence = m["sentence"].format(**fields) + tail
     elif "median_not_reached" in fig.flags:
-        f = _sentence_fields(fig)
+        f = sentence_fields(fig)
         reached = {"days_to_charge": "charged or summonsed", "days_to_outcome": "assigned a police outcome"}[m["records"]["measure"]]
         fig.sentence = (f"Fewer than half of the {fig.denominator:,} {f['offence_plural']} recorded by {f['area_police']} in "
                         f"{fig.period.long} had been {reached} by the extract date ({fig.extract_date:%-d %B %Y}; "
@@ -247,7 +247,7 @@ def _finish(fig: RecordFigure, m: dict, sc, extra: dict) -> None:
 
 def public(fig: dict) -> dict:
     """A record-based figure (its ``to_dict()``) as anyone may see it: disclosure control as for
-    the records' aggregates (``answers.disclosure``): a count of 1 to 4 is suppressed, with the
+    the records' aggregates (``justicegap.disclosure``): a count of 1 to 4 is suppressed, with the
     other count of the figure so it cannot be worked back from the total, and no rate, median or
     interval is given. A figure with no small count is returned as it is."""
     if "case_records" not in (fig.get("flags") or ()):

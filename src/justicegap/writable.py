@@ -10,7 +10,7 @@ import errno
 import tempfile
 from pathlib import Path
 
-from ..errors import InvalidParameter
+from .errors import InvalidParameter
 
 
 def _why(e: OSError, folder: Path) -> str:
