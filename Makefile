@@ -6,6 +6,8 @@ SHARED := ../shared/data
 # Local copies to load instead of downloading (this repository's development layout has them beside it).
 SOURCES ?= $(if $(wildcard $(SHARED)/README.md),$(SHARED),)
 export JUSTICEGAP_HOME ?= $(CURDIR)/.justicegap
+# make demo's local mode runs on a copy of the store here, so the store itself holds no case records
+LOCAL_DEMO = $(JUSTICEGAP_HOME)/local-demo
 
 .PHONY: demo test setup browser clean bench
 
@@ -39,6 +41,14 @@ else
 	$(BIN)/justicegap update --source-dir $(SOURCES)
 endif
 	$(BIN)/justicegap funnel --area Kent --period 2017/18 --offence rape
+	@echo ''
+	@echo 'Local mode, on SYNTHETIC Kent 2017/18 case records (made to reproduce the published counts; not real cases),'
+	@echo 'in a copy of the store ($(LOCAL_DEMO)), so that the store above holds no case records:'
+	@rm -rf $(LOCAL_DEMO) && mkdir -p $(LOCAL_DEMO) && cp $(JUSTICEGAP_HOME)/justicegap.duckdb $(LOCAL_DEMO)/
+	JUSTICEGAP_HOME=$(LOCAL_DEMO) $(BIN)/justicegap synth --area Kent --period 2017/18 --out $(LOCAL_DEMO)/kent-synth
+	JUSTICEGAP_HOME=$(LOCAL_DEMO) $(BIN)/justicegap records load $(LOCAL_DEMO)/kent-synth
+	JUSTICEGAP_HOME=$(LOCAL_DEMO) $(BIN)/justicegap records reconcile --area Kent --period 2017/18 --offence rape
+	JUSTICEGAP_HOME=$(LOCAL_DEMO) $(BIN)/justicegap get records_charge_rate_365 --area Kent --period 2017/18 --offence rape
 	@echo 'To run the README examples in this shell: export PATH="$$PWD/.venv/bin:$$PATH" JUSTICEGAP_HOME="$$PWD/.justicegap"'
 
 test: setup browser

@@ -75,8 +75,8 @@ def _choose_dataset(store, m, area, period, fam, edition, terms) -> Gathered:
 
 def level_message(m: dict, area: A.Area) -> str:
     if m.get("records"):
-        return (f"{m['name']} comes from police forces' own case records: it is given for a police force area, a CPS Area "
-                f"or England and Wales (the forces whose records are loaded), not for a {area.level_name} such as {area.name}.")
+        return (f"{m['name']} comes from police forces' own case records, which are followed by police force area only (and "
+                f"for the CPS Areas and England and Wales they add up to), not for a {area.level_name} such as {area.name}.")
     if m["kind"] == "per_100k" and area.level == "btp":
         return f"{m['name']} cannot be given for British Transport Police: it polices the railways and has no resident population."
     if "ho_outcomes" in m["datasets"]:
