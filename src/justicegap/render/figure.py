@@ -14,7 +14,7 @@ NAMES = ["metric", "name", "kind", "area_code", "area_name", "area_level", "peri
 def fields(kind: str | None, unit: str | None) -> list[Field]:
     """The figure's columns, with the units a figure of this kind and counting unit has."""
     units = {"value": unit if kind == "count" else limit_unit(kind), "numerator": unit,
-             "denominator": "residents" if kind == "per_100k" else unit, "ci_low": "proportion", "ci_high": "proportion"}
+             "denominator": "residents" if kind == "per_100k" else unit, "ci_low": "days" if kind == "average" else "proportion", "ci_high": "days" if kind == "average" else "proportion"}
     return [col(n, units.get(n)) for n in NAMES]
 
 
