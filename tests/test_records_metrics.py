@@ -302,3 +302,13 @@ def test_get_as_users_run_it(records_home, loaded_home, synth_kent):
     assert p.returncode == 4 and p.stdout == "" and "Traceback" not in p.stderr
     assert "own case records, which are not loaded" in err and "Who holds it: Kent Police and CPS South East" in err
     assert "justicegap records load DIR" in err
+
+
+def test_what_needs_published_editions_or_series_says_so(records_store):
+    from justicegap.answers.evaluation import evaluate
+    from justicegap.answers.maturation import maturation
+
+    with pytest.raises(NotAvailable, match="one extract date, not editions"):
+        maturation("records_charge_rate_365", area="Kent", period="2017/18", store=records_store)
+    with pytest.raises(NotAvailable, match="not a published series"):
+        evaluate("records_charge_rate_365", area="Kent", start="2017-04", end="2018-03", intervention="2017-10", store=records_store)

@@ -426,6 +426,9 @@ def _evaluate(metric, area, start, end, when, offence, comparison, seasonality, 
         window = _window(start, end)
         if window is None:
             raise InvalidParameter("from", "give the window to evaluate: its first and last period")
+        if M.get(metric).get("records"):
+            raise NotAvailable(f"{M.get(metric)['name']} comes from case records, not a published series: to evaluate it, "
+                               "give its series by month or quarter as your own series file (counts from the records).")
         b = store_series(metric, area, window, offence, store)
     s = b.series
     window = Period(s.periods[0].start, s.periods[-1].end, f"{s.periods[0].label}..{s.periods[-1].label}", "range")

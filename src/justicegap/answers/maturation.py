@@ -16,6 +16,9 @@ from ..store import Store
 def maturation(metric_id: str, *, area, period, offence: str = "rape", outcome: str | None = None,
                store: Store | None = None) -> dict:
     m = metrics.get(metric_id)
+    if m.get("records"):
+        raise NotAvailable(f"{m['name']} comes from case records, which have one extract date, not editions: there is no "
+                           "maturation across editions to show (load a later extract to see it change).")
     own = store is None
     store = store or Store(read_only=True)
     rows, skipped, events = [], [], {}

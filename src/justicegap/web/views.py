@@ -190,7 +190,7 @@ class View:
         reg = M.registry()
         m = reg[self.metric]
         eds = [e for e in self.svc.editions if e.dataset in m["datasets"]]
-        offered = available.metrics_at(level) if level else [k for k, v in reg.items() if not v.get("needs_outcome")]
+        offered = available.metrics_at(level) if level else [k for k, v in reg.items() if not v.get("needs_outcome") and not v.get("records")]
         if self.metric not in offered:
             offered.insert(0, self.metric)
         return {"periods": periods, "period": self.period,
@@ -495,7 +495,8 @@ def evaluate_page(request: Request) -> HTMLResponse:
             result = {**result, "caveats": [messages.text(c, "web") for c in result["caveats"]]}
             chart = charts.evaluation_chart(result)
     reg = M.registry()
-    metrics_ = [(k, m["name"]) for k, m in reg.items() if m["kind"] in EVALUATE_KINDS and not m.get("needs_outcome")]
+    metrics_ = [(k, m["name"]) for k, m in reg.items() if m["kind"] in EVALUATE_KINDS and not m.get("needs_outcome")
+                and not m.get("records")]  # published series only
     api_q = {"metric": form["metric"], "area": form.get("area"), "from": form["from"], "to": form["to"],
              "intervention": form.get("intervention"), "offence": form["offence"], "comparison": comparison,
              "seasonality": form.get("seasonality"), "errors": form.get("errors")}
