@@ -160,7 +160,7 @@ def compute(m: dict, area: A.Area, period, fam: str, store) -> RecordFigure:
     """One record-based metric for one area, period and offence family."""
     import polars as pl
 
-    from ..records.measures import charge_dates
+    from ..records.measures import charged_within
     from ..stats import wilson
 
     spec = m["records"]
@@ -185,12 +185,7 @@ def compute(m: dict, area: A.Area, period, fam: str, store) -> RecordFigure:
                               if fig.ci_low is not None else "n/a")
     else:
         if measure == "charged_within":
-            days = spec["follow_up_days"]
-            rec = charge_dates(sc.recorded)
-            eligible = rec.filter((pl.col("date_recorded") + pl.duration(days=days)) <= pl.col("extract_date"))
-            k = eligible.filter((pl.col("charge_date") - pl.col("date_recorded")).dt.total_days() <= days).height
-            n = eligible.height
-            fig.breakdown["left_out_short_follow_up"] = rec.height - n
+            k, n, fig.breakdown["left_out_short_follow_up"] = charged_within(sc.recorded, spec["follow_up_days"])
         elif measure == "support_withdrawn":
             rec = sc.recorded
             k, n = rec.filter(pl.col("support_withdrawn_date").is_not_null()).height, rec.height

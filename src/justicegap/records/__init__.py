@@ -6,5 +6,6 @@ offences be followed through every stage. One module per job: ``schema`` (the Ta
 transaction per load), ``link`` (police records to CPS cases), ``measures`` and ``survival``
 (cohort rates, time to event), ``reconcile`` (against the Home Office outcomes edition),
 ``sample`` (case review), ``synth`` (synthetic records), ``access`` (tokens and the audit log),
-``charts`` (Vega-Lite). All SQL for records is in ``store``.
+``charts`` (Vega-Lite). All SQL for records is in ``store``. The registry's record-based metrics
+(``get``, ``compare``, ``report``) are computed from these in ``justicegap.metrics.from_records``.
 """

@@ -23,6 +23,18 @@ def charge_dates(frame):
     return frame.with_columns(pl.min_horizontal(police, pl.col("cps_charge_date")).alias("charge_date"))
 
 
+def charged_within(recorded, follow_up: int) -> tuple[int, int, int]:
+    """(charged within ``follow_up`` days of recording, crimes followed that long by the extract
+    date, crimes left out because they were recorded too close to it). One definition, for the
+    records' measures and the registry's ``records_charge_rate_365``."""
+    import polars as pl
+
+    rec = charge_dates(recorded)
+    eligible = rec.filter((pl.col("date_recorded") + pl.duration(days=follow_up)) <= pl.col("extract_date"))
+    k = eligible.filter((pl.col("charge_date") - pl.col("date_recorded")).dt.total_days() <= follow_up).height
+    return k, eligible.height, rec.height - eligible.height
+
+
 def _pct(x) -> str:
     return "—" if x is None else f"{100 * x:.1f}%"
 
@@ -30,22 +42,15 @@ def _pct(x) -> str:
 def cohort_charge_rate(store, area: str, period: str, *, offence: str = "sexual_offences", follow_up: int = 365):
     """Of the crimes recorded in the period with at least ``follow_up`` days before the extract date,
     the share charged within ``follow_up`` days of recording."""
-    import polars as pl
-
     from ..errors import InvalidParameter
     from ..model.records import CohortRate
 
     if follow_up < 1:
         raise InvalidParameter("--follow-up", "must be a positive number of days")
     sc = S.select(store, area, period, offence)
-    rec = charge_dates(sc.recorded)
-    eligible_mask = (pl.col("date_recorded") + pl.duration(days=follow_up)) <= pl.col("extract_date")
-    eligible = rec.filter(eligible_mask)
-    k = eligible.filter((pl.col("charge_date") - pl.col("date_recorded")).dt.total_days() <= follow_up).height
-    n = eligible.height
+    k, n, excluded = charged_within(sc.recorded, follow_up)
     lo, hi = wilson(k, n) if n else (None, None)
     value = k / n if n else None
-    excluded = rec.height - n
     basis = (f"crimes recorded in {sc.period} followed for {follow_up} days each: charged or summonsed within "
              f"{follow_up} days of recording (records extracted {sc.extract_date})")
     sentence = (f"Of the {n:,} crimes recorded by {sc.area.name} in {sc.period} and followed for a full {follow_up} days, "
