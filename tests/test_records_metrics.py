@@ -202,7 +202,7 @@ def test_compare_across_the_areas_whose_records_are_loaded(two_forces, synth_ken
     from justicegap.answers.compare import compare
 
     home, sussex = two_forces
-    r = compare("records_charge_rate_365", level="pfa", period="2017/18", offence="rape")
+    r = compare("records_charge_rate_365", level="pfa", period="2017/18", offence="rape").model_dump()
     got = {a["area"]["name"]: (a["numerator"], a["denominator"]) for a in r["areas"]}
     kent, sus = charged_within(synth_kent), charged_within(sussex)
     assert got == {"Kent": kent[:2], "Sussex": sus[:2]}
