@@ -10,9 +10,10 @@ from ...model.report import Table
 from .. import sentences
 from .common import _Collector, _figure_table
 
-SMALL_CELLS_RECORDS = (" The measures from case records are not published statistics: there a count of 1 to 4 crimes is "
-                       "suppressed, with the other count of its figure so it cannot be worked back, and no rate, median or "
-                       "interval is given for it (disclosure control).")
+SMALL_CELLS_RECORDS = ("Published counts are shown as published, none suppressed: each is one its publisher releases at the "
+                       "level shown, or a sum of such counts shown beside it. The measures from case records are not published "
+                       "statistics: there a count of 1 to 4 crimes is suppressed, with the other count of its figure so it cannot "
+                       "be worked back, and no rate, median or interval is given for it (disclosure control).")
 
 
 def records_section(report, col: _Collector, police, years, fam: str, store) -> list:
@@ -55,7 +56,7 @@ def records_section(report, col: _Collector, police, years, fam: str, store) -> 
                              notes=notes, geography=police.level_name, period_name="Financial year")
     t.derived = True
     report.tables.append(t)
-    report.small_cells += SMALL_CELLS_RECORDS
+    report.small_cells = SMALL_CELLS_RECORDS
     if synthetic:
         report.question["notes"].append("The measures from case records in this report come from SYNTHETIC records: not real cases.")
     return figs
