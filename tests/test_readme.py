@@ -70,7 +70,7 @@ def clone(tmp_path_factory, shared_data) -> Path:
     assert warned == ["rape-prosecution-times-data.csv.gz"], warned
     assert 'export PATH="$PWD/.venv/bin:$PATH" JUSTICEGAP_HOME="$PWD/.justicegap"' in p.stdout
     # local mode, on synthetic records, said to be synthetic, in a copy of the store (which itself holds no records)
-    local = p.stdout.split("Local mode, on SYNTHETIC", 1)[1]
+    local = " ".join(p.stdout.split("Local mode, on SYNTHETIC", 1)[1].split())  # lines wrapped at the terminal's width
     assert "SYNTHETIC RECORDS: not real cases" in local and "0 cell(s) differ" in local
     assert "Charge rate within 365 days (case records)" in local and "12 (1.7%, 95% CI 1.0–3.0%)" in local
     assert (where / ".justicegap" / "local-demo" / "kent-synth" / "offences.csv").exists()
