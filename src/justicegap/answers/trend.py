@@ -44,7 +44,9 @@ def trend(metric: str, *, area, offence: str = "rape", edition: str | None = Non
     try:
         spans = queries.dataset_spans(store, m["datasets"])
         if not spans:
-            raise NotAvailable(f"No loaded data for {m['name'].lower()}.")
+            raise NotAvailable(f"No loaded data for {m['name'].lower()}." + (
+                " It comes from a force's own case records, which have no published series: ask for it one period at a "
+                "time (a year or a quarter)." if m.get("records") else ""))
         points, reasons = [], []
         for cell in metrics.panel(metric, areas=[the_area], periods=_whole_quarters(spans, max_points), offences=[offence],
                                   edition=edition, store=store):
