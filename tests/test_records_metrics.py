@@ -286,7 +286,7 @@ def test_api_gives_record_figures_after_disclosure_control(served, synth_kent):
 
 # --- the installed script --------------------------------------------------------------------
 
-def test_get_as_users_run_it(records_home, loaded_home, synth_kent):
+def test_get_as_users_run_it(records_home, loaded_home, synth_kent, tmp_path):
     k, n, _ = charged_within(synth_kent)
     p = run(records_home, "get", "records_charge_rate_365", "--area", "Kent", "--period", "2017/18", "--offence", "rape", "--json")
     assert p.returncode == 0, p.stderr
@@ -297,6 +297,11 @@ def test_get_as_users_run_it(records_home, loaded_home, synth_kent):
     assert "extracted 2018-06-30; each crime followed 365 days" in p.stdout
     p = run(records_home, "get", "records_charge_rate_365", "--area", "Kent", "--period", "2017/18", "--offence", "rape_child")
     assert p.returncode == 0 and "record_level" in p.stdout and "Record-level" in p.stdout
+    p = run(records_home, "export", "records_charge_rate_365", "--area", "Kent", "--period", "2017/18", "--offence", "rape_child",
+            "--format", "csv", "--out", str(tmp_path / "out"))
+    assert p.returncode == 0, p.stderr
+    [row] = rows(next((tmp_path / "out").glob("*.csv")))
+    assert row["numerator"] == row["value"] == "" and "suppressed" in row["flags"]  # a file that gets sent on
     p = run(loaded_home, "get", "records_charge_rate_365", "--area", "Kent", "--period", "2017/18", "--offence", "rape")
     err = " ".join(p.stderr.split())
     assert p.returncode == 4 and p.stdout == "" and "Traceback" not in p.stderr

@@ -781,6 +781,10 @@ def export(metric: Optional[str] = typer.Argument(None, help="Metric id (for one
         from . import metrics
 
         result, kind = metrics.compute(metric, area=area, period=period, offence=offence, outcome=outcome), "figure"
+        if "case_records" in result.flags:  # an export is a file that gets sent on: disclosure control, as for a report
+            from .metrics.from_records import suppress_small
+
+            result = suppress_small(result)
     written = run(result, out, fmt, kind=kind)
     _console().print(f"Wrote {written['data']} and {written['descriptor']}", markup=False)
 
