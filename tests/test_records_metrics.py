@@ -259,13 +259,14 @@ def served(records_copy):
     from justicegap.store import Store
 
     with Store() as s:
-        access.add_token(s, "Ana Lyst")
+        token = access.add_token(s, "Ana Lyst")
     app = create_app(records_copy / "justicegap.duckdb", warm=False)
-    yield TestClient(app, raise_server_exceptions=False)
+    yield TestClient(app, raise_server_exceptions=False), token, records_copy
     app.state.service.close()
 
 
 def test_api_gives_record_figures_after_disclosure_control(served, synth_kent):
+    served, token, home = served
     q = "/api/v1/figure?metric=records_charge_rate_365&area=Kent&period=2017/18"
     d = served.get(q + "&offence=rape").json()
     k, n, _ = charged_within(synth_kent)
@@ -282,6 +283,16 @@ def test_api_gives_record_figures_after_disclosure_control(served, synth_kent):
     assert row["value"] == "" and row["numerator"] == "" and row["ci_low"] == ""
     c = served.get("/api/v1/compare?metric=records_charge_rate_365&level=pfa&period=2017/18&offence=rape_child")
     assert c.status_code == 409 and "disclosure control" in c.json()["message"]
+    assert not (home / "records-audit.log").exists()  # nothing record-level was served
+    # an analyst sees the figure as the command line does, and the request is audited
+    for headers in ({"Authorization": "Bearer not-a-token"}, {}):
+        assert served.get(q + "&offence=rape_child", headers=headers).json()["numerator"] is None
+    resp = served.get(q + "&offence=rape_child", headers={"Authorization": f"Bearer {token}"})
+    d = resp.json()
+    assert (d["numerator"], d["denominator"]) == (small, n_child) and "record_level" in d["flags"]
+    assert resp.headers["cache-control"] == "no-store"
+    [line] = [json.loads(x) for x in (home / "records-audit.log").read_text().splitlines()]
+    assert line["user"] == "Ana Lyst" and "records_charge_rate_365" in line["what"] and line["rows"] == n_child
 
 
 # --- the installed script --------------------------------------------------------------------

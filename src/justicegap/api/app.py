@@ -252,6 +252,12 @@ def build_api() -> APIRouter:
                      format: FormatQ = None):
         svc: Service = request.app.state.service
         p = period or await run_in_threadpool(svc.default_period, metric if metric in M.registry() else DEFAULT_METRIC, offence.value)
+        if M.registry().get(metric, {}).get("records") and request.headers.get("authorization"):
+            from .records import analyst_figure  # an analyst sees a record-based figure unsuppressed, audited
+
+            own = await analyst_figure(request, metric, area, p, offence.value, format)
+            if own is not None:
+                return own
         return await answer(request, "figure", (metric, area, p, offence.value, outcome, edition),
                             lambda: svc.figure(metric, area, p, offence.value, outcome, edition), models.Figure, "figure", format)
 

@@ -77,6 +77,36 @@ async def _record_level(request: Request, user: tuple, what: str, compute, fmt=N
     return Response(dumps(data), media_type="application/json", headers={"Cache-Control": "no-store"})
 
 
+async def analyst_figure(request: Request, metric: str, area: str, period: str, offence: str, fmt=None) -> Response | None:
+    """A record-based figure for an analyst: as the command line gives it (a count of 1 to 4 shown,
+    flagged record-level), never cached, and written to the audit log. None without a valid analyst
+    token: the caller then serves the figure everyone gets, after disclosure control."""
+    from .. import metrics, render
+
+    svc = request.app.state.service
+    with svc.cursor() as s:
+        user = access.who(s.con, _token(request))
+    if not user or user[1] != "analyst":
+        return None
+    what = f"figure metric={metric} area={area} period={period} offence={offence}"
+    client = request.client.host if request.client else None
+
+    def run():
+        with svc.cursor() as s:
+            return metrics.compute(metric, area=area, period=period, offence=offence, store=s).to_dict()
+
+    try:
+        d = await run_in_threadpool(run)
+    except JusticegapError as e:
+        access.record(user[0], user[1], f"{what} (refused: {type(e).__name__})", 0, client)
+        return error_response(e)
+    access.record(user[0], user[1], what, d["denominator"] or 0, client)
+    if wants_csv(request, fmt):
+        return Response(render.write(render.flatten(d, "figure"), "csv"), media_type="text/csv; charset=utf-8",
+                        headers={"Cache-Control": "no-store"})
+    return Response(dumps(d), media_type="application/json", headers={"Cache-Control": "no-store"})
+
+
 def _declared(*codes: int, csv: bool = False) -> dict:
     out = _errors(*codes)
     out[401] = {"model": models.ErrorBody, "description": "No valid analyst token (nothing about the request is echoed)"}
