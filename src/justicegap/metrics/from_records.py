@@ -70,13 +70,14 @@ def holder(area: A.Area) -> str:
 
 
 def not_loaded(m: dict, area: A.Area, missing: list[str], forces: list[str]) -> NotAvailable:
-    some = len(missing) < len(forces)
-    whose = (f"the police forces of {area.name}" if area.level != "pfa" else (area.police_name or area.name))
-    text = (f"{m['name']} comes from {whose}'s own case records, which are not loaded here"
-            + (f" for every force ({len(missing)} of {len(forces)} missing: {', '.join(A.get(f).name for f in missing[:5])}"
-               f"{', ...' if len(missing) > 5 else ''})" if some else "")
-            + ": it is not a published statistic, so there is no figure (absent, not zero).")
-    return NotAvailable(text, holder=holder(area)).with_actions("load_records")
+    if area.level == "pfa":
+        where = f"{area.police_name or area.name}'s own case records, which are not loaded here"
+    else:
+        named = ", ".join(A.get(f).name for f in missing[:5]) + (", ..." if len(missing) > 5 else "")
+        where = (f"the own case records of the police forces of {area.name}, which are not "
+                 + (f"all loaded here ({len(missing)} of {len(forces)} missing: {named})" if len(missing) < len(forces) else "loaded here"))
+    return NotAvailable(f"{m['name']} comes from {where}: it is not a published statistic, so there is no figure "
+                        "(absent, not zero).", holder=holder(area)).with_actions("load_records")
 
 
 def _scope(m: dict, area: A.Area, period, fam: str, store):
