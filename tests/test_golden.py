@@ -22,6 +22,14 @@ def golden() -> dict:
     return json.loads((HERE / "figures.json").read_text())
 
 
+def _undated(fig: dict) -> dict:
+    """The figure without the day its source was loaded (a sentence says "loaded 2026-11-30"): the
+    golden answers were made on one day, the store under test loaded on another."""
+    import re
+
+    return {**fig, "sentence": re.sub(r"loaded \d{4}-\d{2}-\d{2}", "loaded DATE", fig["sentence"])} if fig.get("sentence") else fig
+
+
 def _sample():
     return [c for i, c in enumerate(make_golden.cases()) if i % STEP == 0]
 
@@ -41,6 +49,6 @@ def test_engine_gives_the_golden_figures(loaded_store, golden, prefetched):
         for case in cases:
             key = "|".join([*case[:4], case[4] or ""])
             got = make_golden.figure(*case, loaded_store)
-            if got != golden[key]:
+            if _undated(got) != _undated(golden[key]):
                 differ.append((key, golden[key], got))
     assert not differ, f"{len(differ)} of {len(cases)} differ; first: {differ[:2]}"
