@@ -313,6 +313,8 @@ def test_get_as_users_run_it(records_home, loaded_home, synth_kent, tmp_path):
     assert p.returncode == 0, p.stderr
     [row] = rows(next((tmp_path / "out").glob("*.csv")))
     assert row["numerator"] == row["value"] == "" and "suppressed" in row["flags"]  # a file that gets sent on
+    package = json.loads((tmp_path / "out" / "datapackage.json").read_text())
+    assert "not published statistics" in package["description"] and package["sources"][0]["dataset"] == "case_records"
     p = run(loaded_home, "get", "records_charge_rate_365", "--area", "Kent", "--period", "2017/18", "--offence", "rape")
     err = " ".join(p.stderr.split())
     assert p.returncode == 4 and p.stdout == "" and "Traceback" not in p.stderr

@@ -126,7 +126,9 @@ def export(result, path, format: str = "csv", *, kind: str | None = None, store=
         "profile": "tabular-data-package",
         "name": _package_name([r["name"] for r in resources]),
         "title": _package_title([r["title"] for r in resources]),
-        "description": "Figures from justicegap, each with its definition, basis, unit and edition. " + ATTRIBUTION,
+        "description": "Figures from justicegap, each with its definition, basis, unit and edition. " + ATTRIBUTION + (
+            " Figures from case records are a force's and a CPS Area's own data, not published statistics: the licence "
+            "covers only the published figures." if any(x.get("dataset") == "case_records" for x in sources.values()) else ""),
         "licenses": [LICENCE],
         "sources": list(sources.values()),
         "definitions": list(defs.values()),
