@@ -73,7 +73,7 @@ def test_a_force_published_on_its_own_is_unaffected(loaded, shared_data):
 def test_compare_gives_the_same_reason_for_both_forces(loaded):
     from justicegap.answers.compare import compare
 
-    r = compare("cps_conviction_rate", level="pfa", period="2018-03", offence="sexual_offences")
+    r = compare("cps_conviction_rate", level="pfa", period="2018-03", offence="sexual_offences").model_dump()
     reasons = {x["area"]["code"]: x["reason"] for x in r["excluded"]}
     group = _group_of(A.resolve("Metropolitan Police").code)
     for code in group.members:
