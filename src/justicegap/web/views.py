@@ -12,6 +12,7 @@ package: nothing is fetched from anywhere else.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from pathlib import Path
@@ -21,7 +22,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from .. import areas as A
 from .. import available
@@ -62,17 +62,24 @@ def _public(value):
     return value
 
 
-_env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(["html"]),
-                   trim_blocks=True, lstrip_blocks=True, finalize=_public)
-_env.filters.update(pct=pct, num=num, words=words, value_text=labels.value_text, rate_text=labels.rate_text,
-                    lower_first=labels.lower_first, kind_word=labels.kind_word,
-                    flag_notes=labels.flag_notes, data_flags=labels.data_flags, editions_text=labels.editions_text,
-                    of_text=labels.of_text, web_text=lambda t: t or "")
-_env.globals.update(VEGA_PATH=assets.VEGA_PATH, SWAGGER_PATH=assets.SWAGGER_PATH, LEVEL_NAMES=A.LEVEL_NAMES)
+@functools.cache
+def _templates():
+    """The pages' templates, loaded on the first page asked for: Jinja2 is not imported before the
+    server has answered its first request."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(["html"]),
+                      trim_blocks=True, lstrip_blocks=True, finalize=_public)
+    env.filters.update(pct=pct, num=num, words=words, value_text=labels.value_text, rate_text=labels.rate_text,
+                       lower_first=labels.lower_first, kind_word=labels.kind_word,
+                       flag_notes=labels.flag_notes, data_flags=labels.data_flags, editions_text=labels.editions_text,
+                       of_text=labels.of_text, web_text=lambda t: t or "")
+    env.globals.update(VEGA_PATH=assets.VEGA_PATH, SWAGGER_PATH=assets.SWAGGER_PATH, LEVEL_NAMES=A.LEVEL_NAMES)
+    return env
 
 
 def render(request: Request, template: str, status: int = 200, **ctx) -> HTMLResponse:
-    html = _env.get_template(template).render(request=request, **ctx)
+    html = _templates().get_template(template).render(request=request, **ctx)
     return HTMLResponse(html, status_code=status, headers={"Content-Security-Policy": CSP})
 
 
