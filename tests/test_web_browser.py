@@ -374,3 +374,139 @@ def test_local_comparison_and_map_in_two_clicks(page, server):
     assert page.locator("table[data-table=compare] tbody tr").count() >= 250
     assert page.locator("#chart-map svg g[class^='mark-'] path").count() >= 250
     assert page.locator("[data-view-note]").count() >= 1
+
+
+# --- maps by keyboard, and funnel plot names that never overlap -----------------------------
+
+MAPS = {  # a map of each level: force areas, CPS Areas (their forces), partnerships (their districts)
+    "pfa": ("/?period=2017/18", "#chart-map", ("charge_rate_cohort", "pfa", "2017/18", "rape")),
+    "cps_area": ("/compare?level=cps_area&period=2017/18", "#chart-map-position", ("charge_rate_cohort", "cps_area", "2017/18", "rape")),
+    "csp": ("/compare?level=csp&metric=recorded_per_100k&offence=sexual_offences&period=YE+Jun+2025", "#chart-map",
+            ("recorded_per_100k", "csp", "YE Jun 2025", "sexual_offences")),
+}
+
+TABBABLE = """(map) => {
+  const all = [...document.querySelectorAll('a[href], button, input, select, textarea, [tabindex]')]
+    .filter(e => e.tabIndex >= 0 && !e.disabled && e.getClientRects().length && getComputedStyle(e).visibility !== 'hidden');
+  const i = all.findIndex(e => e.closest(map) && e.classList.contains('map-area'));
+  return i;
+}"""
+
+
+def _mapped_names(svc, args) -> tuple[dict, set]:
+    """The areas the map can draw, worked out from the comparison and the boundaries: each with a
+    figure and a shape of its own; a district shared by several partnerships (Cumberland, since
+    2023, holds Allerdale, Carlisle and Copeland) is one shape and reaches one of them."""
+    from justicegap.web.charts import _shapes
+
+    level = args[1]
+    cmp = svc.compare(*args, None, None, None, None)
+    bounds = {f["properties"]["code"] for f in svc.boundaries("lad" if level == "csp" else "pfa")["features"]}
+    shapes = {a["area"]["name"]: [s for s in _shapes(level, a["area"]["code"]) if s in bounds]
+              for a in cmp["areas"] if a["value"] is not None}
+    owners: dict[str, set] = {}
+    for name, codes in shapes.items():
+        for code in codes:
+            owners.setdefault(code, set()).add(name)
+    own = {name for name, codes in shapes.items() if any(len(owners[c]) == 1 for c in codes)}
+    shared = {c for c, names in owners.items() if len(names) > 1}
+    return {a["area"]["name"]: a for a in cmp["areas"]}, own | {f"shared:{c}" for c in shared}
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("level", list(MAPS))
+def test_every_map_area_is_reached_by_keyboard_with_its_figures(page, server, level, width):
+    """Tab reaches the map; the arrow keys go through every area with a figure, in name order; each
+    in focus is ringed, heard with its value, interval, counts and funnel position, and shown them
+    beside it; the table is still there."""
+    from justicegap.formats import num, pct
+
+    path, map_id, args = MAPS[level]
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(server["base"] + path)
+    _ready(page, timeout=300000)
+    by_name, reachable = _mapped_names(server["app"].state.service, args)
+    areas = page.locator(f"{map_id} .map-area")
+    assert areas.count() == len(reachable)
+    assert page.locator(f"{map_id} [tabindex='0']").count() == 1  # one stop in the Tab order
+    assert page.locator(f"{map_id} ~ .keys-hint, figure:has({map_id}) .keys-hint").first.is_visible()
+
+    # Tab from the control before the map lands on it
+    before = page.evaluate(TABBABLE, map_id)
+    assert before > 0
+    page.evaluate("([map, i]) => { const all = [...document.querySelectorAll('a[href], button, input, select, textarea, [tabindex]')]"
+                  ".filter(e => e.tabIndex >= 0 && !e.disabled && e.getClientRects().length && getComputedStyle(e).visibility !== 'hidden');"
+                  " all[i - 1].focus(); }", [map_id, before])
+    page.keyboard.press("Tab")
+    seen = []
+    for _ in range(areas.count()):
+        label = page.evaluate("document.activeElement.getAttribute('aria-label')")
+        assert page.evaluate("document.activeElement.classList.contains('map-area')")
+        name = label.split("; ")[0]
+        a = by_name[name]
+        if a["kind"] == "proportion":
+            assert f"{pct(a['value'])}" in label and f"{pct(a['ci_low'])}–{pct(a['ci_high'])}" in label
+        assert f"numerator: {num(a['numerator'])}" in label and f"denominator: {num(a['denominator'])}" in label
+        assert "funnel plot: " in label
+        box = page.locator(f"{map_id} .map-focus")
+        assert box.is_visible() and box.inner_text().splitlines()[0] == name
+        rings = page.evaluate(f"""() => [...document.querySelectorAll('{map_id} .focus-ring')]
+                                         .map(r => [r.getAttribute('stroke'), r.getBoundingClientRect().width])""")
+        assert any(c == "#ffdd00" and w > 0 for c, w in rings), rings  # the focus ring is drawn
+        seen.append(name)
+        page.keyboard.press("ArrowRight")
+    assert seen == sorted(seen, key=lambda s: s.lower()) or seen == sorted(seen)  # name order
+    assert len(set(seen)) == len(reachable)
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')").split("; ")[0] == seen[0]  # wraps round
+    page.keyboard.press("End")
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')").split("; ")[0] == seen[-1]
+    table = "map" if level == "pfa" else "compare"
+    assert page.locator(f"table[data-table={table}] tbody tr").count() == len(by_name)  # the table alternative
+    _axe(page)
+    assert page.errors == []
+
+
+LABELS = """(id) => {
+  const svg = document.querySelector(id + ' svg');
+  const texts = [...svg.querySelectorAll('g.mark-text.role-mark text')];
+  const shown = texts.filter(t => getComputedStyle(t).visibility !== 'hidden' && t.textContent.trim());
+  const boxes = shown.map(t => { const r = t.getBoundingClientRect(); return {name: t.textContent, l: r.left, t: r.top, r: r.right, b: r.bottom}; });
+  const overlaps = [];
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+    const a = boxes[i], b = boxes[j];
+    if (a.l < b.r && b.l < a.r && a.t < b.b && b.t < a.b) overlaps.push([a.name, b.name]);
+  }
+  return {shown: boxes.map(b => b.name), hidden: texts.filter(t => !shown.includes(t)).map(t => t.textContent), overlaps};
+}"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("path", ["/compare?level=csp&metric=recorded_per_100k&offence=sexual_offences&period=YE+Jun+2025"
+                                  "&highlight=E22000137", "/compare?period=2017/18&highlight=E23000032", "/area/E23000032?period=2017/18"])
+def test_funnel_plot_names_never_overlap(page, server, path, width):
+    """No two names on the funnel plot touch, on a phone and a desktop; the page's own area is always
+    named; a name left off is still in the table (and its point has its tooltip)."""
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(server["base"] + path)
+    _ready(page, timeout=300000)
+    got = page.evaluate(LABELS, "#chart-funnelplot")
+    assert got["overlaps"] == [], got
+    named = {"E22000137": "Ashford", "E23000032": "Kent"}[next(c for c in ("E22000137", "E23000032") if c in path)]
+    assert named in got["shown"]
+    assert len(got["shown"]) >= 3, got  # names are still given, not all dropped
+    table = page.locator("table[data-table=compare]").inner_text() if page.locator("table[data-table=compare]").count() else \
+        page.locator("main").inner_text()
+    assert all(name in table for name in got["hidden"]), got["hidden"]
+    # zoomed on the crowded part, and after a drag, still none overlaps
+    if "compare" in path:
+        page.goto(server["base"] + path + "&zoom=dense")
+        _ready(page, timeout=300000)
+        box = page.locator("#chart-funnelplot svg").bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] / 2 + 40, box["y"] + box["height"] / 2 + 30, steps=5)
+        page.mouse.up()
+        page.wait_for_timeout(300)
+        got = page.evaluate(LABELS, "#chart-funnelplot")
+        assert got["overlaps"] == [], got
+    assert page.errors == []

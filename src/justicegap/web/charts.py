@@ -299,6 +299,7 @@ def map_chart(c: dict, boundaries_url: str, by: str = "value") -> tuple[dict, st
         shaded = "isValid(datum.class)"
     spec = _spec(
         width="container", height=480,
+        usermeta={"keyboard": "areas"},  # the page's script makes each area reachable by keyboard (app.js)
         data={"url": boundaries_url, "format": {"type": "json", "property": "features"}},
         projection={"type": "mercator"},
         transform=[{"lookup": "properties.code", "from": {"data": {"values": values}, "key": "code",
@@ -345,8 +346,8 @@ def _named(c: dict, highlight: str | None) -> list[dict]:
     outside = [a for a in c["areas"] if a.get("position") in ("above", "below") and a["area"]["code"] != highlight
                and a.get("denominator") and a.get("value") is not None]
     outside.sort(key=lambda a: -abs(a.get("z") or 0))
-    return [{"area": a["area"]["name"], "n": a["denominator"], "rate": a["value"]}
-            for a in outside[:LABELLED]]
+    return [{"area": a["area"]["name"], "n": a["denominator"], "rate": a["value"], "rank": i}
+            for i, a in enumerate(outside[:LABELLED])]
 
 
 def _dense(c: dict) -> tuple[list[float], list[float]] | None:
@@ -365,8 +366,8 @@ def _dense(c: dict) -> tuple[list[float], list[float]] | None:
 
 def funnel_plot(c: dict, highlight: str | None = None, zoom: bool = False) -> tuple[dict, str]:
     """The library's funnel plot, readable on a phone and with 299 areas: only the areas outside the
-    99.8% limits and the one the page is about are labelled (every point has a tooltip, and the table
-    lists them all); the page's area is picked out (bigger, red, in bold); the view can be zoomed and
+    99.8% limits and the one the page is about are labelled, and no label overlaps another (every
+    point has a tooltip, and the table lists them all); the page's area is picked out (bigger, red, in bold); the view can be zoomed and
     panned (wheel or drag), or opened on the crowded part (``zoom``). The title is the page's."""
     spec = plots.funnel_plot(c)
     spec.pop("$schema", None)
@@ -374,6 +375,9 @@ def funnel_plot(c: dict, highlight: str | None = None, zoom: bool = False) -> tu
     spec["config"] = CONFIG
     spec["width"] = "container"
     spec["height"] = 420
+    # labels placed by the page's script (app.js): none overlaps another; the page's own area is
+    # placed first, then the furthest out (``rank``); one that cannot be placed is left off
+    spec["usermeta"] = {"labels": "no-overlap"}
     many = len(c["areas"]) > 60
     named = _named(c, highlight)
     domains = _dense(c) if zoom else None
