@@ -19,7 +19,9 @@ PAGES = ["/", "/?period=2017/18", "/?period=2010/11", "/area/E23000032?period=20
          "/area/CPS-SE?period=2017/18", "/area/K04000001?period=2017/18", "/compare", "/compare?level=csp",
          "/compare?level=cps_area&period=2017/18", "/compare?metric=charge_ratio_period&period=2017/18",
          "/compare?metric=recorded_per_100k&period=2017/18", "/compare?period=1999/00",
-         "/metric/charge_rate_cohort", "/metric/recorded", "/metrics", "/areas", "/areas?q=Brighton"]
+         "/metric/charge_rate_cohort", "/metric/recorded", "/metrics", "/areas", "/areas?q=Brighton", "/api/docs", "/evaluate",
+         "/evaluate?metric=cps_conviction_rate&area=West+Midlands&from=2014-01&to=2018-03&intervention=2016-10"
+         "&offence=sexual_offences&comparison=named&compare_with=Kent"]
 ERRORS = ["/area/Nowhere", "/areas?q=zzzz", "/compare?overdispersion=x", "/metric/nope", "/compare?period=13/14/15",
           "/area/E23000032?edition=nope"]
 API_ERRORS = ["/api/v1/figure?metric=recorded&area=Nowhere", "/api/v1/figure?metric=nope&area=Kent",
