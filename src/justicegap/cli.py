@@ -656,7 +656,8 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to liste
     # plain text (Rich is not imported on the way to the first answer)
     typer.echo(f"justicegap: dashboard at http://{host}:{port}/ , API at http://{host}:{port}/api/v1 "
                f"(docs /api/docs), store {application.state.service.path}", err=True)
-    uvicorn.run(application, host=host, port=port, log_level=log_level, access_log=log_level == "debug")
+    # no WebSocket routes: uvicorn need not load a WebSocket protocol before the first answer
+    uvicorn.run(application, host=host, port=port, log_level=log_level, access_log=log_level == "debug", ws="none")
 
 
 # --- answers: reports, sentences, exports, claims ---------------------------------------------
