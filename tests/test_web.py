@@ -175,7 +175,7 @@ def spec_of(html: str, chart: str) -> dict:
 
 
 def alt_of(html: str, chart: str) -> str:
-    m = re.search(rf'id="{chart}" role="img" aria-label="([^"]*)"', html)
+    m = re.search(rf'id="{chart}" role="(?:img|group)" aria-label="([^"]*)"', html)  # a map is a group: its areas take focus
     assert m, f"no text alternative for {chart}"
     return _html.unescape(m.group(1))
 
