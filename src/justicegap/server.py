@@ -102,13 +102,25 @@ def create_app(store_path: str | Path | None = None, *, warm: bool = True) -> Fa
 
         return error_page(request, e.status_code, "Page not found" if e.status_code == 404 else "Error", str(e.detail))
 
-    app.include_router(build_api())
+    app.include_router(build_api(described=False))  # the response models wait for /openapi.json
     from .api.records import build_records_api
 
     app.include_router(build_records_api())
     from .web.views import install
 
     install(app)
+
+    def openapi() -> dict:
+        """The OpenAPI description, from a copy of the API with its response models, built once
+        when first asked for (the served routes leave them out to start quickly)."""
+        if app.openapi_schema is None:
+            described = FastAPI(title=app.title, version=app.version, description=app.description)
+            described.include_router(build_api())
+            described.include_router(build_records_api())
+            app.openapi_schema = described.openapi()
+        return app.openapi_schema
+
+    app.openapi = openapi
     return app
 
 

@@ -34,7 +34,6 @@ from ..query import reject_unknown
 from .. import model as models
 from .. import wording as messages
 from ..service import MISSING, DEFAULT_METRIC, Service
-from ..model.evaluation import Evaluation
 
 log = logging.getLogger("justicegap.server")
 
@@ -206,11 +205,23 @@ def sources_list() -> list[dict]:
     return [{**s, "levels": (s.get("levels") or "").split()} for s in reference.sources().values()]
 
 
-def build_api() -> APIRouter:
+def build_api(described: bool = True) -> APIRouter:
+    """The API's routes. ``described=False`` leaves out their response models (the pydantic models
+    of every answer and error, which cost a tenth of a second to build): the served app answers
+    with them all the same (``answer`` checks every answer against its model, imported on first
+    use) and describes itself from a described copy built when /openapi.json is first asked for."""
     r = APIRouter(prefix=API, dependencies=[Depends(reject_unknown)])
 
-    @r.get("/areas", response_model=list[models.Area], tags=["areas"], summary="Areas, by level or search",
-           responses={**_csv_too("Areas justicegap knows, with codes and levels"), **_errors(404, 422)})
+    def doc(name: str, many: bool = False):
+        if not described:
+            return None
+        model = getattr(models, name)
+        return list[model] if many else model
+
+    errors_ = _errors if described else (lambda *codes: {})
+
+    @r.get("/areas", response_model=doc("Area", many=True), tags=["areas"], summary="Areas, by level or search",
+           responses={**_csv_too("Areas justicegap knows, with codes and levels"), **errors_(404, 422)})
     async def list_areas(request: Request,
                          level: Annotated[Optional[AreaLevel], Query(description="Only this level")] = None,
                          search: Annotated[Optional[str], Query(max_length=100, pattern=_TEXT, description="Part of a name or code")] = None,
@@ -218,8 +229,8 @@ def build_api() -> APIRouter:
         return await answer(request, "areas", (level, search),
                             lambda: [_area_dict(a) for a in A.all_areas(level, search)], list[models.Area], None, format)
 
-    @r.get("/areas/{code}", response_model=models.AreaDetail, tags=["areas"], summary="One area: what it is made of and what is published for it",
-           responses={**_csv_too(), **_errors(404, 422)})
+    @r.get("/areas/{code}", response_model=doc("AreaDetail"), tags=["areas"], summary="One area: what it is made of and what is published for it",
+           responses={**_csv_too(), **errors_(404, 422)})
     async def get_area(request: Request,
                        code: Annotated[str, PathParam(min_length=1, max_length=120, pattern=_TEXT,
                                                       description="ONS code (E23000032) or a name", examples=["E23000032"])],
@@ -227,15 +238,15 @@ def build_api() -> APIRouter:
         return await answer(request, "area", (code,), lambda: area_detail(code), models.AreaDetail,
                             lambda d: render.records.flatten([d], ["code", "name", "level", "level_name", "parent", "note", "metrics"]), format)
 
-    @r.get("/metrics", response_model=list[models.Metric], tags=["metrics"], summary="The metric registry",
-           responses={**_csv_too(), **_errors(422)})
+    @r.get("/metrics", response_model=doc("Metric", many=True), tags=["metrics"], summary="The metric registry",
+           responses={**_csv_too(), **errors_(422)})
     async def list_metrics(request: Request, format: FormatQ = None):
         return await answer(request, "metrics", (), lambda: [M.explain(k) for k in M.registry()], list[models.Metric],
                             lambda xs: render.records.flatten(xs, ["id", "name", "stage", "kind", "basis", "unit", "levels", "definition"]), format)
 
-    @r.get("/metrics/{metric_id}", response_model=models.Metric, tags=["metrics"],
+    @r.get("/metrics/{metric_id}", response_model=doc("Metric"), tags=["metrics"],
            summary="One metric: definition, basis, unit, caveats and how it differs from those it is confused with",
-           responses={**_csv_too(), **_errors(404, 422)})
+           responses={**_csv_too(), **errors_(404, 422)})
     async def get_metric(request: Request,
                          metric_id: Annotated[str, PathParam(min_length=1, max_length=64, pattern=_TEXT,
                                                              description="Metric id (see /api/v1/metrics)",
@@ -244,9 +255,9 @@ def build_api() -> APIRouter:
         return await answer(request, "metric", (metric_id,), lambda: M.explain(metric_id), models.Metric,
                             lambda d: render.records.flatten([d], ["id", "name", "stage", "kind", "basis", "unit", "definition", "caveats"]), format)
 
-    @r.get("/figure", response_model=models.Figure, tags=["figures"],
+    @r.get("/figure", response_model=doc("Figure"), tags=["figures"],
            summary="One figure (the JSON of `justicegap get --json`)",
-           responses={**_csv_too(), **_errors(404, 409, 422)})
+           responses={**_csv_too(), **errors_(404, 409, 422)})
     async def figure(request: Request, metric: MetricQ, area: AreaQ, period: PeriodQ = None,
                      offence: OffenceQ = Offence("rape"), outcome: OutcomeQ = None, edition: EditionQ = None,
                      format: FormatQ = None):
@@ -261,9 +272,9 @@ def build_api() -> APIRouter:
         return await answer(request, "figure", (metric, area, p, offence.value, outcome, edition),
                             lambda: svc.figure(metric, area, p, offence.value, outcome, edition), models.Figure, "figure", format)
 
-    @r.get("/funnel", response_model=models.Attrition, tags=["figures"],
+    @r.get("/funnel", response_model=doc("Attrition"), tags=["figures"],
            summary="The attrition funnel: each stage available for the area and period, volumes beside rates",
-           responses={**_csv_too(), **_errors(404, 409, 422)})
+           responses={**_csv_too(), **errors_(404, 409, 422)})
     async def funnel(request: Request, area: AreaQ, period: PeriodQ = None, offence: OffenceQ = Offence("rape"),
                      edition: EditionQ = None, format: FormatQ = None):
         svc: Service = request.app.state.service
@@ -271,9 +282,9 @@ def build_api() -> APIRouter:
         return await answer(request, "funnel", (area, p, offence.value, edition),
                             lambda: svc.funnel(area, p, offence.value, edition), models.Attrition, "attrition", format)
 
-    @r.get("/compare", response_model=models.Comparison, tags=["figures"],
+    @r.get("/compare", response_model=doc("Comparison"), tags=["figures"],
            summary="Every area's value, interval and funnel-plot position (a fair comparison, not a league table)",
-           responses={**_csv_too(), **_errors(404, 409, 422)})
+           responses={**_csv_too(), **errors_(404, 409, 422)})
     async def compare(request: Request, metric: MetricQ, period: PeriodQ = None,
                       level: Annotated[CompareLevel, Query(description="pfa, cps_area or csp")] = "pfa",
                       offence: OffenceQ = Offence("rape"), outcome: OutcomeQ = None, edition: EditionQ = None,
@@ -288,9 +299,9 @@ def build_api() -> APIRouter:
                             lambda: svc.compare(metric, level, p, offence.value, outcome, edition, overdispersion, sort),
                             models.Comparison, "comparison", format)
 
-    @r.get("/evaluate", response_model=Evaluation, tags=["figures"],
+    @r.get("/evaluate", response_model=doc("Evaluation"), tags=["figures"],
            summary="Did it work? An interrupted time series around an intervention (the JSON of `justicegap evaluate --json`)",
-           responses={**_csv_too("The evaluation; as CSV, one row per period"), **_errors(404, 409, 422)})
+           responses={**_csv_too("The evaluation; as CSV, one row per period"), **errors_(404, 409, 422)})
     async def evaluate(request: Request, metric: MetricQ, area: AreaQ,
                        start: Annotated[str, Query(alias="from", min_length=1, max_length=40, pattern=_TEXT,
                                                    description="First period of the window, e.g. 2014-01", examples=["2014-01"])],
@@ -309,28 +320,28 @@ def build_api() -> APIRouter:
                        format: FormatQ = None):
         svc: Service = request.app.state.service
         params = (metric, area, start, end, intervention, offence.value, comparison, seasonality, errors)
-        return await answer(request, "evaluate", params, lambda: svc.evaluate(*params), Evaluation, "evaluation", format)
+        return await answer(request, "evaluate", params, lambda: svc.evaluate(*params), models.Evaluation, "evaluation", format)
 
-    @r.get("/editions", response_model=list[models.Edition], tags=["catalogue"], summary="Every edition loaded in the store",
-           responses={**_csv_too(), **_errors(422)})
+    @r.get("/editions", response_model=doc("Edition", many=True), tags=["catalogue"], summary="Every edition loaded in the store",
+           responses={**_csv_too(), **errors_(422)})
     async def editions(request: Request, format: FormatQ = None):
         svc: Service = request.app.state.service
         return await answer(request, "editions", (), lambda: [e.to_dict() for e in svc.editions], list[models.Edition], None, format)
 
-    @r.get("/sources", response_model=list[models.Source], tags=["catalogue"], summary="The catalogue of publications justicegap reads",
-           responses={**_csv_too(), **_errors(422)})
+    @r.get("/sources", response_model=doc("Source", many=True), tags=["catalogue"], summary="The catalogue of publications justicegap reads",
+           responses={**_csv_too(), **errors_(422)})
     async def sources(request: Request, format: FormatQ = None):
         return await answer(request, "sources", (), sources_list, list[models.Source], None, format)
 
-    @r.get("/events", response_model=list[models.Event], tags=["catalogue"],
+    @r.get("/events", response_model=doc("Event", many=True), tags=["catalogue"],
            summary="Data breaks: changes in recording, outcomes, geography and missing data",
-           responses={**_csv_too(), **_errors(422)})
+           responses={**_csv_too(), **errors_(422)})
     async def events(request: Request, format: FormatQ = None):
         return await answer(request, "events", (), events_list, list[models.Event], None, format)
 
-    @r.get("/boundaries", response_model=models.Boundaries, tags=["catalogue"],
+    @r.get("/boundaries", response_model=doc("Boundaries"), tags=["catalogue"],
            summary="Boundaries as GeoJSON (properties code and name), for maps",
-           responses=_errors(409, 422))
+           responses=errors_(409, 422))
     async def boundaries(request: Request, level: Annotated[Literal["pfa", "lad"], Query(
             description="pfa (police force areas) or lad (local authority districts, which make up the partnerships)")] = "pfa"):
         svc: Service = request.app.state.service
