@@ -510,3 +510,23 @@ def test_funnel_plot_names_never_overlap(page, server, path, width):
         got = page.evaluate(LABELS, "#chart-funnelplot")
         assert got["overlaps"] == [], got
     assert page.errors == []
+
+
+def test_tab_never_stops_on_a_drawing_or_hidden_content(page, server):
+    """Every Tab stop is a control a reader can see and hear: never a chart's drawing (Chromium makes
+    an SVG with focus listeners focusable) nor anything hidden from assistive technology; the map's
+    areas are one stop."""
+    page.goto(server["base"] + "/?period=2017/18")
+    _ready(page)
+    stops = []
+    for _ in range(400):
+        page.keyboard.press("Tab")
+        info = page.evaluate("""() => { const e = document.activeElement;
+            return e === document.body ? null : {tag: e.tagName.toLowerCase(), hidden: !!e.closest('[aria-hidden="true"]'),
+                                                  text: (e.getAttribute('aria-label') || e.textContent || '').trim().slice(0, 40)}; }""")
+        if info is None or (stops and info == stops[0]):
+            break
+        stops.append(info)
+    assert len(stops) > 20
+    assert [s for s in stops if s["tag"] == "svg" or s["hidden"]] == []
+    assert sum(s["tag"] == "path" for s in stops) == 1

@@ -38,9 +38,7 @@ async function drawCharts() {
     target.replaceChildren(drawing);
     jobs.push(window.vegaEmbed(drawing, spec, { actions: false, renderer: "svg" })
       .then((result) => {
-        // Chromium makes an SVG element with event listeners (Vega's) a Tab stop: the drawing is
-        // not one (a map's areas are, one by one).
-        for (const svg of drawing.querySelectorAll("svg")) { svg.setAttribute("focusable", "false"); svg.setAttribute("tabindex", "-1"); }
+        for (const svg of drawing.querySelectorAll("svg")) svg.setAttribute("focusable", "false");
         if (meta.keyboard === "areas") keyboardMap(fig, target, drawing, result.view);
         else drawing.setAttribute("aria-hidden", "true");
         if (meta.labels === "no-overlap") placeLabels(drawing, result.view);
@@ -117,6 +115,8 @@ function keyboardMap(fig, canvas, drawing, view) {
   box.setAttribute("aria-hidden", "true");  // the area's label says the same to a screen reader
   box.hidden = true;
   canvas.appendChild(box);
+  // The listeners are on the canvas, not the drawing: Chromium makes an SVG element with focus
+  // listeners a Tab stop of its own.
   let rings = [];
   const clear = () => { for (const r of rings) r.remove(); rings = []; box.hidden = true; };
   canvas.addEventListener("focusin", (e) => {
