@@ -466,3 +466,22 @@ def test_metric_pages_list_each_neighbour_once(client):
         block = html.split('data-field="confused_with"', 1)[1].split("</ul>", 1)[0] if 'data-field="confused_with"' in html else ""
         links = re.findall(r'<li><a href="/metric/([a-z0-9_]+)"', block)
         assert len(links) == len(set(links)), (mid, links)
+
+
+def test_a_district_shared_by_partnerships_takes_none_of_their_colours(client):
+    """Cumberland (E06000063) is the district of Allerdale, Carlisle and Copeland since 2023: its
+    shape on the partnerships' map carries their names and no one partnership's figure; the text
+    alternative says so, and the table gives each its own figure."""
+    from justicegap import areas as A
+
+    html = _check_page(client.get("/compare", params={"level": "csp", "metric": "recorded_per_100k", "offence": "sexual_offences",
+                                                      "period": "YE Jun 2025"}))
+    sharing = sorted(a.name for a in A.all_areas("csp") if "E06000063" in a.lads)
+    assert sharing == ["Allerdale", "Carlisle", "Copeland"]
+    for chart in ("chart-map", "chart-map-position"):
+        rows = [v for v in spec_of(html, chart)["transform"][0]["from"]["data"]["values"] if v["code"] == "E06000063"]
+        assert len(rows) == 1 and rows[0]["value"] is None and rows[0]["class"] is None and rows[0]["position"] is None
+        assert all(name in rows[0]["name"] for name in sharing)
+        assert "Allerdale, Carlisle and Copeland share one district's shape" in alt_of(html, chart)
+    table = table_of(html, "compare")
+    assert all(f">{name}<" in table for name in sharing)

@@ -396,7 +396,7 @@ TABBABLE = """(map) => {
 def _mapped_names(svc, args) -> tuple[dict, set]:
     """The areas the map can draw, worked out from the comparison and the boundaries: each with a
     figure and a shape of its own; a district shared by several partnerships (Cumberland, since
-    2023, holds Allerdale, Carlisle and Copeland) is one shape and reaches one of them."""
+    2023, holds Allerdale, Carlisle and Copeland) is one shape, reached once, naming them all."""
     from justicegap.web.charts import _shapes
 
     level = args[1]
@@ -409,8 +409,8 @@ def _mapped_names(svc, args) -> tuple[dict, set]:
         for code in codes:
             owners.setdefault(code, set()).add(name)
     own = {name for name, codes in shapes.items() if any(len(owners[c]) == 1 for c in codes)}
-    shared = {c for c, names in owners.items() if len(names) > 1}
-    return {a["area"]["name"]: a for a in cmp["areas"]}, own | {f"shared:{c}" for c in shared}
+    shared = [frozenset(names) for names in owners.values() if len(names) > 1]
+    return {a["area"]["name"]: a for a in cmp["areas"]}, own | set(shared)
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -443,6 +443,12 @@ def test_every_map_area_is_reached_by_keyboard_with_its_figures(page, server, le
         label = page.evaluate("document.activeElement.getAttribute('aria-label')")
         assert page.evaluate("document.activeElement.classList.contains('map-area')")
         name = label.split("; ")[0]
+        together = next((g for g in reachable if isinstance(g, frozenset) and all(n in name for n in g)), None)
+        if together is not None:  # one shape for several partnerships: named, with no one figure
+            assert "each partnership's figure is in the table" in label and "numerator" not in label
+            seen.append(name)
+            page.keyboard.press("ArrowRight")
+            continue
         a = by_name[name]
         if a["kind"] == "proportion":
             assert f"{pct(a['value'])}" in label and f"{pct(a['ci_low'])}–{pct(a['ci_high'])}" in label

@@ -264,6 +264,30 @@ def _shapes(level: str, code: str) -> list[str]:
     return list(a.lads) if level == "csp" else [m for m in a.members if "+" not in m]
 
 
+def _one_row_per_shape(values: list[dict]) -> tuple[list[dict], list[dict]]:
+    """A shape drawn for one area only. Partnerships are drawn by their districts, and a district
+    formed since by merging (Cumberland, from Allerdale, Carlisle and Copeland) belongs to several:
+    its shape carries none of their figures (one would colour it for all), but their names and a
+    note, and the table gives each its figure. Returns the rows and the shared shapes' rows."""
+    names: dict[str, list[str]] = {}
+    for v in values:
+        names.setdefault(v["code"], []).append(v["name"])
+    out, shared, seen = [], [], set()
+    for v in values:
+        who = names[v["code"]]
+        if len(who) == 1:
+            out.append(v)
+        elif v["code"] not in seen:
+            seen.add(v["code"])
+            together = ", ".join(who[:-1]) + " and " + who[-1]
+            row = {"code": v["code"], "name": together, "value": None, "raw": None, "numerator": None, "denominator": None,
+                   "interval": "none", "position": None, "class": None, "low_count": False, "shared": True,
+                   "flags": "one district since the partnerships' districts merged: each partnership's figure is in the table"}
+            out.append(row)
+            shared.append(row)
+    return out, shared
+
+
 def map_chart(c: dict, boundaries_url: str, by: str = "value") -> tuple[dict, str]:
     """A map of a comparison's areas (force areas, CPS Areas or partnerships), coloured ``by`` its
     value in quantile classes (so one outlier cannot wash out the rest: each colour holds about a
@@ -280,6 +304,7 @@ def map_chart(c: dict, boundaries_url: str, by: str = "value") -> tuple[dict, st
                "denominator": a["denominator"], "interval": interval, "position": POSITIONS.get(a.get("position") or "", "no limits"),
                "flags": "; ".join(data_flags(a)) or "none", "low_count": "low_count" in (a.get("flags") or [])}
         values += [{**row, "code": shape} for shape in _shapes(level, a["area"]["code"])]
+    values, shared = _one_row_per_shape(values)
     known = [v for v in values if v["value"] is not None]
     tooltip = [{"field": "name", "title": "Area"}, {"field": "value", "format": fmt, "title": c["name"].split(" (")[0]},
                {"field": "interval", "title": "95% interval"}, {"field": "numerator", "format": ",", "title": "numerator"},
@@ -304,8 +329,12 @@ def map_chart(c: dict, boundaries_url: str, by: str = "value") -> tuple[dict, st
         projection={"type": "mercator"},
         transform=[{"lookup": "properties.code", "from": {"data": {"values": values}, "key": "code",
                                                            "fields": ["value", "numerator", "denominator", "name", "flags", "interval",
-                                                                      "position", "class"]}}],
+                                                                      "position", "class", "shared"]}}],
         layer=[{"mark": {"type": "geoshape", "stroke": "#ffffff", "strokeWidth": 0.4, "color": "#b1b4b6"}},
+               *([{"transform": [{"filter": "datum.shared === true"}],  # one district, several partnerships: no one colour
+                   "mark": {"type": "geoshape", "fill": "#ffffff", "stroke": "#505a5f", "strokeWidth": 1, "strokeDash": [3, 2]},
+                   "encoding": {"tooltip": [{"field": "name", "title": "Area"}, {"field": "flags", "title": "note"}]}}]
+                 if shared else []),
                {"transform": [{"filter": shaded}],
                 "mark": {"type": "geoshape", "stroke": "#ffffff", "strokeWidth": 0.4},
                 "encoding": {"color": colour, "tooltip": tooltip}}],
@@ -332,7 +361,9 @@ def map_chart(c: dict, boundaries_url: str, by: str = "value") -> tuple[dict, st
         body = ((f": from {extreme(lo)} to {extreme(hi)}. " if names else ". ")
                 + (f"Low counts (denominator under 30): {', '.join(lows)}. " if lows else ""))
     alt = (what + body + f"Edition: {editions_text(c.get('editions'))}. Areas with no figure are grey. "
-           "The table below lists every area with its figure, interval and counts.")
+           + "".join(f"{v['name']} share one district's shape, left white with a dashed outline: each has its own figure in the table. "
+                     for v in shared)
+           + "The table below lists every area with its figure, interval and counts.")
     return spec, alt
 
 
