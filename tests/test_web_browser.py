@@ -466,6 +466,10 @@ def test_every_map_area_is_reached_by_keyboard_with_its_figures(page, server, le
     assert page.evaluate("document.activeElement.getAttribute('aria-label')").split("; ")[0] == seen[0]  # wraps round
     page.keyboard.press("End")
     assert page.evaluate("document.activeElement.getAttribute('aria-label')").split("; ")[0] == seen[-1]
+    letter = seen[len(seen) // 2].removeprefix("CPS ")[0].lower()
+    page.keyboard.press(letter)  # a letter: the next area whose name starts with it (a CPS Area's after "CPS")
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')").split("; ")[0] == \
+        next(n for n in seen if n.removeprefix("CPS ").lower().startswith(letter))
     table = "map" if level == "pfa" else "compare"
     assert page.locator(f"table[data-table={table}] tbody tr").count() == len(by_name)  # the table alternative
     _axe(page)

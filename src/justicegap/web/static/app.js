@@ -162,7 +162,8 @@ function keyboardMap(fig, canvas, drawing, view) {
     if (next === undefined && e.key.length === 1 && /\p{L}/u.test(e.key)) {
       const letter = e.key.toLocaleLowerCase("en");
       for (let k = 1; k <= n && next === undefined; k++) {
-        if (areas[(i + k) % n].name.toLocaleLowerCase("en").startsWith(letter)) next = (i + k) % n;
+        const name = areas[(i + k) % n].name.replace(/^CPS /, "");  // CPS Areas go by what follows "CPS"
+        if (name.toLocaleLowerCase("en").startsWith(letter)) next = (i + k) % n;
       }
     }
     if (next === undefined) return;
