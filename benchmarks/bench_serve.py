@@ -37,8 +37,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data"
+from common import SHARED, installed_env
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
@@ -62,8 +61,7 @@ def start_times(home: Path, runs: int = 5) -> list[tuple[float, float]]:
     """(wall seconds, CPU seconds of the server process) from launching the server to its first
     answer, each a fresh process. The CPU time does not depend on what else the machine is doing.
     One start before them (not counted) leaves the bytecode cached, as an installed package has it
-    (a development machine may set PYTHONDONTWRITEBYTECODE, and an editable install is compiled
-    again at every start: about 0.08 s of CPU here)."""
+    (``common.installed_env``)."""
     proc, _ = start_server(home)
     proc.terminate()
     proc.wait(10)
@@ -90,8 +88,7 @@ def start_server(home: Path) -> tuple[subprocess.Popen, str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "JUSTICEGAP_HOME": str(home), "PYTHONPYCACHEPREFIX": str(home / "bytecode")}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env = installed_env(home)
     proc = subprocess.Popen([sys.executable, "-m", "justicegap.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
                              "--store", str(home / "justicegap.duckdb"), "--log-level", "warning"],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

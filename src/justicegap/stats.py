@@ -9,8 +9,9 @@ rates mostly ranks noise, so this module provides the tools we show instead:
   or adjusted for overdispersion as in the R package FunnelPlotR; :func:`funnel_curve` draws them.
 * :func:`rank_intervals` - how uncertain each area's rank is.
 
-Pure functions over numbers: NumPy, and SciPy's special functions (``discrete.py``) imported inside
-the functions that need them.
+Pure functions over numbers. NumPy, and SciPy's special functions (``discrete.py``), are imported
+inside the functions that need them: one figure's Wilson interval is plain arithmetic, and
+``justicegap get`` does not pay for importing NumPy (about 0.1 s) to give it.
 Bad input (negative counts, numerator above denominator...) raises ``ValueError``; callers that
 face users should check their data first and raise ``justicegap.errors`` exceptions themselves.
 
@@ -22,9 +23,12 @@ DerSimonian & Laird (1986) Control Clin Trials 7:177-188. See docs/methodology-n
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = [
     "wilson",
@@ -62,7 +66,7 @@ def _z(level: float) -> float:
 
 
 def _check_level(level: float, name: str) -> None:
-    if not (isinstance(level, (int, float, np.floating)) and 0.0 < float(level) < 1.0):
+    if not (isinstance(level, numbers.Real) and 0.0 < float(level) < 1.0):
         raise ValueError(f"{name} must be a probability strictly between 0 and 1, got {level!r}")
 
 
@@ -82,6 +86,7 @@ def _check_p0(p0: float, *, open_interval: bool = False) -> float:
 
 def _counts(values, name: str) -> np.ndarray:
     """Whole, non-negative counts as a float array (floats so that arithmetic never overflows)."""
+    import numpy as np
     arr = np.asarray(values, dtype=float)
     if arr.size and not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite counts, got {values!r}")
@@ -93,6 +98,7 @@ def _counts(values, name: str) -> np.ndarray:
 
 
 def _areas(r, n) -> tuple[np.ndarray, np.ndarray]:
+    import numpy as np
     r_arr = _counts(r, "numerators r")
     n_arr = _counts(n, "denominators n")
     if r_arr.ndim != 1 or n_arr.ndim != 1 or r_arr.shape != n_arr.shape:
@@ -133,7 +139,7 @@ def wilson(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
     """
     _check_level(confidence, "confidence")
     for name, v in (("k", k), ("n", n)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer, float, np.floating)):
+        if isinstance(v, bool) or not isinstance(v, numbers.Real):
             raise ValueError(f"{name} must be a whole number, got {v!r}")
         if not math.isfinite(v) or v != math.floor(v):
             raise ValueError(f"{name} must be a whole number, got {v!r}")
@@ -175,6 +181,7 @@ def exact_limits(p0: float, n, level: float, *, interpolate: bool = True):
     so an area with exactly r_p events counts as outside the upper limit; and when n*p0 is far
     below 1 (e.g. p0 = 1%, n = 1) even the upper limit is 0, so any event at all is outside.
     """
+    import numpy as np
     from .discrete import binom_cdf, binom_pmf, binom_ppf
 
     p0 = _check_p0(p0)
@@ -201,6 +208,7 @@ def exact_limits(p0: float, n, level: float, *, interpolate: bool = True):
 
 
 def _sym_limits(p0: float, half: np.ndarray, scalar: bool):
+    import numpy as np
     lo = np.clip(p0 - half, 0.0, 1.0)
     hi = np.clip(p0 + half, 0.0, 1.0)
     if scalar:
@@ -209,6 +217,7 @@ def _sym_limits(p0: float, half: np.ndarray, scalar: bool):
 
 
 def _n_array(n) -> tuple[np.ndarray, bool]:
+    import numpy as np
     scalar = np.ndim(n) == 0
     n_arr = np.atleast_1d(np.asarray(n, dtype=float))
     if np.any(~np.isfinite(n_arr)) or np.any(n_arr <= 0):
@@ -223,6 +232,7 @@ def normal_limits(p0: float, n, level: float):
     the lower limit would be negative (e.g. p0 = 5%, n = 100 at 99.8%); it is clipped to 0, as
     the upper is to 1, so a clipped limit is not the formula's value. Scalar or array n.
     """
+    import numpy as np
     p0 = _check_p0(p0)
     n_arr, scalar = _n_array(n)
     half = _z(level) * np.sqrt(p0 * (1.0 - p0) / n_arr)
@@ -236,6 +246,7 @@ def multiplicative_limits(p0: float, n, level: float, phi: float):
     limit by sqrt(phi) stops a funnel from flagging most areas. Applied as given; :func:`funnel`
     decides whether it applies at all (only when phi > 1).
     """
+    import numpy as np
     p0 = _check_p0(p0)
     if not (math.isfinite(phi) and phi >= 0):
         raise ValueError(f"phi must be a non-negative number, got {phi!r}")
@@ -251,6 +262,7 @@ def additive_limits(p0: float, n, level: float, tau2: float):
     multiplied, so large areas (where s^2 is tiny) are not all flagged for real but modest
     differences, while small areas' limits hardly change.
     """
+    import numpy as np
     p0 = _check_p0(p0)
     if not (math.isfinite(tau2) and tau2 >= 0):
         raise ValueError(f"tau2 must be a non-negative number, got {tau2!r}")
@@ -269,6 +281,7 @@ def z_scores(r, n, p0: float) -> np.ndarray:
     The raw material for judging whether areas spread more than binomial chance allows.
     Returns an array the length of r.
     """
+    import numpy as np
     p0 = _check_p0(p0, open_interval=True)
     r_arr, n_arr = _areas(r, n)
     return (r_arr / n_arr - p0) / np.sqrt(p0 * (1.0 - p0) / n_arr)
@@ -283,6 +296,7 @@ def winsorise(z, tail: float = 0.10) -> np.ndarray:
     the same as R's ``quantile`` type 7 that FunnelPlotR uses): with I values sorted
     z(1) <= ... <= z(I), the q-th percentile is at position h = (I - 1) q counted from 0.
     """
+    import numpy as np
     if not 0.0 <= tail < 0.5:
         raise ValueError(f"tail must be in [0, 0.5), got {tail!r}")
     z_arr = np.asarray(z, dtype=float)
@@ -298,6 +312,7 @@ def dispersion(z_winsorised) -> float:
     Under pure binomial variation each z^2 averages 1, so phi measures how much more the
     areas vary than chance alone would make them.
     """
+    import numpy as np
     z_arr = np.asarray(z_winsorised, dtype=float)
     if z_arr.size == 0:
         raise ValueError("dispersion needs at least one z-score")
@@ -311,6 +326,7 @@ def tau2(phi: float, n, p0: float) -> float:
     s_i^2 = p0(1 - p0)/n_i; 0 when I*phi < I - 1. This is the variance of the areas' true
     rates beyond binomial noise, used by the additive adjustment. 0 with a single area.
     """
+    import numpy as np
     p0 = _check_p0(p0, open_interval=True)
     n_arr = np.atleast_1d(np.asarray(n, dtype=float))
     if n_arr.size == 0 or np.any(n_arr <= 0):
@@ -410,6 +426,7 @@ def funnel(r: Sequence[int], n: Sequence[int], *, target: float | None = None,
       (1 - level) / 2 (P(X >= r) for above, P(X <= r) for below): the drawn, interpolated line
       is for the eye. With adjusted limits a rate exactly on a limit counts as within.
     """
+    import numpy as np
     levels = _check_levels(levels)
     r_arr, n_arr = _areas(r, n)
     p0 = float(r_arr.sum() / n_arr.sum()) if target is None else float(target)
@@ -484,6 +501,7 @@ def funnel_curve(p0: float, n_min: float, n_max: float, points: int = 200, *,
     Returns a dict with ``target``, ``method`` (limits actually drawn), ``n`` (1-D int array)
     and ``lower<k>``/``upper<k>`` arrays of the same length for each level (e.g. ``lower95``).
     """
+    import numpy as np
     levels = _check_levels(levels)
     p0 = _check_p0(p0)
     if not (n_min >= 1 and n_max >= n_min and math.isfinite(n_max)):
@@ -517,6 +535,7 @@ def rank_intervals(r: Sequence[int], n: Sequence[int], *, confidence: float = 0.
     inputs and seed always give the same result. ``poisson``: ``r`` are counts against populations
     ``n`` (offences per resident), drawn from their Jeffreys posterior Gamma(r + 1/2) / n.
     """
+    import numpy as np
     _check_level(confidence, "confidence")
     if int(simulations) < 1:
         raise ValueError(f"simulations must be at least 1, got {simulations!r}")
@@ -548,6 +567,7 @@ def poisson_limits(rate: float, n, level: float):
     """Exact Poisson control limits for a rate per head at population ``n`` (scalar or array):
     the quantiles of a Poisson count with mean rate*n, interpolated as :func:`exact_limits`
     interpolates binomial ones, divided by n (Spiegelhalter 2005, Appendix A.1.2)."""
+    import numpy as np
     from .discrete import poisson_cdf, poisson_pmf, poisson_ppf
 
     _check_level(level, "level")
@@ -578,6 +598,7 @@ def poisson_funnel(o: Sequence[int], n: Sequence[float], *, overdispersion: str 
 
     Returns the dict :func:`funnel` returns, with ``value`` = o/n (per head) and ``r`` = o.
     """
+    import numpy as np
     from .discrete import poisson_cdf, poisson_sf
 
     levels = _check_levels(levels)
@@ -623,6 +644,7 @@ def poisson_curve(rate: float, n_min: float, n_max: float, points: int = 200, *,
                   levels: Sequence[float] = (0.95, 0.998)) -> dict:
     """The limit lines of :func:`poisson_funnel`, for drawing, as :func:`funnel_curve` gives them
     for proportions: populations spaced evenly on a log scale from n_min to n_max."""
+    import numpy as np
     levels = _check_levels(levels)
     if not (0 < n_min <= n_max and math.isfinite(n_max)):
         raise ValueError(f"need 0 < n_min <= n_max, got n_min={n_min!r}, n_max={n_max!r}")

@@ -14,7 +14,7 @@ from .. import metrics
 from ..errors import InvalidParameter, JusticegapError, NotAvailable
 from ..formats import value_text
 from ..periods import parse
-from ..store import Store  # noqa: F401  (the type of ``store``)
+from ..store import Store
 
 LEVELS = ("pfa", "cps_area", "csp")
 SCALE = {"proportion": 1.0, "per_100k": 100_000.0}  # kinds with funnel limits, and the scale their values are shown on
@@ -48,6 +48,10 @@ def compare(metric_id: str, *, level: str = "pfa", period, offence: str = "rape"
 
     A metric from case records compares the areas whose records are loaded; with ``disclose`` (the
     public surfaces) an area whose figure rests on a count of 1 to 4 crimes is left out, unshown."""
+    if store is None:  # one connection for the panel and the national figure
+        with Store(read_only=True) as own:
+            return compare(metric_id, level=level, period=period, offence=offence, outcome=outcome, edition=edition,
+                           overdispersion=overdispersion, sort=sort, store=own, disclose=disclose)
     from .. import stats
 
     m = metrics.get(metric_id)
