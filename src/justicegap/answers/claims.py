@@ -56,28 +56,28 @@ def parse_value(value, kind: str = "proportion") -> dict:
     "2,238" -> a count in [2237.5, 2238.5]. For a rate, a bare number above 1 ("13") is read as a percentage.
     """
     if value is None or (isinstance(value, str) and not value.strip()):
-        raise InvalidParameter("--value", "give the published figure, e.g. 1.3%, 0.013 or '1 in 24'")
+        raise InvalidParameter("value", "give the published figure, e.g. 1.3%, 0.013 or '1 in 24'")
     text = str(value).strip().lower().replace("per cent", "%").replace("percent", "%").replace(",", "").replace(" ", " ")
     m = re.fullmatch(r"(?:about|around|approximately|~)?\s*1\s*(?:in|out of)\s*([0-9]+(?:\.[0-9]+)?)", text)
     if m:
         n = Decimal(m.group(1))
         if n < 1:
-            raise InvalidParameter("--value", f"'{value}': '1 in N' needs N of at least 1")
+            raise InvalidParameter("value", f"'{value}': '1 in N' needs N of at least 1")
         half = Decimal(1).scaleb(_exponent(m.group(1))) / 2
         return {"given": str(value), "form": "one_in", "point": float(1 / n), "low": float(1 / (n + half)),
                 "high": float(1 / (n - half)) if n - half > 0 else 1.0, "precision": f"1 in {m.group(1)} (to the nearest {_step(half)})"}
     m = re.fullmatch(r"(?:about|around|approximately|~)?\s*(-?[0-9]*\.?[0-9]+)\s*(%?)", text)
     if not m:
-        raise InvalidParameter("--value", f"'{value}' is not a figure justicegap can read: write 1.3%, 0.013, '1 in 24' or 2238")
+        raise InvalidParameter("value", f"'{value}' is not a figure justicegap can read: write 1.3%, 0.013, '1 in 24' or 2238")
     num, pct = m.group(1), m.group(2) == "%"
     try:
         d = Decimal(num)
     except InvalidOperation:
-        raise InvalidParameter("--value", f"'{value}' is not a number") from None
+        raise InvalidParameter("value", f"'{value}' is not a number") from None
     if d < 0:
-        raise InvalidParameter("--value", f"'{value}' is negative: no count, rate or ratio here can be")
+        raise InvalidParameter("value", f"'{value}' is negative: no count, rate or ratio here can be")
     if kind == "proportion" and d > 100:  # a bare number above 1 is read as a percentage
-        raise InvalidParameter("--value", f"'{value}' is more than 100%: a proportion of cases cannot be")
+        raise InvalidParameter("value", f"'{value}' is more than 100%: a proportion of cases cannot be")
     half = Decimal(1).scaleb(_exponent(num)) / 2
     if kind in ("proportion", "ratio") and (pct or d > 1):
         return {"given": str(value), "form": "percent", "point": float(d / 100), "low": float((d - half) / 100),

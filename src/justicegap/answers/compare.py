@@ -56,11 +56,11 @@ def compare(metric_id: str, *, level: str = "pfa", period, offence: str = "rape"
 
     m = metrics.get(metric_id)
     if level not in LEVELS:
-        raise InvalidParameter("--level", f"'{level}' cannot be compared; use one of {', '.join(LEVELS)}")
+        raise InvalidParameter("level", f"'{level}' cannot be compared; use one of {', '.join(LEVELS)}")
     if overdispersion not in stats.OVERDISPERSION_METHODS:
-        raise InvalidParameter("--overdispersion", "use multiplicative or additive (or leave it out for exact binomial limits)")
+        raise InvalidParameter("overdispersion", "use multiplicative or additive (or leave it out for exact binomial limits)")
     if sort not in SORTS:
-        raise InvalidParameter("--sort", "use name or value")
+        raise InvalidParameter("sort", "use name or value")
     if level not in m["levels"]:
         raise NotAvailable(f"{m['name']} cannot be compared across {A.LEVEL_NAMES[level]}s: it is published for "
                            + ", ".join(A.LEVEL_NAMES[x] for x in m["levels"]) + " only.")

@@ -78,7 +78,7 @@ def check_path(path: Path) -> Path:
     """Fail before any work if the chart cannot be written there."""
     path = Path(path)
     if path.suffix.lower() not in FORMATS:
-        raise InvalidParameter("--plot", f"'{path.name}': write .svg, .png or .html")
+        raise InvalidParameter("plot", f"'{path.name}': write .svg, .png or .html")
     from ..writable import check_writable
 
     return check_writable(path, "--plot")

@@ -126,9 +126,9 @@ def _compute(m, area, period, fam, outcome, edition_text, store, allow_partial) 
         raise NotAvailable(level_message(m, area), available=level_alternatives(m, area), holder=data_holder(m, area))
     if m.get("records"):  # a force's own case records, not a publication
         if outcome:
-            raise InvalidParameter("--outcome", f"{m['id']} does not take an outcome")
+            raise InvalidParameter("outcome", f"{m['id']} does not take an outcome")
         if edition_text:
-            raise InvalidParameter("--edition", f"{m['id']} comes from the loaded case records, which have an extract date, "
+            raise InvalidParameter("edition", f"{m['id']} comes from the loaded case records, which have an extract date, "
                                                 "not editions")
         from .from_records import compute as records_figure
 
@@ -136,11 +136,11 @@ def _compute(m, area, period, fam, outcome, edition_text, store, allow_partial) 
     out_types, out_label = (None, None)
     if m.get("needs_outcome"):
         if not outcome:
-            raise InvalidParameter("--outcome", "this metric needs an outcome type (e.g. 14) or group (e.g. victim_does_not_support)")
+            raise InvalidParameter("outcome", "this metric needs an outcome type (e.g. 14) or group (e.g. victim_does_not_support)")
         out_types, out_label = outcome_types(outcome)
         _check_introduced(out_types, out_label, period)
     elif outcome:
-        raise InvalidParameter("--outcome", f"{m['id']} does not take an outcome; use outcome_share_cohort or outcome_share_closed")
+        raise InvalidParameter("outcome", f"{m['id']} does not take an outcome; use outcome_share_cohort or outcome_share_closed")
     kind = m["kind"]
     edition = _resolve_edition(store, edition_text,
                                [*m["datasets"], *m.get("denominator_term", {}).get("datasets", [])])

@@ -30,9 +30,9 @@ def token_hash(token: str) -> str:
 def add_token(store, user: str, role: str = "analyst") -> str:
     """A new token for ``user``: returned once, stored hashed."""
     if role not in ROLES:
-        raise InvalidParameter("--role", f"'{role}' is not one of {', '.join(ROLES)}")
+        raise InvalidParameter("role", f"'{role}' is not one of {', '.join(ROLES)}")
     if not user or not user.strip() or len(user) > 80 or any(ord(c) < 32 for c in user):
-        raise InvalidParameter("--user", "give a name of 1 to 80 printable characters")
+        raise InvalidParameter("user", "give a name of 1 to 80 printable characters")
     token = "jg_" + secrets.token_urlsafe(32)
     rstore.ensure(store.con)
     rstore.add_token(store.con, token_hash(token), user.strip(), role)

@@ -39,7 +39,7 @@ def _extract_date(given: date | None, man: dict, directory: Path) -> date:
             return date.fromisoformat(man["extract_date"])
         except ValueError:
             raise InputError(f"extract_date '{man['extract_date']}' is not a date", file="manifest.json", column="extract_date") from None
-    raise InvalidParameter("--extract-date", f"give the date the records were extracted (no manifest.json in {directory} says it)")
+    raise InvalidParameter("extract_date", f"give the date the records were extracted (no manifest.json in {directory} says it)")
 
 
 def read_tables(directory: Path, extract_date: date):

@@ -46,7 +46,7 @@ def cohort_charge_rate(store, area: str, period: str, *, offence: str = "sexual_
     from ..model.records import CohortRate
 
     if follow_up < 1:
-        raise InvalidParameter("--follow-up", "must be a positive number of days")
+        raise InvalidParameter("follow_up", "must be a positive number of days")
     sc = S.select(store, area, period, offence)
     k, n, excluded = charged_within(sc.recorded, follow_up)
     lo, hi = wilson(k, n) if n else (None, None)

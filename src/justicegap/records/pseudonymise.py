@@ -32,20 +32,20 @@ def read_key(path: Path, *, create: bool = True) -> bytes:
     """The key in ``path``; a new random 256-bit key is written (mode 0600) when absent."""
     if not path.exists():
         if not create:
-            raise InvalidParameter("--key-file", f"no pseudonymisation key at {path}")
+            raise InvalidParameter("key_file", f"no pseudonymisation key at {path}")
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_hex(32) + "\n")
     if path.stat().st_mode & 0o077:
-        raise InvalidParameter("--key-file", f"the key file {path} can be read by other users: chmod 600 it")
+        raise InvalidParameter("key_file", f"the key file {path} can be read by other users: chmod 600 it")
     text = path.read_text().strip()
     try:
         key = bytes.fromhex(text)
     except ValueError:
-        raise InvalidParameter("--key-file", f"{path} does not hold a hexadecimal key") from None
+        raise InvalidParameter("key_file", f"{path} does not hold a hexadecimal key") from None
     if len(key) < 16:
-        raise InvalidParameter("--key-file", f"the key in {path} is shorter than 128 bits")
+        raise InvalidParameter("key_file", f"the key in {path} is shorter than 128 bits")
     return key
 
 

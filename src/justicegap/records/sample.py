@@ -69,10 +69,10 @@ def draw(store, area: str, period: str, *, size: int, by: str, seed: int, out: P
     from ..model.records import SampleResult
 
     if size < 1:
-        raise InvalidParameter("--size", "must be at least 1")
+        raise InvalidParameter("size", "must be at least 1")
     out = Path(out)
     if out.suffix.lower() != ".xlsx":
-        raise InvalidParameter("--out", f"'{out.name}': the review workbook is written as .xlsx")
+        raise InvalidParameter("out", f"'{out.name}': the review workbook is written as .xlsx")
     from ..writable import check_writable
 
     check_writable(out, "--out")
@@ -81,11 +81,11 @@ def draw(store, area: str, period: str, *, size: int, by: str, seed: int, out: P
     allowed = sorted(set(DERIVED) | {c for c in frame.columns if c in (
         "offence_code", "victim_sex", "victim_age_band", "suspect_identified", "lad_code", "force_code")})
     if by not in allowed:
-        raise InvalidParameter("--by", f"'{by}' is not a field to stratify by: {', '.join(allowed)}")
+        raise InvalidParameter("by", f"'{by}' is not a field to stratify by: {', '.join(allowed)}")
     frame = frame.with_columns(pl.col(by).cast(pl.String).fill_null("unknown").alias("stratum"))
     sizes = dict(frame.group_by("stratum").len().iter_rows())
     if size > frame.height:
-        raise InvalidParameter("--size", f"{size} is more than the {frame.height} crimes in the sampling frame")
+        raise InvalidParameter("size", f"{size} is more than the {frame.height} crimes in the sampling frame")
     alloc = allocate(sizes, size)
     rng = np.random.default_rng(seed)
     chosen = set()

@@ -54,7 +54,7 @@ def select(store, area: str, period: str, offence: str = "sexual_offences") -> S
     frame = frame.filter(pl.col("offence_code").is_in(codes))
     extract = min(d["extract_date"] for d in held)
     if per.end > extract:
-        raise InvalidParameter("--period", f"{per} ends after the records' extract date {extract}")
+        raise InvalidParameter("period", f"{per} ends after the records' extract date {extract}")
     missing = sorted(set(forces) - {f for d in held for f in d["forces"].split(",")})
     if missing:
         raise NotAvailable(f"Case records are loaded for only some of the forces of {ar.name}; missing: {', '.join(missing)}.",

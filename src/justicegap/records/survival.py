@@ -137,13 +137,13 @@ def survival(store, area: str, period: str, *, event: str = "charge", offence: s
     from ..model.records import Survival
 
     if event not in EVENTS:
-        raise InvalidParameter("--event", f"'{event}' is not one of {', '.join(EVENTS)}")
+        raise InvalidParameter("event", f"'{event}' is not one of {', '.join(EVENTS)}")
     if by is not None and by not in BY:
-        raise InvalidParameter("--by", f"'{by}' is not one of {', '.join(BY)}")
+        raise InvalidParameter("by", f"'{by}' is not one of {', '.join(BY)}")
     sc = S.select(store, area, period, offence)
     rec = sc.recorded
     if rec.height == 0:
-        raise InvalidParameter("--period", f"no crimes recorded in {sc.period} in the loaded records")
+        raise InvalidParameter("period", f"no crimes recorded in {sc.period} in the loaded records")
     groups = [("All crimes recorded", rec)]
     if by == "year":
         fy = pl.when(pl.col("date_recorded").dt.month() >= 4).then(pl.col("date_recorded").dt.year()).otherwise(pl.col("date_recorded").dt.year() - 1)

@@ -244,10 +244,10 @@ def synthesise(store, area: str, period: str, out: Path, *, seed: int = 1, offen
         pub = rstore.edition_published(con, ed_id)
         extract_date = pub[0] if pub and pub[0] else per.end + timedelta(days=91)
     if extract_date <= per.end:
-        raise InvalidParameter("--extract-date", f"{extract_date} is not after the end of the period ({per.end})")
+        raise InvalidParameter("extract_date", f"{extract_date} is not after the end of the period ({per.end})")
     out = Path(out)
     if out.exists() and any(out.iterdir()):
-        raise InvalidParameter("--out", f"{out} exists and is not empty: give a new folder")
+        raise InvalidParameter("out", f"{out} exists and is not empty: give a new folder")
     year = per.end.year
     med_oc, src_oc = _median_for(con, "median_offence_to_charge_days", offence, year)
     med_cl, src_cl = _median_for(con, "median_charge_to_first_listing_days", offence, year)

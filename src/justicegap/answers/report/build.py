@@ -66,7 +66,7 @@ def _years(store, start_p, end_p) -> tuple[Period, list[Period], str]:
         if start_p is None:
             how = "the last ten financial years up to the latest the loaded police data hold"
         elif start_p.start > end_p.end:
-            raise InvalidParameter("--from", f"{start_p} is after {end_p.label}, the latest financial year the loaded police data "
+            raise InvalidParameter("from", f"{start_p} is after {end_p.label}, the latest financial year the loaded police data "
                                              "hold: give the last year as well, or load later editions").with_actions("load_data")
         else:
             how = (f"from {start_p.label}, as asked, to {end_p.label}, the latest financial year the loaded police data hold"
