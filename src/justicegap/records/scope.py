@@ -60,3 +60,39 @@ def select(store, area: str, period: str, offence: str = "sexual_offences") -> S
         raise NotAvailable(f"Case records are loaded for only some of the forces of {ar.name}; missing: {', '.join(missing)}.",
                            holder="those forces (their own records)")
     return Scope(ar, per, offence, codes, forces, frame, extract, any(d["synthetic"] for d in held))
+
+
+def held(store, area: A.Area) -> bool:
+    """Whether case records are loaded for every force of ``area`` (so its questions can be answered
+    from them); False for an area that is not made of forces (a district, a partnership)."""
+    con = store.con
+    if not rstore.has_records(con):
+        return False
+    try:
+        forces = set(A.forces(area, what="Case records"))
+    except NotAvailable:
+        return False
+    loaded = {f for d in rstore.loads(con) for f in d["forces"].split(",")}
+    return bool(forces) and forces <= loaded
+
+
+def periods(store, area: A.Area) -> list[str]:
+    """The financial years the loaded records of ``area`` cover that ended by their extract date,
+    newest first (the periods a question about them can be asked for)."""
+    forces = list(A.forces(area, what="Case records"))
+    held_ = rstore.scope_loads(store.con, forces)
+    first, last = rstore.recorded_span(store.con, forces)
+    if not held_ or first is None:
+        return []
+    extract = min(d["extract_date"] for d in held_)
+    out = []
+    for y in range(_fy(last), _fy(first) - 1, -1):
+        p = parse(f"{y}/{str(y + 1)[2:]}")
+        if p.end <= extract:
+            out.append(p.label)
+    return out
+
+
+def _fy(d: date) -> int:
+    """The year a financial year (April to March) holding ``d`` starts in."""
+    return d.year if d.month >= 4 else d.year - 1

@@ -271,3 +271,10 @@ def require_records(con) -> None:
     if not has_records(con):
         raise NotAvailable("No case records are loaded in this store (run `justicegap records load DIR`).",
                            holder="the police force and the CPS Area (their own case records)")
+
+
+def recorded_span(con, forces: list[str]):
+    """(first, last) recording dates of the current loads' crime records of ``forces`` (None, None when none)."""
+    return con.execute("""
+        select min(o.date_recorded), max(o.date_recorded) from rec_offences o join rec_loads ld using (load_id)
+        where ld.replaced_by is null and o.force_code in (select unnest(?::varchar[]))""", [forces]).fetchone()

@@ -386,7 +386,9 @@ def area_page(request: Request, code: str) -> Response:
     q = dict(period=v.period, offence=v.offence, metric=v.metric, edition=pinned)
     children = [x for x in A.all_areas() if x.parent == area.code]
     parent = A.get(area.parent) if area.parent else None
-    return render(request, "area.html", nav="area", v=v, area=area, parent=parent, children=children,
+    from .records import records_link
+
+    return render(request, "area.html", nav="area", v=v, area=area, parent=parent, children=children, records_link=records_link(request, area),
                   members=[A.get(m) for m in area.members if m != area.code and "+" not in m] if area.level != "pfa" else [],
                   form=v.form(level=area.level), funnel=funnel, funnel_chart=fchart, outcomes_chart=ochart, fig=fig, fig_reason=fig_reason,
                   trends=trends, cmp=cmp, cmp_reason=cmp_reason, plot=plot, highlight=highlight, level=level, instead=instead,
@@ -756,7 +758,10 @@ def build_web() -> APIRouter:
 
 
 def install(app: FastAPI) -> None:
+    from . import records
+
     app.include_router(build_web())
+    records.install(app)
     app.mount("/static", StaticFiles(directory=str(HERE / "static"), packages=None), name="static")
     app.mount(assets.SWAGGER_PATH, StaticFiles(directory=str(assets.swagger_dir())), name="swagger")
 

@@ -1,0 +1,388 @@
+"""The case-records pages: an area's own crime records and CPS cases, followed from report to verdict.
+
+``/area/{code}/records`` shows anyone the crimes by quarter and outcome group that passed disclosure
+control (``records.aggregates``); a signed-in analyst also sees the cohort charge rate with equal
+follow-up, time to charge or outcome, the competing outcomes, where victims withdrew support, the
+cancelled and transferred shares, the attrition of the same crimes and the reconciliation with the
+Home Office edition, and may download the pseudonymised records and a case-review sample. Every
+analyst's request is written to the audit log (``records.access``).
+
+Analysts sign in with the token ``records.access`` made for them (the one the API takes as
+``Authorization: Bearer``): the pages take the same header, or the token in a cookie set by the
+sign-in form (HttpOnly, Secure, SameSite=Strict), so the token is never in an address.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from .. import areas as A
+from .. import metrics as M
+from .. import reference
+from .. import wording as messages
+from ..errors import InvalidParameter, JusticegapError, NotAvailable, NotFound
+from ..periods import parse
+from ..query import reject_unknown
+from ..records import access
+from . import record_charts as RC
+from .views import _opt, link, render
+
+COOKIE = "justicegap_analyst"
+SESSION_SECONDS = 8 * 3600
+FOLLOW_UPS = (90, 180, 365, 730)
+EVENTS = {"charge": "Charge or summons", "outcome": "Any police outcome", "completion": "The end of the prosecution"}
+EVENT_HEADINGS = {"charge": "charge or summons", "outcome": "a police outcome", "completion": "the end of the prosecution"}
+DEFAULT_OFFENCE = "sexual_offences"
+PAGE_PARAMS = ("period", "offence", "follow_up", "event")
+SAMPLE_BY = {"outcome": "Police outcome", "outcome_group": "Police outcome group", "victim_age_band": "Victim's age band",
+             "time_to_outcome": "Time to the police outcome", "offence_code": "Offence", "lad_code": "District"}
+PRIVATE = {"Cache-Control": "no-store, private", "Vary": "Cookie, Authorization"}
+NEXT = re.compile(r"^/area/[A-Za-z0-9-]{1,20}/records(\?[A-Za-z0-9_=&%/.+-]{0,300})?$")
+
+
+# --- who is asking ---------------------------------------------------------------------------
+
+def _token(request: Request) -> str | None:
+    h = request.headers.get("authorization", "")
+    if h.lower().startswith("bearer "):
+        return h[7:].strip() or None
+    return request.cookies.get(COOKIE) or None
+
+
+def analyst_of(request: Request) -> tuple[str, str] | None:
+    """(user, role) of the analyst whose token came with the request (header or sign-in cookie), else None."""
+    token = _token(request)
+    if not token:
+        return None
+    with request.app.state.service.cursor() as s:
+        user = access.who(s.con, token)
+    return tuple(user) if user and user[1] == "analyst" else None
+
+
+def _audit(request: Request, user: tuple, what: str, rows: int) -> None:
+    access.record(user[0], user[1], what, rows, request.client.host if request.client else None)
+
+
+def _denied(request: Request) -> HTMLResponse:
+    """The one answer to a record-level address without an analyst's token: it says nothing of what was asked."""
+    return render(request, "records_signin.html", status=401, nav="area", error=None, next_href=None,
+                  message="Record-level data are only for the force's and the CPS's analysts: sign in with your analyst token.")
+
+
+# --- what is loaded --------------------------------------------------------------------------
+
+def held(request: Request, area: A.Area) -> bool:
+    """Whether this area's own case records are loaded (every one of its forces)."""
+    from ..records import scope
+
+    return request.app.state.service.cached("records_held", (area.code,), lambda s: scope.held(s, area))
+
+
+def records_link(request: Request, area: A.Area) -> str | None:
+    """The address of the area's case-records page, only when its records are loaded."""
+    return f"/area/{area.code}/records" if held(request, area) else None
+
+
+def _holders(area: A.Area) -> list[str]:
+    """Who holds an area's own case records: its police force(s) and CPS Area(s)."""
+    try:
+        forces = [A.get(f) for f in A.forces(area, what="Case records") if f != "BTP"]
+    except NotAvailable:
+        forces = []
+    if area.level == "nation":
+        return ["each police force (its crime records)", "each CPS Area (its case files)"]
+    police = [f"{f.police_name or f.name} (its crime records)" for f in forces]
+    cps = [f"{c.name} (its case files)" for c in A.all_areas("cps_area") if set(c.members) & {f.code for f in forces}]
+    return police + cps
+
+
+def _parent_force(area: A.Area) -> A.Area | None:
+    """The force area a partnership or district lies in (case records are kept by force)."""
+    a = area
+    while a.parent:
+        a = A.get(a.parent)
+        if a.level == "pfa":
+            return a
+    return None
+
+
+# --- the page --------------------------------------------------------------------------------
+
+def _section(fn):
+    """(answer, None) or (None, the reason in public words) for a part of the page the records cannot give."""
+    try:
+        return fn(), None
+    except NotAvailable as e:
+        return None, e.message
+    except InvalidParameter as e:
+        return None, e.message[:1].upper() + e.message[1:]
+
+
+def _area(request: Request, code: str):
+    try:
+        return A.get(code), None
+    except NotFound:
+        area = A.resolve(code)
+        return None, RedirectResponse(link(f"/area/{area.code}/records", **dict(request.query_params)), status_code=302)
+
+
+def _choices(request: Request, area: A.Area) -> dict:
+    """The page's parameters, checked against what the loaded records can give."""
+    from ..records import scope
+
+    svc = request.app.state.service
+    periods = svc.cached("records_periods", (area.code,), lambda s: scope.periods(s, area))
+    per = _opt(request, "period", 40)
+    period = parse(per).label if per else (periods[0] if periods else None)
+    if per and period not in periods:
+        raise InvalidParameter("period", f"the case records loaded for {area.name} cover "
+                               + (", ".join(periods) if periods else "no whole financial year before their extract date"))
+    offence = M.family(_opt(request, "offence", 40) or DEFAULT_OFFENCE)
+    fu = _opt(request, "follow_up", 5) or "365"
+    if not fu.isdigit() or int(fu) not in FOLLOW_UPS:
+        raise InvalidParameter("follow_up", f"use {', '.join(map(str, FOLLOW_UPS))} (days)")
+    event = _opt(request, "event", 12) or "charge"
+    if event not in EVENTS:
+        raise InvalidParameter("event", "use charge, outcome or completion")
+    return {"periods": periods, "period": period, "offence": offence, "follow_up": int(fu), "event": event,
+            "offences": [(k, v["label"]) for k, v in reference.families().items()]}
+
+
+def records_page(request: Request, code: str) -> Response:
+    area, redirect = _area(request, code)
+    if redirect:
+        return redirect
+    reject_unknown(request)
+    user = analyst_of(request)
+    headers = PRIVATE if user else {"Vary": "Cookie, Authorization"}
+    if not held(request, area):
+        parent = _parent_force(area) if area.level in ("csp", "lad") else None
+        resp = render(request, "records.html", nav="area", area=area, held=False, holders=_holders(parent or area), parent=parent,
+                      parent_link=records_link(request, parent) if parent else None, user=user)
+        resp.headers.update(headers)
+        return resp
+    c = _choices(request, area)
+    svc = request.app.state.service
+    key = (area.code, c["period"], c["offence"])
+    from ..records.aggregates import outcome_table
+
+    agg, agg_reason = _section(lambda: svc.cached("records_aggregates", key, lambda s: outcome_table(s, area.code, c["period"], offence=c["offence"])))
+    ctx = {"agg": agg, "agg_reason": agg_reason, "agg_chart": RC.aggregates_chart(agg) if agg and agg.rows else None}
+    if user:
+        ctx.update(_analyst_sections(request, area, c))
+        rows = ctx["attrition"].stages[0].count if ctx.get("attrition") else 0
+        _audit(request, user, f"case records page area={area.code} period={c['period']} offence={c['offence']} "
+                              f"follow_up={c['follow_up']} event={c['event']}", rows)
+    q = {"period": c["period"], "offence": c["offence"]}
+    if user:
+        q |= {"follow_up": c["follow_up"] if c["follow_up"] != 365 else None, "event": c["event"] if c["event"] != "charge" else None}
+    here = link(f"/area/{area.code}/records", **q)
+    resp = render(request, "records.html", nav="area", area=area, held=True, c=c, user=user, synthetic=agg.synthetic if agg else False,
+                  extract_date=agg.extract_date if agg else None, offence_label=reference.families()[c["offence"]]["label"],
+                  permalink=here, signin_next=here, sample_by=SAMPLE_BY, events=EVENTS, follow_ups=FOLLOW_UPS,
+                  downloads={"aggregates": link(f"/area/{area.code}/records/aggregates.csv", period=c["period"], offence=c["offence"]),
+                             "offences": link(f"/area/{area.code}/records/offences.csv", period=c["period"], offence=c["offence"]),
+                             "sample": f"/area/{area.code}/records/sample.xlsx"},
+                  **ctx)
+    resp.headers.update(headers)
+    return resp
+
+
+def _analyst_sections(request: Request, area: A.Area, c: dict) -> dict:
+    """Every measure of the page an analyst sees, each with the reason when the records cannot give it."""
+    from ..records import measures, survival
+    from ..records.reconcile import reconcile
+
+    svc = request.app.state.service
+    key = (area.code, c["period"], c["offence"])
+
+    def cached(name, params, fn):
+        return _section(lambda: svc.cached(name, params, fn))
+
+    cohort, cohort_reason = cached("records_cohort", key + (c["follow_up"],),
+                                   lambda s: measures.cohort_charge_rate(s, area.code, c["period"], offence=c["offence"], follow_up=c["follow_up"]))
+    surv, surv_reason = cached("records_survival", key + (c["event"],),
+                               lambda s: survival.survival(s, area.code, c["period"], event=c["event"], offence=c["offence"]))
+    shares, shares_reason = cached("records_status", key, lambda s: measures.status_shares(s, area.code, c["period"], offence=c["offence"]))
+    wd, wd_reason = cached("records_withdrawal", key, lambda s: measures.withdrawal(s, area.code, c["period"], offence=c["offence"]))
+    att, att_reason = cached("records_attrition", key, lambda s: measures.attrition(s, area.code, c["period"], offence=c["offence"]))
+    rec, rec_reason = cached("records_reconcile", key, lambda s: reconcile(s, area.code, c["period"], offence=c["offence"]))
+    outcomes, offences = reference.outcomes(), reference.offences()
+    return {
+        "cohort": cohort, "cohort_reason": cohort_reason,
+        "surv": surv, "surv_reason": surv_reason,
+        "km_chart": RC.km_chart(surv) if surv else None,
+        "inc_chart": RC.incidence_chart(surv) if surv and any(i.points for i in surv.incidence) else None,
+        "median_text": RC.median_text, "event_words": RC.EVENT_WORDS, "event_heading": EVENT_HEADINGS[c["event"]],
+        "shares": shares, "shares_reason": shares_reason,
+        "wd": wd, "wd_reason": wd_reason, "wd_chart": RC.withdrawal_chart(wd) if wd else None,
+        "attrition": att, "attrition_reason": att_reason, "attrition_chart": RC.attrition_chart(att) if att else None,
+        "rec": rec, "rec_reason": rec_reason,
+        "rec_differing": [x for x in rec.cells if x.difference] if rec else [],
+        "outcome_label": lambda t: outcomes.get(t, {}).get("label", t),
+        "offence_name": lambda code: offences.get(code, {}).get("label", code),
+    }
+
+
+# --- downloads -------------------------------------------------------------------------------
+
+def aggregates_csv(request: Request, code: str) -> Response:
+    """The crimes by quarter and outcome group that passed disclosure control: anyone may have them."""
+    import csv
+    import io
+
+    from ..records.aggregates import outcome_table
+
+    area, redirect = _area(request, code)
+    if redirect:
+        return redirect
+    reject_unknown(request)
+    if not held(request, area):
+        raise NotAvailable(f"The case records of {area.name} are not loaded on this site.", holder="; ".join(_holders(area)))
+    c = _choices(request, area)
+    g = request.app.state.service.cached("records_aggregates", (area.code, c["period"], c["offence"]),
+                                         lambda s: outcome_table(s, area.code, c["period"], offence=c["offence"]))
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["area", "period", "offence", "quarter", "outcome_group", "crimes", "share_of_quarter", "suppressed", "quarter_total",
+                "unit", "basis", "extract_date", "synthetic", "disclosure"])
+    for r in g.rows:
+        w.writerow([g.area["name"], g.period["label"], c["offence"], r.quarter, r.label, "" if r.count is None else r.count,
+                    "" if r.share_of_quarter is None else f"{r.share_of_quarter:.6f}", str(r.suppressed).lower(),
+                    g.quarter_totals.get(r.quarter), g.unit, g.basis, g.extract_date.isoformat(), str(g.synthetic).lower(), g.disclosure])
+    name = f"justicegap-case-records-{area.code}-{c['period'].replace('/', '-')}-{c['offence']}" + ("-SYNTHETIC" if g.synthetic else "")
+    return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"', "Vary": "Cookie, Authorization"})
+
+
+def offences_csv(request: Request, code: str) -> Response:
+    """The pseudonymised crime records of the area and period: analysts only, audited."""
+    user = analyst_of(request)
+    if not user:
+        return _denied(request)
+    import csv
+    import io
+
+    from ..records import scope
+
+    area, redirect = _area(request, code)
+    if redirect:
+        return redirect
+    reject_unknown(request)
+    c = _choices(request, area)
+    what = f"case records download offences area={area.code} period={c['period']} offence={c['offence']}"
+    try:
+        with request.app.state.service.cursor() as s:
+            sc = scope.select(s, area.code, c["period"] or "", c["offence"])
+    except JusticegapError as e:
+        _audit(request, user, f"{what} (refused: {type(e).__name__})", 0)
+        raise
+    rows = [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items() if k not in ("load_id", "extract_date", "synthetic")}
+            | {"synthetic": sc.synthetic} for row in sc.frame.iter_rows(named=True)]
+    _audit(request, user, what, len(rows))
+    buf = io.StringIO()
+    if rows:
+        w = csv.DictWriter(buf, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    name = f"justicegap-crime-records-{area.code}-{c['period'].replace('/', '-')}-{c['offence']}" + ("-SYNTHETIC" if sc.synthetic else "")
+    return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"', **PRIVATE})
+
+
+def sample_xlsx(request: Request, code: str) -> Response:
+    """A stratified random sample for joint police-CPS case review, as the review workbook: analysts only, audited."""
+    user = analyst_of(request)
+    if not user:
+        return _denied(request)
+    import tempfile
+    from pathlib import Path
+
+    from ..records.sample import draw
+
+    area, redirect = _area(request, code)
+    if redirect:
+        return redirect
+    reject_unknown(request)
+    c = _choices(request, area)
+    size, seed = _opt(request, "size", 6) or "50", _opt(request, "seed", 10) or "1"
+    by = _opt(request, "by", 30) or "outcome"
+    if not size.isdigit():
+        raise InvalidParameter("size", "give the number of crimes to sample, a whole number")
+    if not seed.isdigit():
+        raise InvalidParameter("seed", "give a whole number (the same seed draws the same sample)")
+    if by not in SAMPLE_BY:
+        raise InvalidParameter("by", f"use one of {', '.join(SAMPLE_BY)}")
+    what = f"case records download sample area={area.code} period={c['period']} offence={c['offence']} size={size} by={by} seed={seed}"
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "sample.xlsx"
+        try:
+            with request.app.state.service.cursor() as s:
+                res = draw(s, area.code, c["period"] or "", size=int(size), by=by, seed=int(seed), out=out, offence=c["offence"])
+        except JusticegapError as e:
+            _audit(request, user, f"{what} (refused: {type(e).__name__})", 0)
+            raise
+        body = out.read_bytes()
+    _audit(request, user, what, res.size)
+    name = f"justicegap-case-review-sample-{area.code}-{c['period'].replace('/', '-')}-seed{seed}" + ("-SYNTHETIC" if res.synthetic else "")
+    return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"', **PRIVATE})
+
+
+# --- signing in ------------------------------------------------------------------------------
+
+def signin_page(request: Request) -> HTMLResponse:
+    reject_unknown(request)
+    nxt = _opt(request, "next", 400)
+    return render(request, "records_signin.html", nav="area", error=None, message=None, next_href=nxt if nxt and NEXT.match(nxt) else None)
+
+
+async def sign_in(request: Request) -> Response:
+    """The sign-in form: a valid analyst token is kept in a cookie only this site gets (HttpOnly,
+    Secure, SameSite=Strict) for eight hours; anything else is refused with the form again."""
+    body = (await request.body())[:4096].decode("utf-8", "replace")
+    form = {k: v[0] for k, v in parse_qs(body).items()}
+    token = (form.get("token") or "").strip()
+    nxt = form.get("next") or ""
+    nxt = nxt if NEXT.match(nxt) else "/"
+    with request.app.state.service.cursor() as s:
+        user = access.who(s.con, token) if token and len(token) < 200 else None
+    if not user or user[1] != "analyst":
+        return render(request, "records_signin.html", status=401, nav="area", message=None, next_href=nxt if nxt != "/" else None,
+                      error="That is not a valid analyst token. Ask the person who looks after this site for yours.")
+    resp = RedirectResponse(nxt, status_code=303)
+    resp.set_cookie(COOKIE, token, max_age=SESSION_SECONDS, httponly=True, secure=True, samesite="strict", path="/")
+    return resp
+
+
+async def sign_out(request: Request) -> Response:
+    body = (await request.body())[:1024].decode("utf-8", "replace")
+    nxt = (parse_qs(body).get("next") or ["/"])[0]
+    resp = RedirectResponse(nxt if NEXT.match(nxt) else "/", status_code=303)
+    resp.delete_cookie(COOKIE, path="/", secure=True, httponly=True, samesite="strict")
+    return resp
+
+
+def build_records_pages() -> APIRouter:
+    r = APIRouter(include_in_schema=False)
+    gets = [("/area/{code}/records", records_page, PAGE_PARAMS, HTMLResponse),
+            ("/area/{code}/records/aggregates.csv", aggregates_csv, ("period", "offence"), Response),
+            ("/area/{code}/records/offences.csv", offences_csv, ("period", "offence"), Response),
+            ("/area/{code}/records/sample.xlsx", sample_xlsx, ("period", "offence", "size", "by", "seed"), Response),
+            ("/records/sign-in", signin_page, ("next",), HTMLResponse)]
+    for path, fn, params, cls in gets:
+        r.add_api_route(path, fn, methods=["GET"], response_class=cls)
+        r.routes[-1].query_names = params
+    r.add_api_route("/records/sign-in", sign_in, methods=["POST"])
+    r.routes[-1].query_names = ()
+    r.add_api_route("/records/sign-out", sign_out, methods=["POST"])
+    r.routes[-1].query_names = ()
+    return r
+
+
+def install(app: FastAPI) -> None:
+    app.include_router(build_records_pages())
