@@ -21,7 +21,8 @@ PAGES = ["/", "/?period=2017/18", "/?period=2010/11", "/area/E23000032?period=20
          "/compare?metric=recorded_per_100k&period=2017/18", "/compare?period=1999/00",
          "/metric/charge_rate_cohort", "/metric/recorded", "/metrics", "/areas", "/areas?q=Brighton", "/api/docs", "/evaluate",
          "/evaluate?metric=cps_conviction_rate&area=West+Midlands&from=2014-01&to=2018-03&intervention=2016-10"
-         "&offence=sexual_offences&comparison=named&compare_with=Kent"]
+         "&offence=sexual_offences&comparison=named&compare_with=Kent",
+         "/area/E23000032/records", "/area/E07000105/records", "/records/sign-in"]
 ERRORS = ["/area/Nowhere", "/areas?q=zzzz", "/compare?overdispersion=x", "/metric/nope", "/compare?period=13/14/15",
           "/area/E23000032?edition=nope"]
 API_ERRORS = ["/api/v1/figure?metric=recorded&area=Nowhere", "/api/v1/figure?metric=nope&area=Kent",
@@ -54,6 +55,35 @@ def test_pages_speak_public_words(client, path):
     assert "Content note" in r.text
     found = _developer_text(_visible(r.text))
     assert found == [], (path, found)
+
+
+def test_case_records_pages_speak_public_words(records_copy):
+    """The case-records pages with records loaded, as anyone and as a signed-in analyst sees them,
+    their refusals and their errors."""
+    from fastapi.testclient import TestClient
+
+    from justicegap.records import access
+    from justicegap.server import create_app
+    from justicegap.store import Store
+
+    with Store() as s:
+        token = access.add_token(s, "Ana Lyst")
+    app = create_app(records_copy / "justicegap.duckdb", warm=False)
+    try:
+        client = TestClient(app, raise_server_exceptions=False)
+        kent = "/area/E23000032/records"
+        for path, headers, status in [(kent, {}, 200), (kent + "?offence=rape", {}, 200), (kent, {"Authorization": f"Bearer {token}"}, 200),
+                                      (kent + "?event=completion&follow_up=90", {"Authorization": f"Bearer {token}"}, 200),
+                                      (kent + "/offences.csv", {}, 401), (kent + "?period=2015/16", {}, 422), (kent + "?follow_up=7", {}, 422),
+                                      ("/area/CPS-SE/records", {}, 200)]:
+            r = client.get(path, headers=headers)
+            assert r.status_code == status, (path, r.status_code)
+            assert "Content note" in r.text
+            assert _developer_text(_visible(r.text)) == [], (path, _developer_text(_visible(r.text)))
+        r = client.post("/records/sign-in", data={"token": "wrong"})
+        assert r.status_code == 401 and _developer_text(_visible(r.text)) == []
+    finally:
+        app.state.service.close()
 
 
 @pytest.mark.parametrize("path", API_ERRORS)

@@ -1,0 +1,269 @@
+"""The case-records pages (web/records.py) over the SYNTHETIC Kent records: figures checked against
+a recomputation from the synthetic CSV files with the csv module; nothing record-level without an
+analyst's token through any page, download, format or error; every analyst's request audited;
+the sign-in cookie; the plain statement when an area's records are not loaded."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shutil
+from collections import Counter, defaultdict
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from test_web import _check_page, text_of
+
+from justicegap import reference
+
+KENT = "/area/E23000032/records"
+PERIOD = "2017/18"
+
+
+@pytest.fixture(scope="module")
+def served(records_home, tmp_path_factory):
+    """The app over a private copy of the store with the synthetic Kent records and one analyst
+    token: (client, token, pseudonymous ids in the store, home)."""
+    from fastapi.testclient import TestClient
+
+    from justicegap.records import access
+    from justicegap.server import create_app
+    from justicegap.store import Store
+
+    home = tmp_path_factory.mktemp("web-records") / "home"
+    shutil.copytree(records_home, home)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("JUSTICEGAP_HOME", str(home))
+        mp.delenv("JUSTICEGAP_RECORDS_KEY", raising=False)
+        with Store(home / "justicegap.duckdb") as s:
+            token = access.add_token(s, "Ana Lyst")
+            ids = {r[0] for r in s.con.execute("select record_id from rec_offences union all select case_id from rec_cps_cases").fetchall()}
+        app = create_app(home / "justicegap.duckdb", warm=False)
+        yield TestClient(app, raise_server_exceptions=False), token, ids, home
+        app.state.service.close()
+
+
+@pytest.fixture
+def audit(served):
+    """The audit log's lines written during one test."""
+    p = served[3] / "records-audit.log"
+    before = len(p.read_text().splitlines()) if p.exists() else 0
+
+    def lines():
+        return [json.loads(x) for x in p.read_text().splitlines()[before:]] if p.exists() else []
+    return lines
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+# --- independent figures, from the synthetic CSV files ----------------------------------------
+
+def _day(s: str):
+    return date.fromisoformat(s) if s else None
+
+
+def _quarter(d: date) -> str:
+    fy = d.year if d.month >= 4 else d.year - 1
+    return f"{fy}/{str(fy + 1)[2:]} Q{(d.month - 4) % 12 // 3 + 1}"
+
+
+@pytest.fixture(scope="module")
+def raw(synth_kent: Path) -> dict:
+    """The synthetic files read with the csv module: the family's crime records, each with its
+    charge date (police outcome 1/1A, or the first CPS decision to charge in a linked case)."""
+    codes = reference.family_codes()["sexual_offences"]
+    extract = date.fromisoformat(json.loads((synth_kent / "manifest.json").read_text())["extract_date"])
+    cps_charge: dict[str, date] = {}
+    with open(synth_kent / "cps_cases.csv", newline="") as f:
+        for row in csv.DictReader(f):
+            if row["charging_decision"] == "charge":
+                for rid in filter(None, row["record_ids"].split(";")):
+                    d = _day(row["decision_date"])
+                    cps_charge[rid] = min(d, cps_charge.get(rid, d))
+    records = []
+    with open(synth_kent / "offences.csv", newline="") as f:
+        for row in csv.DictReader(f):
+            if row["offence_code"] not in codes:
+                continue
+            police = _day(row["outcome_date"]) if row["outcome_type"] in ("1", "1A") else None
+            charged = [d for d in (police, cps_charge.get(row["record_id"])) if d]
+            records.append({**row, "recorded": _day(row["date_recorded"]), "charge": min(charged) if charged else None})
+    return {"extract": extract, "records": records, "crimes": [r for r in records if r["status"] == "recorded"]}
+
+
+def test_analyst_page_against_the_csv_files(served, raw, audit):
+    client, token, _ids, _home = served
+    r = client.get(KENT, params={"period": PERIOD}, headers=bearer(token))
+    html = _check_page(r)
+    assert r.headers["cache-control"] == "no-store, private"
+    crimes, extract = raw["crimes"], raw["extract"]
+    # the charge rate with equal follow-up: charged within 365 days, of those followed for 365 days
+    eligible = [c for c in crimes if c["recorded"] + timedelta(days=365) <= extract]
+    charged = [c for c in eligible if c["charge"] and (c["charge"] - c["recorded"]).days <= 365]
+    m = re.search(r'data-cohort-rate data-numerator="(\d+)" data-denominator="(\d+)"', html)
+    assert (int(m.group(1)), int(m.group(2))) == (len(charged), len(eligible))
+    assert 0 < len(charged) < len(eligible) < len(crimes)
+    t = text_of(html).replace("&#39;", "'")
+    assert f"{100 * len(charged) / len(eligible):.1f}% ({len(charged):,} of {len(eligible):,}" in t
+    assert f"Left out for shorter follow-up: {len(crimes) - len(eligible):,}" in t and "Records extracted on 2018-06-30" in t
+    # time to charge: charged by the extract date are events, every other crime is censored
+    events = sum(1 for c in crimes if c["charge"])
+    assert f'data-events="{events}"' in html and f'data-censored="{len(crimes) - events}"' in html
+    # cancelled and transferred shares, and the attrition of the same records
+    status = Counter(rec["status"] for rec in raw["records"])
+    assert re.search(rf'data-status="cancelled"><th scope="row">[^<]*</th><td class="num">{status["cancelled"]:,}<', html)
+    assert re.search(rf'data-stage="reported"><th scope="row">[^<]*</th><td class="num">{len(raw["records"]):,}<', html)
+    assert re.search(rf'data-stage="charged"><th scope="row">[^<]*</th><td class="num">{events:,}<', html)
+    # the reconciliation with the Home Office edition: the synthetic records reproduce it
+    assert f'data-records="{len(crimes)}"' in html
+    for chart in ("chart-records-aggregates", "chart-records-km", "chart-records-incidence", "chart-records-attrition", "chart-records-withdrawal"):
+        assert f'id="{chart}-spec"' in html
+    assert "Synthetic records: not real cases" in t and "data-signed-in" in html
+    lines = audit()
+    assert len(lines) == 1 and lines[0]["user"] == "Ana Lyst" and lines[0]["role"] == "analyst"
+    assert lines[0]["what"].startswith("case records page area=E23000032 period=2017/18") and lines[0]["rows"] == len(raw["records"])
+
+
+def test_public_page_shows_only_counts_that_passed_disclosure_control(served, raw, audit):
+    client, _token, ids, _home = served
+    r = client.get(KENT, params={"period": PERIOD, "offence": "rape"})
+    html = _check_page(r)
+    assert r.headers["cache-control"] == "no-cache" and "Cookie" in r.headers["vary"]
+    rape = reference.family_codes()["rape"]
+    groups = {k: v["group"] for k, v in reference.outcomes().items()}
+    truth: dict[tuple, int] = defaultdict(int)
+    totals: Counter = Counter()
+    for c in raw["crimes"]:
+        if c["offence_code"] in rape:
+            q = _quarter(c["recorded"])
+            truth[(q, groups[c["outcome_type"] or "0"])] += 1
+            totals[q] += 1
+    cells = re.findall(r'<tr data-quarter="([^"]+)" data-group="([^"]+)"( data-suppressed)?><th scope="row">[^<]*</th><td>[^<]*</td>\s*'
+                       r'<td class="num">([^<]*)</td>', html)
+    assert len(cells) > 20
+    hidden = set()
+    for q, g, suppressed, shown in cells:
+        if suppressed:
+            hidden.add((q, g))
+            assert shown == "hidden"
+        else:
+            assert int(shown.replace(",", "")) == truth.get((q, g), 0), (q, g)
+    small = {k for k, n in truth.items() if 1 <= n <= 4}
+    assert small and small <= hidden  # every count of 1 to 4 is hidden (and more, so none follows from the totals)
+    by_q = Counter(q for q, _g, s, _ in cells if s)
+    assert all(n != 1 for n in by_q.values())  # one hidden cell per quarter would follow from its total
+    for q, n in totals.items():
+        assert f'data-quarter-total="{q}"><th scope="row">{q}</th><td>All crimes recorded in the quarter</td><td class="num">{n:,}</td>' in html
+    assert "Synthetic records: not real cases" in text_of(html)
+    assert "data-cohort-rate" not in html and "offences.csv" not in html and "data-public" in html
+    assert not set(re.findall(r"\b[0-9a-f]{20}\b", html)) & ids
+    assert audit() == []
+
+
+ROUTES = [KENT, KENT + "/aggregates.csv", KENT + "/offences.csv", KENT + "/sample.xlsx", "/area/Kent/records",
+          "/area/E23000033/records", "/area/CPS-SE/records/offences.csv", "/records/sign-in"]
+QUERIES = ["", f"?period={PERIOD}", f"?period={PERIOD}&offence=rape", "?period=2099/00", "?period=nonsense", "?offence=nope",
+           "?size=10&by=outcome&seed=2", "?size=10&by=record_id", "?follow_up=90&event=outcome", "?perod=2017/18", "?format=csv"]
+FIELDS = ("support_withdrawn_date", "suspect_identified", "victim_age_band", "record_id", "date_offence", "SYN-K-", "SYN-URN-")
+
+
+def test_nothing_record_level_without_a_token(served, audit):
+    """Every case-records address, every query and every way of presenting a token that is not an
+    analyst's: no pseudonym, no record field, and the record-level downloads refused with 401
+    before any parameter is looked at. Nothing is audited, since nothing was shown."""
+    client, token, ids, _home = served
+    checked = 0
+    for path in ROUTES:
+        for q in QUERIES:
+            for headers in ({}, {"Accept": "text/csv"}, bearer("jg_not-a-token"), {"Authorization": "Basic abc"},
+                            {"Cookie": "justicegap_analyst=jg_not-a-token"}, {"Cookie": f"justicegap_analyst={token}x"}):
+                for method in ("GET", "HEAD"):
+                    resp = client.request(method, path + q, headers=headers, follow_redirects=True)
+                    body = resp.content.decode("utf-8", "replace") if not resp.content.startswith(b"PK") else ""
+                    assert not resp.content.startswith(b"PK"), (path, q, headers)  # no workbook
+                    assert not set(re.findall(r"\b[0-9a-f]{20}\b", body)) & ids, (path, q, headers)
+                    for field in FIELDS:
+                        assert field not in body, (path, q, headers, field)
+                    if path.endswith(("offences.csv", "sample.xlsx")):
+                        assert resp.status_code == 401, (path, q, resp.status_code)
+                        assert method == "HEAD" or "only for the force" in text_of(body)
+                    checked += 1
+    assert checked > 1000
+    # the public download: only counts that passed disclosure control
+    rows = list(csv.DictReader(io.StringIO(client.get(KENT + "/aggregates.csv", params={"period": PERIOD, "offence": "rape"}).text)))
+    assert rows and all(r["synthetic"] == "true" for r in rows)
+    assert not any(r["crimes"] and 1 <= int(r["crimes"]) <= 4 for r in rows)
+    assert all(r["share_of_quarter"] == "" for r in rows if r["suppressed"] == "true") and any(r["suppressed"] == "true" for r in rows)
+    assert audit() == []
+
+
+def test_analyst_downloads_are_audited(served, raw, audit):
+    from openpyxl import load_workbook
+
+    client, token, ids, _home = served
+    r = client.get(KENT + "/offences.csv", params={"period": PERIOD}, headers=bearer(token))
+    assert r.status_code == 200 and r.headers["cache-control"] == "no-store, private"
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert len(rows) == len(raw["records"]) and {x["record_id"] for x in rows} <= ids
+    assert Counter(x["status"] for x in rows) == Counter(x["status"] for x in raw["records"])
+    r = client.get(KENT + "/sample.xlsx", params={"period": PERIOD, "size": 12, "by": "outcome_group", "seed": 3}, headers=bearer(token))
+    assert r.status_code == 200 and "SYNTHETIC" in r.headers["content-disposition"]
+    wb = load_workbook(io.BytesIO(r.content), read_only=True)
+    assert wb["Cover"]["A2"].value.startswith("SYNTHETIC") and len(list(wb["Sample"].iter_rows())) == 13
+    bad = client.get(KENT + "/sample.xlsx", params={"period": PERIOD, "size": 10 ** 5}, headers=bearer(token))
+    assert bad.status_code == 422 and "size" in text_of(bad.text) and "--" not in text_of(bad.text)
+    lines = audit()
+    assert [x["rows"] for x in lines] == [len(raw["records"]), 12, 0]
+    assert lines[0]["what"].startswith("case records download offences area=E23000032")
+    assert "sample" in lines[1]["what"] and "refused: InvalidParameter" in lines[2]["what"]
+
+
+def test_sign_in_keeps_the_token_in_a_strict_cookie(served, audit):
+    client, token, _ids, _home = served
+    wrong = client.post("/records/sign-in", data={"token": "jg_wrong", "next": KENT}, follow_redirects=False)
+    assert wrong.status_code == 401 and "set-cookie" not in wrong.headers and "not a valid analyst token" in wrong.text
+    ok = client.post("/records/sign-in", data={"token": token, "next": KENT + "?period=2017/18"}, follow_redirects=False)
+    assert ok.status_code == 303 and ok.headers["location"] == KENT + "?period=2017/18"
+    cookie = ok.headers["set-cookie"]
+    assert cookie.startswith(f"justicegap_analyst={token};")
+    assert all(x in cookie.lower() for x in ("httponly", "secure", "samesite=strict", "path=/", "max-age=28800"))
+    page = client.get(KENT, headers={"Cookie": f"justicegap_analyst={token}"})
+    assert "data-cohort-rate" in page.text and "Signed in as Ana Lyst" in text_of(page.text)
+    assert len(audit()) == 1
+    # a sign-in never sends the browser anywhere but a case-records page of this site
+    away = client.post("/records/sign-in", data={"token": token, "next": "https://example.org/"}, follow_redirects=False)
+    assert away.headers["location"] == "/"
+    out = client.post("/records/sign-out", data={"next": KENT}, follow_redirects=False)
+    assert out.status_code == 303 and 'justicegap_analyst=""' in out.headers["set-cookie"] and "max-age=0" in out.headers["set-cookie"].lower()
+
+
+def test_the_area_page_links_the_records_only_when_they_are_loaded(served, client):
+    records_client = served[0]
+    assert f'href="{KENT}"' in records_client.get("/area/E23000032", params={"period": PERIOD}).text
+    assert "/records" not in records_client.get("/area/CPS-SE", params={"period": PERIOD}).text.replace("/records/", "")
+    assert f'href="{KENT}"' not in client.get("/area/E23000032", params={"period": PERIOD}).text
+
+
+@pytest.mark.parametrize("path,holders", [("/area/E23000032/records", ["Kent Police", "CPS South East"]),
+                                          ("/area/CPS-SE/records", ["Kent Police", "Surrey Police", "Sussex Police", "CPS South East"]),
+                                          ("/area/E07000105/records", ["Kent Police", "CPS South East"]),
+                                          ("/area/K04000001/records", ["each police force", "each CPS Area"])])
+def test_not_loaded_says_who_holds_the_records_and_draws_nothing(client, path, holders):
+    html = _check_page(client.get(path))
+    t = text_of(html)
+    assert "own case records are not loaded on this site" in t
+    assert all(h in t for h in holders), t
+    assert "<figure" not in html and "<table" not in html and "data-download" not in html
+
+
+def test_a_period_the_records_do_not_cover_is_refused_in_words(served):
+    client = served[0]
+    r = client.get(KENT, params={"period": "2015/16"})
+    assert r.status_code == 422
+    assert "the case records loaded for Kent cover 2017/18" in text_of(r.text)
