@@ -10,8 +10,10 @@ from __future__ import annotations
 from ..formats import num, pct
 from .charts import BLUE, CONFIG, DARK, PAD_INNER, PAD_OUTER, STEP
 
+# Twenty distinct colours (the first two are the crimes that went on and the convictions): a chart
+# with every reason a crime stopped never repeats a colour.
 PALETTE = ["#1d70b8", "#00703c", "#d4351c", "#f47738", "#912b88", "#5694ca", "#85994b", "#b58500", "#6f72af", "#28a197",
-           "#f499be", "#505a5f", "#003078", "#942514"]
+           "#f499be", "#505a5f", "#003078", "#942514", "#ffdd00", "#8c564b", "#17becf", "#c49c94", "#bcbd22", "#7f7f7f"]
 EVENT_WORDS = {"charge": "charged or summonsed", "outcome": "given a police outcome", "completion": "through a completed prosecution"}
 HALF_BAR = STEP * (1 - PAD_INNER) / 2
 
@@ -37,8 +39,9 @@ def km_chart(s) -> tuple[dict, str]:
     its 95% band, one line per curve; steps, since the estimate changes only on event days."""
     rows = [{"curve": c.label, "days": p.days, "share": p.value, "lo": p.ci_low, "hi": p.ci_high} for c in s.curves for p in c.points]
     x = {"field": "days", "type": "quantitative", "title": "Days since the crime was recorded", "axis": {"tickCount": {"expr": "ceil(width / 80)"}}}
-    y = {"field": "share", "type": "quantitative", "title": "Share of crimes", "axis": {"format": ".1%", "tickCount": 5}}
-    colour = {"field": "curve", "type": "nominal", "title": None, "scale": {"range": PALETTE}}
+    y = {"field": "share", "type": "quantitative", "title": f"Share {EVENT_WORDS[s.event]}", "axis": {"format": ".1%", "tickCount": 5}}
+    colour = {"field": "curve", "type": "nominal", "title": None, "scale": {"range": PALETTE},
+              "legend": {"orient": "bottom", "direction": "vertical", "labelLimit": {"expr": "width - 30"}}}
     tooltip = [{"field": "curve"}, {"field": "days", "format": ",.0f"}, {"field": "share", "format": ".1%"},
                {"field": "lo", "title": "95% CI from", "format": ".1%"}, {"field": "hi", "title": "95% CI to", "format": ".1%"}]
     layers = [{"mark": {"type": "area", "opacity": 0.2, "interpolate": "step-after"},
@@ -46,6 +49,11 @@ def km_chart(s) -> tuple[dict, str]:
               {"mark": {"type": "line", "interpolate": "step-after", "strokeWidth": 2},
                "encoding": {"x": x, "y": y, "color": colour}},
               {"mark": {"type": "point", "opacity": 0, "size": 40}, "encoding": {"x": x, "y": y, "tooltip": tooltip}}]
+    medians = [{"curve": c.label, "days": c.median_days, "median": median_text(c)} for c in s.curves if c.median_days is not None]
+    if medians:  # where half the crimes had had the event: a dashed line at the median
+        layers.append({"data": {"values": medians}, "mark": {"type": "rule", "strokeDash": [4, 3], "color": DARK},
+                       "encoding": {"x": {"field": "days", "type": "quantitative"},
+                                    "tooltip": [{"field": "curve"}, {"field": "median", "title": "median (95% CI)"}]}})
     spec = _spec(width="container", height=260, data={"values": rows}, layer=layers)
     alt = (f"Step chart of the share of crimes recorded in {s.period['label']} in {s.area['name']} that were {EVENT_WORDS[s.event]}, by days since "
            f"recording (Kaplan-Meier, censored at the extract date {s.extract_date}): "

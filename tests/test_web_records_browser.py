@@ -1,0 +1,140 @@
+"""The case-records pages in Debian's Chromium (Playwright), over the SYNTHETIC Kent records: as
+anyone sees them and as an analyst who signed in with the form sees them, on a 390 px phone and a
+1280 px desktop: nothing wider than the screen, every chart drawn with marks and no text cut off,
+no console error, no request off the machine, no WCAG 2.2 A/AA violation by axe-core."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from test_web_browser import LAYOUT, _axe, _axe_path, _missing, _only_loopback, _ready, browser  # noqa: F401 (a fixture)
+
+pytestmark = pytest.mark.browser
+KENT = "/area/E23000032/records"
+SHOTS = os.environ.get("JUSTICEGAP_SCREENSHOTS")
+
+
+@pytest.fixture(scope="module")
+def server(records_home, tmp_path_factory):
+    import uvicorn
+
+    from justicegap.records import access
+    from justicegap.server import create_app
+    from justicegap.store import Store
+
+    home = tmp_path_factory.mktemp("web-records-browser") / "home"
+    shutil.copytree(records_home, home)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("JUSTICEGAP_HOME", str(home))
+        mp.delenv("JUSTICEGAP_RECORDS_KEY", raising=False)
+        with Store(home / "justicegap.duckdb") as s:
+            token = access.add_token(s, "Ana Lyst")
+        app = create_app(home / "justicegap.duckdb")
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        thread = threading.Thread(target=srv.run, daemon=True)
+        thread.start()
+        deadline = time.time() + 30
+        while not srv.started:
+            assert time.time() < deadline, "the server did not start"
+            time.sleep(0.05)
+        yield {"base": f"http://127.0.0.1:{port}", "token": token, "home": home}
+        srv.should_exit = True
+        thread.join(10)
+
+
+def _page(browser, width: int):
+    axe = _axe_path()
+    if axe is None:
+        _missing("axe-core (node_modules/axe-core/axe.min.js)")
+    ctx = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
+    pg = ctx.new_page()
+    pg.axe_source = axe.read_text(encoding="utf-8")
+    pg.errors, pg.requests = [], []
+    pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.on("request", lambda r: pg.requests.append(r.url))
+    return ctx, pg
+
+
+def _fits(pg, width: int, charts: int, base: str) -> None:
+    layout = pg.evaluate(LAYOUT)
+    assert layout["scroll"] <= width, f"{pg.url} at {width}px is {layout['scroll']}px wide"
+    assert len(layout["charts"]) == charts, layout["charts"]
+    for c in layout["charts"]:
+        assert c["svg"], f"{c['id']} was not drawn"
+        assert c["left"] >= -1 and c["right"] <= width + 1, f"{c['id']} is wider than the screen: {c}"
+        assert c["marks"] > 0, f"{c['id']} has no marks"
+        assert c["clipped"] == [], f"{c['id']}: text cut off at the chart's edge: {c['clipped']}"
+    assert pg.errors == [], pg.errors
+    _axe(pg)
+    _only_loopback(pg, base)
+
+
+def _shot(pg, name: str, tmp_path: Path) -> None:
+    folder = Path(SHOTS) if SHOTS else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    if pg.locator("[data-dismiss-note]").is_visible():
+        pg.locator("[data-dismiss-note]").click()
+    pg.evaluate("(document.querySelector('figure.chart') ? document.querySelector('figure.chart').closest('section') : "
+                "document.querySelector('main')).scrollIntoView()")
+    pg.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("width", (390, 1280))
+def test_records_pages_fit_draw_and_pass_axe(browser, server, width, tmp_path):
+    base = server["base"]
+    ctx, pg = _page(browser, width)
+    try:
+        # anyone: the counts that passed disclosure control, one chart, and the way to sign in
+        response = pg.goto(base + KENT + "?period=2017/18")
+        _ready(pg, timeout=120000)
+        assert response.status == 200
+        assert pg.locator("[data-synthetic]").is_visible()
+        assert pg.locator("[data-cohort-rate]").count() == 0
+        _fits(pg, width, 1, base)
+        _shot(pg, f"records-public-{width}", tmp_path)
+
+        # an analyst signs in with the form: the token is kept in a cookie and the page gives everything
+        pg.click("text=Sign in as an analyst")
+        pg.wait_for_load_state("load")
+        pg.fill("#f-token", server["token"])
+        pg.click("form button[type=submit] >> text=Sign in")
+        _ready(pg, timeout=120000)
+        assert urlparse(pg.url).path == KENT and parse_qs(urlparse(pg.url).query)["period"] == ["2017/18"]
+        assert pg.locator("[data-signed-in]").is_visible()
+        cookie = next(c for c in ctx.cookies() if c["name"] == "justicegap_analyst")
+        assert cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "Strict"
+        assert pg.evaluate("document.cookie") == ""  # not readable by scripts
+        assert pg.locator("[data-cohort-rate]").is_visible()
+        _fits(pg, width, 5, base)
+        _shot(pg, f"records-analyst-{width}", tmp_path)
+        # the time to any police outcome, whose median is reached: drawn as a dashed line
+        pg.select_option("#f-event", "outcome")
+        pg.click("form.selector button[type=submit] >> text=Show")
+        _ready(pg, timeout=120000)
+        assert "days (95% CI" in pg.locator("[data-median]").first.inner_text()
+        _fits(pg, width, 5, base)
+
+        # signing out forgets the token
+        pg.click("text=Sign out")
+        _ready(pg)
+        assert not [c for c in ctx.cookies() if c["name"] == "justicegap_analyst"]
+
+        # an area whose records are not loaded: said plainly, no empty chart
+        response = pg.goto(base + "/area/E23000033/records")
+        _ready(pg)
+        assert response.status == 200 and pg.locator("[data-not-loaded]").is_visible()
+        _fits(pg, width, 0, base)
+    finally:
+        ctx.close()
