@@ -81,14 +81,15 @@ def _fits(pg, width: int, charts: int, base: str) -> None:
     _only_loopback(pg, base)
 
 
-def _shot(pg, name: str, tmp_path: Path) -> None:
+def _shot(pg, name: str, tmp_path: Path, section: str = "section") -> None:
+    """A screenshot of the page at its first chart's section (or ``section``), the content note hidden."""
     folder = Path(SHOTS) if SHOTS else tmp_path
     folder.mkdir(parents=True, exist_ok=True)
     if pg.locator("[data-dismiss-note]").is_visible():
         pg.locator("[data-dismiss-note]").click()
-    pg.evaluate("(document.querySelector('figure.chart') ? document.querySelector('figure.chart').closest('section') : "
-                "document.querySelector('main')).scrollIntoView()")
-    pg.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+    pg.evaluate("(s) => (document.querySelector(s + ' figure.chart') ? document.querySelector(s + ' figure.chart').closest('section') : "
+                "document.querySelector('main')).scrollIntoView()", section)
+    pg.screenshot(path=str(folder / f"{name}.png"))
 
 
 @pytest.mark.parametrize("width", (390, 1280))
@@ -118,7 +119,7 @@ def test_records_pages_fit_draw_and_pass_axe(browser, server, width, tmp_path):
         assert pg.evaluate("document.cookie") == ""  # not readable by scripts
         assert pg.locator("[data-cohort-rate]").is_visible()
         _fits(pg, width, 5, base)
-        _shot(pg, f"records-analyst-{width}", tmp_path)
+        _shot(pg, f"records-analyst-{width}", tmp_path, "section[aria-labelledby=h-attrition]")
         # the time to any police outcome, whose median is reached: drawn as a dashed line
         pg.select_option("#f-event", "outcome")
         pg.click("form.selector button[type=submit] >> text=Show")
@@ -128,12 +129,12 @@ def test_records_pages_fit_draw_and_pass_axe(browser, server, width, tmp_path):
 
         # signing out forgets the token
         pg.click("text=Sign out")
-        _ready(pg)
+        _ready(pg, timeout=120000)
         assert not [c for c in ctx.cookies() if c["name"] == "justicegap_analyst"]
 
         # an area whose records are not loaded: said plainly, no empty chart
         response = pg.goto(base + "/area/E23000033/records")
-        _ready(pg)
+        _ready(pg, timeout=120000)
         assert response.status == 200 and pg.locator("[data-not-loaded]").is_visible()
         _fits(pg, width, 0, base)
     finally:

@@ -98,8 +98,8 @@ def attrition_chart(a) -> tuple[dict, str]:
         went = "Convicted" if i == last else "Went on to the next stage"
         parts.append({"stage": st.label, "part": went, "count": st.count - st.left, "rank": 0})
         parts += [{"stage": st.label, "part": r, "count": n, "rank": j} for j, (r, n) in enumerate(st.left_reasons.items(), 1) if n]
-        stages.append({"stage": st.label, "text": f"{num(st.count)} crime records ({pct(st.share_of_reports)} of those reported)"
-                                                 + (f"; {num(st.left)} went no further" if st.left and i < last else "")})
+        stages.append({"stage": st.label, "text": f"{num(st.count)} ({pct(st.share_of_reports)} of reports)"
+                                                 + (f"; {num(st.left)} stopped here" if st.left and i < last else "")})
     domain = ["Went on to the next stage", "Convicted"] + sorted({p["part"] for p in parts} - {"Went on to the next stage", "Convicted"})
     y = {"field": "stage", "type": "nominal", "sort": [s["stage"] for s in stages], "title": None, "axis": None,
          "scale": {"paddingInner": PAD_INNER, "paddingOuter": PAD_OUTER}}
