@@ -125,6 +125,9 @@ def test_analyst_page_against_the_csv_files(served, raw, audit):
     for chart in ("chart-records-aggregates", "chart-records-km", "chart-records-incidence", "chart-records-attrition", "chart-records-withdrawal"):
         assert f'id="{chart}-spec"' in html
     assert "Synthetic records: not real cases" in t and "data-signed-in" in html
+    # the form offers only the follow-ups some crimes of the year had had by the extract date
+    offered = re.findall(r'<option value="(\d+)"', html.split('id="f-follow"')[1].split("</select>")[0])
+    assert [int(d) for d in offered] == [d for d in (90, 180, 365, 730) if d <= (extract - date(2017, 4, 1)).days] == [90, 180, 365]
     lines = audit()
     assert len(lines) == 1 and lines[0]["user"] == "Ana Lyst" and lines[0]["role"] == "analyst"
     assert lines[0]["what"].startswith("case records page area=E23000032 period=2017/18") and lines[0]["rows"] == len(raw["records"])
@@ -217,10 +220,13 @@ def test_analyst_downloads_are_audited(served, raw, audit):
     assert wb["Cover"]["A2"].value.startswith("SYNTHETIC") and len(list(wb["Sample"].iter_rows())) == 13
     bad = client.get(KENT + "/sample.xlsx", params={"period": PERIOD, "size": 10 ** 5}, headers=bearer(token))
     assert bad.status_code == 422 and "size" in text_of(bad.text) and "--" not in text_of(bad.text)
+    refused = client.get(KENT, params={"period": "2099/00"}, headers=bearer(token))
+    assert refused.status_code == 422
     lines = audit()
-    assert [x["rows"] for x in lines] == [len(raw["records"]), 12, 0]
+    assert [x["rows"] for x in lines] == [len(raw["records"]), 12, 0, 0]
     assert lines[0]["what"].startswith("case records download offences area=E23000032")
     assert "sample" in lines[1]["what"] and "refused: InvalidParameter" in lines[2]["what"]
+    assert lines[3]["what"].startswith("case records page area=E23000032 period=2099") and "refused: InvalidParameter" in lines[3]["what"]
 
 
 def test_sign_in_keeps_the_token_in_a_strict_cookie(served, audit):

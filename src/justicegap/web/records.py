@@ -15,6 +15,7 @@ sign-in form (HttpOnly, Secure, SameSite=Strict), so the token is never in an ad
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, FastAPI, Request
@@ -65,6 +66,18 @@ def analyst_of(request: Request) -> tuple[str, str] | None:
 
 def _audit(request: Request, user: tuple, what: str, rows: int) -> None:
     access.record(user[0], user[1], what, rows, request.client.host if request.client else None)
+
+
+@contextmanager
+def _refused(request: Request, user: tuple | None, what: str):
+    """An analyst's request that the library refuses is written to the audit log too (what was
+    asked, and why it was refused), then answered with the error page."""
+    try:
+        yield
+    except JusticegapError as e:
+        if user:
+            _audit(request, user, f"{what} {request.url.query[:300]} (refused: {type(e).__name__})".replace("  ", " "), 0)
+        raise
 
 
 def _denied(request: Request) -> HTMLResponse:
@@ -138,6 +151,8 @@ def _choices(request: Request, area: A.Area) -> dict:
     periods = svc.cached("records_periods", (area.code,), lambda s: scope.periods(s, area))
     per = _opt(request, "period", 40)
     period = parse(per).label if per else (periods[0] if periods else None)
+    if not periods:
+        raise NotAvailable(f"The case records loaded for {area.name} cover no whole financial year that ended by their extract date.")
     if per and period not in periods:
         raise InvalidParameter("period", f"the case records loaded for {area.name} cover "
                                + (", ".join(periods) if periods else "no whole financial year before their extract date"))
@@ -153,11 +168,16 @@ def _choices(request: Request, area: A.Area) -> dict:
 
 
 def records_page(request: Request, code: str) -> Response:
+    user = analyst_of(request)
+    with _refused(request, user, f"case records page area={code}"):
+        return _records_page(request, code, user)
+
+
+def _records_page(request: Request, code: str, user: tuple | None) -> Response:
     area, redirect = _area(request, code)
     if redirect:
         return redirect
     reject_unknown(request)
-    user = analyst_of(request)
     headers = PRIVATE if user else {"Vary": "Cookie, Authorization"}
     if not held(request, area):
         parent = _parent_force(area) if area.level in ("csp", "lad") else None
@@ -183,13 +203,21 @@ def records_page(request: Request, code: str) -> Response:
     here = link(f"/area/{area.code}/records", **q)
     resp = render(request, "records.html", nav="area", area=area, held=True, c=c, user=user, synthetic=agg.synthetic if agg else False,
                   extract_date=agg.extract_date if agg else None, offence_label=reference.families()[c["offence"]]["label"],
-                  permalink=here, signin_next=here, sample_by=SAMPLE_BY, events=EVENTS, follow_ups=FOLLOW_UPS,
+                  permalink=here, signin_next=here, sample_by=SAMPLE_BY, events=EVENTS, follow_ups=_follow_ups(c, agg),
                   downloads={"aggregates": link(f"/area/{area.code}/records/aggregates.csv", period=c["period"], offence=c["offence"]),
                              "offences": link(f"/area/{area.code}/records/offences.csv", period=c["period"], offence=c["offence"]),
                              "sample": f"/area/{area.code}/records/sample.xlsx"},
                   **ctx)
     resp.headers.update(headers)
     return resp
+
+
+def _follow_ups(c: dict, agg) -> list[int]:
+    """The follow-ups some crimes of the period had had by the extract date (and the one chosen)."""
+    if agg is None:
+        return list(FOLLOW_UPS)
+    longest = (agg.extract_date - parse(c["period"]).start).days
+    return [d for d in FOLLOW_UPS if d <= longest or d == c["follow_up"]]
 
 
 def _analyst_sections(request: Request, area: A.Area, c: dict) -> dict:
@@ -269,21 +297,17 @@ def offences_csv(request: Request, code: str) -> Response:
 
     from ..records import scope
 
-    area, redirect = _area(request, code)
-    if redirect:
-        return redirect
-    reject_unknown(request)
-    c = _choices(request, area)
-    what = f"case records download offences area={area.code} period={c['period']} offence={c['offence']}"
-    try:
+    with _refused(request, user, f"case records download offences area={code}"):
+        area, redirect = _area(request, code)
+        if redirect:
+            return redirect
+        reject_unknown(request)
+        c = _choices(request, area)
         with request.app.state.service.cursor() as s:
-            sc = scope.select(s, area.code, c["period"] or "", c["offence"])
-    except JusticegapError as e:
-        _audit(request, user, f"{what} (refused: {type(e).__name__})", 0)
-        raise
+            sc = scope.select(s, area.code, c["period"], c["offence"])
     rows = [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items() if k not in ("load_id", "extract_date", "synthetic")}
             | {"synthetic": sc.synthetic} for row in sc.frame.iter_rows(named=True)]
-    _audit(request, user, what, len(rows))
+    _audit(request, user, f"case records download offences area={area.code} period={c['period']} offence={c['offence']}", len(rows))
     buf = io.StringIO()
     if rows:
         w = csv.DictWriter(buf, fieldnames=list(rows[0]))
@@ -304,30 +328,26 @@ def sample_xlsx(request: Request, code: str) -> Response:
 
     from ..records.sample import draw
 
-    area, redirect = _area(request, code)
-    if redirect:
-        return redirect
-    reject_unknown(request)
-    c = _choices(request, area)
-    size, seed = _opt(request, "size", 6) or "50", _opt(request, "seed", 10) or "1"
-    by = _opt(request, "by", 30) or "outcome"
-    if not size.isdigit():
-        raise InvalidParameter("size", "give the number of crimes to sample, a whole number")
-    if not seed.isdigit():
-        raise InvalidParameter("seed", "give a whole number (the same seed draws the same sample)")
-    if by not in SAMPLE_BY:
-        raise InvalidParameter("by", f"use one of {', '.join(SAMPLE_BY)}")
-    what = f"case records download sample area={area.code} period={c['period']} offence={c['offence']} size={size} by={by} seed={seed}"
-    with tempfile.TemporaryDirectory() as tmp:
+    with _refused(request, user, f"case records download sample area={code}"), tempfile.TemporaryDirectory() as tmp:
+        area, redirect = _area(request, code)
+        if redirect:
+            return redirect
+        reject_unknown(request)
+        c = _choices(request, area)
+        size, seed = _opt(request, "size", 6) or "50", _opt(request, "seed", 10) or "1"
+        by = _opt(request, "by", 30) or "outcome"
+        if not size.isdigit():
+            raise InvalidParameter("size", "give the number of crimes to sample, a whole number")
+        if not seed.isdigit():
+            raise InvalidParameter("seed", "give a whole number (the same seed draws the same sample)")
+        if by not in SAMPLE_BY:
+            raise InvalidParameter("by", f"use one of {', '.join(SAMPLE_BY)}")
         out = Path(tmp) / "sample.xlsx"
-        try:
-            with request.app.state.service.cursor() as s:
-                res = draw(s, area.code, c["period"] or "", size=int(size), by=by, seed=int(seed), out=out, offence=c["offence"])
-        except JusticegapError as e:
-            _audit(request, user, f"{what} (refused: {type(e).__name__})", 0)
-            raise
+        with request.app.state.service.cursor() as s:
+            res = draw(s, area.code, c["period"], size=int(size), by=by, seed=int(seed), out=out, offence=c["offence"])
         body = out.read_bytes()
-    _audit(request, user, what, res.size)
+    _audit(request, user, f"case records download sample area={area.code} period={c['period']} offence={c['offence']} "
+                          f"size={size} by={by} seed={seed}", res.size)
     name = f"justicegap-case-review-sample-{area.code}-{c['period'].replace('/', '-')}-seed{seed}" + ("-SYNTHETIC" if res.synthetic else "")
     return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"', **PRIVATE})
