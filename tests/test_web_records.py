@@ -168,7 +168,7 @@ def test_public_page_shows_only_counts_that_passed_disclosure_control(served, ra
     assert audit() == []
 
 
-ROUTES = [KENT, KENT + "/aggregates.csv", KENT + "/offences.csv", KENT + "/sample.xlsx", "/area/Kent/records",
+ROUTES = [KENT, KENT + "/aggregates.csv", KENT + "/offences.csv", KENT + "/sample.xlsx", KENT + "/sample", "/area/Kent/records",
           "/area/E23000033/records", "/area/CPS-SE/records/offences.csv", "/records/sign-in"]
 QUERIES = ["", f"?period={PERIOD}", f"?period={PERIOD}&offence=rape", "?period=2099/00", "?period=nonsense", "?offence=nope",
            "?size=10&by=outcome&seed=2", "?size=10&by=record_id", "?follow_up=90&event=outcome", "?perod=2017/18", "?format=csv"]
@@ -192,7 +192,7 @@ def test_nothing_record_level_without_a_token(served, audit):
                     assert not set(re.findall(r"\b[0-9a-f]{20}\b", body)) & ids, (path, q, headers)
                     for field in FIELDS:
                         assert field not in body, (path, q, headers, field)
-                    if path.endswith(("offences.csv", "sample.xlsx")):
+                    if path.endswith(("offences.csv", "sample.xlsx", "sample")):
                         assert resp.status_code == 401, (path, q, resp.status_code)
                         assert method == "HEAD" or "only for the force" in text_of(body)
                     checked += 1
@@ -222,8 +222,15 @@ def test_analyst_downloads_are_audited(served, raw, audit):
     assert bad.status_code == 422 and "size" in text_of(bad.text) and "--" not in text_of(bad.text)
     refused = client.get(KENT, params={"period": "2099/00"}, headers=bearer(token))
     assert refused.status_code == 422
+    # the same sample as a list on a page: the same crimes as the workbook's, pseudonymous ids only
+    page = client.get(KENT + "/sample", params={"period": PERIOD, "size": 12, "by": "outcome_group", "seed": 3}, headers=bearer(token))
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-store, private"
+    listed = re.findall(r'<tr data-sampled><th scope="row">([0-9a-f]{20})</th>', page.text)
+    assert sorted(listed) == sorted(r[1] for r in list(wb["Sample"].iter_rows(values_only=True))[1:])
+    assert set(listed) <= ids and "Synthetic records: not real cases" in text_of(page.text)
     lines = audit()
-    assert [x["rows"] for x in lines] == [len(raw["records"]), 12, 0, 0]
+    assert [x["rows"] for x in lines] == [len(raw["records"]), 12, 0, 0, 12]
+    assert lines[4]["what"].startswith("case records sample list area=E23000032 period=2017/18")
     assert lines[0]["what"].startswith("case records download offences area=E23000032")
     assert "sample" in lines[1]["what"] and "refused: InvalidParameter" in lines[2]["what"]
     assert lines[3]["what"].startswith("case records page area=E23000032 period=2099") and "refused: InvalidParameter" in lines[3]["what"]

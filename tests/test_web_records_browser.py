@@ -127,6 +127,16 @@ def test_records_pages_fit_draw_and_pass_axe(browser, server, width, tmp_path):
         assert "days (95% CI" in pg.locator("[data-median]").first.inner_text()
         _fits(pg, width, 5, base)
 
+        # a sample for case review, listed on its own page
+        pg.fill("#f-size", "20")
+        pg.select_option("#f-by", "victim_age_band")
+        pg.click("text=Draw a sample for case review")
+        _ready(pg, timeout=120000)
+        assert pg.locator("tr[data-sampled]").count() == 20
+        _fits(pg, width, 0, base)
+        pg.go_back()
+        _ready(pg, timeout=120000)
+
         # signing out forgets the token
         pg.click("text=Sign out")
         _ready(pg, timeout=120000)

@@ -62,20 +62,14 @@ def allocate(sizes: dict[str, int], n: int) -> dict[str, int]:
     return alloc
 
 
-def draw(store, area: str, period: str, *, size: int, by: str, seed: int, out: Path, offence: str = "sexual_offences"):
+def choose(store, area: str, period: str, *, size: int, by: str, seed: int, offence: str = "sexual_offences"):
+    """The stratified sample itself: (scope, the sampling frame with ``stratum`` and ``selected``,
+    the sample, the strata with their sizes in the frame and the sample)."""
     import numpy as np
     import polars as pl
 
-    from ..model.records import SampleResult
-
     if size < 1:
         raise InvalidParameter("size", "must be at least 1")
-    out = Path(out)
-    if out.suffix.lower() != ".xlsx":
-        raise InvalidParameter("out", f"'{out.name}': the review workbook is written as .xlsx")
-    from ..writable import check_writable
-
-    check_writable(out, "--out")
     sc = S.select(store, area, period, offence)
     frame = _frame(sc).sort("record_id")
     allowed = sorted(set(DERIVED) | {c for c in frame.columns if c in (
@@ -93,8 +87,22 @@ def draw(store, area: str, period: str, *, size: int, by: str, seed: int, out: P
         ids = frame.filter(pl.col("stratum") == s)["record_id"].to_list()
         chosen.update(ids[i] for i in rng.permutation(len(ids))[:alloc[s]])
     frame = frame.with_columns(pl.col("record_id").is_in(list(chosen)).alias("selected"))
-    sample = frame.filter(pl.col("selected"))
     strata = [{"stratum": s, "frame": sizes[s], "sample": alloc[s]} for s in sorted(sizes)]
+    return sc, frame, frame.filter(pl.col("selected")), strata
+
+
+def draw(store, area: str, period: str, *, size: int, by: str, seed: int, out: Path, offence: str = "sexual_offences"):
+    from ..model.records import SampleResult
+
+    if size < 1:
+        raise InvalidParameter("--size", "must be at least 1")
+    out = Path(out)
+    if out.suffix.lower() != ".xlsx":
+        raise InvalidParameter("--out", f"'{out.name}': the review workbook is written as .xlsx")
+    from ..writable import check_writable
+
+    check_writable(out, "--out")
+    sc, frame, sample, strata = choose(store, area, period, size=size, by=by, seed=seed, offence=offence)
     _workbook(out, sc, sample, frame, strata, by, seed, size)
     return SampleResult(synthetic=sc.synthetic, path=str(out), frame=frame.height, size=sample.height, by=by, seed=seed, strata=strata)
 

@@ -206,7 +206,7 @@ def _records_page(request: Request, code: str, user: tuple | None) -> Response:
                   permalink=here, signin_next=here, sample_by=SAMPLE_BY, events=EVENTS, follow_ups=_follow_ups(c, agg),
                   downloads={"aggregates": link(f"/area/{area.code}/records/aggregates.csv", period=c["period"], offence=c["offence"]),
                              "offences": link(f"/area/{area.code}/records/offences.csv", period=c["period"], offence=c["offence"]),
-                             "sample": f"/area/{area.code}/records/sample.xlsx"},
+                             "sample": f"/area/{area.code}/records/sample"},
                   **ctx)
     resp.headers.update(headers)
     return resp
@@ -318,6 +318,63 @@ def offences_csv(request: Request, code: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"', **PRIVATE})
 
 
+SAMPLE_COLUMNS = {"record_id": "Crime record (pseudonym)", "stratum": "Stratum", "outcome_type": "Police outcome",
+                  "offence_code": "Offence", "date_reported": "Reported", "date_recorded": "Recorded", "outcome_date": "Outcome date",
+                  "victim_sex": "Victim's sex", "victim_age_band": "Victim's age band", "suspect_identified": "Suspect identified",
+                  "support_withdrawn_date": "Support withdrawn", "charge_date": "Charged", "referral_date": "Referred to the CPS",
+                  "completion_date": "Prosecution completed", "convicted": "Convicted", "cases": "CPS cases"}
+KEY_COLUMNS = ("record_id", "stratum", "outcome_type")
+
+
+def _sample_params(request: Request) -> tuple[int, str, int]:
+    size, seed = _opt(request, "size", 6) or "50", _opt(request, "seed", 10) or "1"
+    by = _opt(request, "by", 30) or "outcome"
+    if not size.isdigit():
+        raise InvalidParameter("size", "give the number of crimes to sample, a whole number")
+    if not seed.isdigit():
+        raise InvalidParameter("seed", "give a whole number (the same seed draws the same sample)")
+    if by not in SAMPLE_BY:
+        raise InvalidParameter("by", f"use one of {', '.join(SAMPLE_BY)}")
+    return int(size), by, int(seed)
+
+
+def _cell(v) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    return v.isoformat() if hasattr(v, "isoformat") else str(v)
+
+
+def sample_page(request: Request, code: str) -> Response:
+    """The case-review sample as a list on the page (pseudonymous ids only): analysts only, audited."""
+    user = analyst_of(request)
+    if not user:
+        return _denied(request)
+    from ..records.sample import choose
+
+    with _refused(request, user, f"case records sample list area={code}"):
+        area, redirect = _area(request, code)
+        if redirect:
+            return redirect
+        reject_unknown(request)
+        c = _choices(request, area)
+        size, by, seed = _sample_params(request)
+        with request.app.state.service.cursor() as s:
+            sc, frame, sample, strata = choose(s, area.code, c["period"], size=size, by=by, seed=seed, offence=c["offence"])
+    rows = [{k: _cell(r.get(k)) for k in SAMPLE_COLUMNS} for r in sample.iter_rows(named=True)]
+    _audit(request, user, f"case records sample list area={area.code} period={c['period']} offence={c['offence']} "
+                          f"size={size} by={by} seed={seed}", len(rows))
+    q = {"period": c["period"], "offence": c["offence"], "size": size, "by": by, "seed": seed}
+    resp = render(request, "records_sample.html", nav="area", area=area, c=c, user=user, synthetic=sc.synthetic, rows=rows,
+                  strata=strata, frame=frame.height, size=size, by=SAMPLE_BY[by], seed=seed, columns=SAMPLE_COLUMNS, key_columns=KEY_COLUMNS,
+                  extract_date=sc.extract_date, offence_label=reference.families()[c["offence"]]["label"],
+                  workbook=link(f"/area/{area.code}/records/sample.xlsx", **q),
+                  back=link(f"/area/{area.code}/records", period=c["period"], offence=c["offence"]))
+    resp.headers.update(PRIVATE)
+    return resp
+
+
 def sample_xlsx(request: Request, code: str) -> Response:
     """A stratified random sample for joint police-CPS case review, as the review workbook: analysts only, audited."""
     user = analyst_of(request)
@@ -334,17 +391,10 @@ def sample_xlsx(request: Request, code: str) -> Response:
             return redirect
         reject_unknown(request)
         c = _choices(request, area)
-        size, seed = _opt(request, "size", 6) or "50", _opt(request, "seed", 10) or "1"
-        by = _opt(request, "by", 30) or "outcome"
-        if not size.isdigit():
-            raise InvalidParameter("size", "give the number of crimes to sample, a whole number")
-        if not seed.isdigit():
-            raise InvalidParameter("seed", "give a whole number (the same seed draws the same sample)")
-        if by not in SAMPLE_BY:
-            raise InvalidParameter("by", f"use one of {', '.join(SAMPLE_BY)}")
+        size, by, seed = _sample_params(request)
         out = Path(tmp) / "sample.xlsx"
         with request.app.state.service.cursor() as s:
-            res = draw(s, area.code, c["period"], size=int(size), by=by, seed=int(seed), out=out, offence=c["offence"])
+            res = draw(s, area.code, c["period"], size=size, by=by, seed=seed, out=out, offence=c["offence"])
         body = out.read_bytes()
     _audit(request, user, f"case records download sample area={area.code} period={c['period']} offence={c['offence']} "
                           f"size={size} by={by} seed={seed}", res.size)
@@ -393,6 +443,7 @@ def build_records_pages() -> APIRouter:
             ("/area/{code}/records/aggregates.csv", aggregates_csv, ("period", "offence"), Response),
             ("/area/{code}/records/offences.csv", offences_csv, ("period", "offence"), Response),
             ("/area/{code}/records/sample.xlsx", sample_xlsx, ("period", "offence", "size", "by", "seed"), Response),
+            ("/area/{code}/records/sample", sample_page, ("period", "offence", "size", "by", "seed"), HTMLResponse),
             ("/records/sign-in", signin_page, ("next",), HTMLResponse)]
     for path, fn, params, cls in gets:
         r.add_api_route(path, fn, methods=["GET"], response_class=cls)
