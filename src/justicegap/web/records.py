@@ -4,8 +4,9 @@
 control (``records.aggregates``); a signed-in analyst also sees the cohort charge rate with equal
 follow-up, time to charge or outcome, the competing outcomes, where victims withdrew support, the
 cancelled and transferred shares, the attrition of the same crimes and the reconciliation with the
-Home Office edition, and may download the pseudonymised records and a case-review sample. Every
-analyst's request is written to the audit log (``records.access``).
+Home Office edition, may list a case-review sample (``/sample``) and download it as the review
+workbook, and may download the pseudonymised records. Every analyst's request, refused ones too,
+is written to the audit log (``records.access``).
 
 Analysts sign in with the token ``records.access`` made for them (the one the API takes as
 ``Authorization: Bearer``): the pages take the same header, or the token in a cookie set by the
