@@ -274,6 +274,15 @@ def test_not_loaded_says_who_holds_the_records_and_draws_nothing(client, path, h
     assert "<figure" not in html and "<table" not in html and "data-download" not in html
 
 
+def test_an_area_of_several_forces_links_those_whose_records_are_loaded(served):
+    client = served[0]
+    for path in ("/area/CPS-SE/records", "/area/K04000001/records"):
+        html = _check_page(client.get(path))
+        assert "own case records are not loaded on this site" in text_of(html)
+        assert re.search(rf'data-loaded-forces>The case records of <a href="{KENT}">Kent</a> are loaded', html), path
+        assert "<figure" not in html
+
+
 def test_a_period_the_records_do_not_cover_is_refused_in_words(served):
     client = served[0]
     r = client.get(KENT, params={"period": "2015/16"})

@@ -114,6 +114,17 @@ def _holders(area: A.Area) -> list[str]:
     return police + cps
 
 
+def _loaded_forces(request: Request, area: A.Area) -> list[dict]:
+    """The forces of an area made of several (a CPS Area, England and Wales) whose records are loaded, with their pages."""
+    if area.level == "pfa":
+        return []
+    try:
+        forces = [A.get(f) for f in A.forces(area, what="Case records") if f != "BTP"]
+    except NotAvailable:
+        return []
+    return [{"name": f.name, "href": records_link(request, f)} for f in forces if held(request, f)]
+
+
 def _parent_force(area: A.Area) -> A.Area | None:
     """The force area a partnership or district lies in (case records are kept by force)."""
     a = area
@@ -183,7 +194,7 @@ def _records_page(request: Request, code: str, user: tuple | None) -> Response:
     if not held(request, area):
         parent = _parent_force(area) if area.level in ("csp", "lad") else None
         resp = render(request, "records.html", nav="area", area=area, held=False, holders=_holders(parent or area), parent=parent,
-                      parent_link=records_link(request, parent) if parent else None, user=user)
+                      parent_link=records_link(request, parent) if parent else None, user=user, loaded=_loaded_forces(request, area))
         resp.headers.update(headers)
         return resp
     c = _choices(request, area)
