@@ -94,8 +94,6 @@ def choose(store, area: str, period: str, *, size: int, by: str, seed: int, offe
 def draw(store, area: str, period: str, *, size: int, by: str, seed: int, out: Path, offence: str = "sexual_offences"):
     from ..model.records import SampleResult
 
-    if size < 1:
-        raise InvalidParameter("--size", "must be at least 1")
     out = Path(out)
     if out.suffix.lower() != ".xlsx":
         raise InvalidParameter("--out", f"'{out.name}': the review workbook is written as .xlsx")

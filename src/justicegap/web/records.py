@@ -25,7 +25,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from .. import areas as A
 from .. import metrics as M
 from .. import reference
-from .. import wording as messages
 from ..errors import InvalidParameter, JusticegapError, NotAvailable, NotFound
 from ..periods import parse
 from ..query import reject_unknown
@@ -101,14 +100,19 @@ def records_link(request: Request, area: A.Area) -> str | None:
     return f"/area/{area.code}/records" if held(request, area) else None
 
 
+def _forces(area: A.Area) -> list[A.Area]:
+    """The police force areas whose records make up ``area`` (none for a district or partnership)."""
+    try:
+        return [A.get(f) for f in A.forces(area, what="Case records") if f != "BTP"]
+    except NotAvailable:
+        return []
+
+
 def _holders(area: A.Area) -> list[str]:
     """Who holds an area's own case records: its police force(s) and CPS Area(s)."""
-    try:
-        forces = [A.get(f) for f in A.forces(area, what="Case records") if f != "BTP"]
-    except NotAvailable:
-        forces = []
     if area.level == "nation":
         return ["each police force (its crime records)", "each CPS Area (its case files)"]
+    forces = _forces(area)
     police = [f"{f.police_name or f.name} (its crime records)" for f in forces]
     cps = [f"{c.name} (its case files)" for c in A.all_areas("cps_area") if set(c.members) & {f.code for f in forces}]
     return police + cps
@@ -118,11 +122,7 @@ def _loaded_forces(request: Request, area: A.Area) -> list[dict]:
     """The forces of an area made of several (a CPS Area, England and Wales) whose records are loaded, with their pages."""
     if area.level == "pfa":
         return []
-    try:
-        forces = [A.get(f) for f in A.forces(area, what="Case records") if f != "BTP"]
-    except NotAvailable:
-        return []
-    return [{"name": f.name, "href": records_link(request, f)} for f in forces if held(request, f)]
+    return [{"name": f.name, "href": records_link(request, f)} for f in _forces(area) if held(request, f)]
 
 
 def _parent_force(area: A.Area) -> A.Area | None:
