@@ -74,7 +74,7 @@ def test_case_records_pages_speak_public_words(records_copy):
         kent = "/area/E23000032/records"
         for path, headers, status in [(kent, {}, 200), (kent + "?offence=rape", {}, 200), (kent, {"Authorization": f"Bearer {token}"}, 200),
                                       (kent + "?event=completion&follow_up=90", {"Authorization": f"Bearer {token}"}, 200),
-                                      (kent + "/offences.csv", {}, 401), (kent + "?period=2015/16", {}, 422), (kent + "?follow_up=7", {}, 422),
+                                      (kent + "/offences.csv", {}, 401), (kent + "?period=2019/20", {}, 422), (kent + "?follow_up=7", {}, 422),
                                       ("/area/CPS-SE/records", {}, 200),
                                       (kent + "/sample?size=10&by=victim_age_band", {"Authorization": f"Bearer {token}"}, 200),
                                       (kent + "/sample?size=0", {"Authorization": f"Bearer {token}"}, 422)]:
