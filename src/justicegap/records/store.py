@@ -274,7 +274,9 @@ def require_records(con) -> None:
 
 
 def recorded_span(con, forces: list[str]):
-    """(first, last) recording dates of the current loads' crime records of ``forces`` (None, None when none)."""
+    """(first, last) recording dates of the current loads' crime records of ``forces`` (None, None when
+    none); synthetic records of earlier offences are left out, as ``offences`` leaves them out."""
     return con.execute("""
         select min(o.date_recorded), max(o.date_recorded) from rec_offences o join rec_loads ld using (load_id)
-        where ld.replaced_by is null and o.force_code in (select unnest(?::varchar[]))""", [forces]).fetchone()
+        where ld.replaced_by is null and o.force_code in (select unnest(?::varchar[])) {earlier}""".format(
+        earlier="and not coalesce(o.synthetic_earlier, false)" if _flagged(con) else ""), [forces]).fetchone()
