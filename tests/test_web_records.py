@@ -1,7 +1,7 @@
 """The case-records pages (web/records.py) over the SYNTHETIC Kent records: figures checked against
 a recomputation from the synthetic CSV files with the csv module; nothing record-level without an
 analyst's token through any page, download, format or error; every analyst's request audited;
-the sign-in cookie; the plain statement when an area's records are not loaded."""
+the plain statement when an area's records are not loaded. (The sign-in: test_web_analyst.py.)"""
 
 from __future__ import annotations
 
@@ -234,25 +234,6 @@ def test_analyst_downloads_are_audited(served, raw, audit):
     assert lines[0]["what"].startswith("case records download offences area=E23000032")
     assert "sample" in lines[1]["what"] and "refused: InvalidParameter" in lines[2]["what"]
     assert lines[3]["what"].startswith("case records page area=E23000032 period=2099") and "refused: InvalidParameter" in lines[3]["what"]
-
-
-def test_sign_in_keeps_the_token_in_a_strict_cookie(served, audit):
-    client, token, _ids, _home = served
-    wrong = client.post("/records/sign-in", data={"token": "jg_wrong", "next": KENT}, follow_redirects=False)
-    assert wrong.status_code == 401 and "set-cookie" not in wrong.headers and "not a valid analyst token" in wrong.text
-    ok = client.post("/records/sign-in", data={"token": token, "next": KENT + "?period=2017/18"}, follow_redirects=False)
-    assert ok.status_code == 303 and ok.headers["location"] == KENT + "?period=2017/18"
-    cookie = ok.headers["set-cookie"]
-    assert cookie.startswith(f"justicegap_analyst={token};")
-    assert all(x in cookie.lower() for x in ("httponly", "secure", "samesite=strict", "path=/", "max-age=28800"))
-    page = client.get(KENT, headers={"Cookie": f"justicegap_analyst={token}"})
-    assert "data-cohort-rate" in page.text and "Signed in as Ana Lyst" in text_of(page.text)
-    assert len(audit()) == 1
-    # a sign-in never sends the browser anywhere but a case-records page of this site
-    away = client.post("/records/sign-in", data={"token": token, "next": "https://example.org/"}, follow_redirects=False)
-    assert away.headers["location"] == "/"
-    out = client.post("/records/sign-out", data={"next": KENT}, follow_redirects=False)
-    assert out.status_code == 303 and 'justicegap_analyst=""' in out.headers["set-cookie"] and "max-age=0" in out.headers["set-cookie"].lower()
 
 
 def test_the_area_page_links_the_records_only_when_they_are_loaded(served, client):

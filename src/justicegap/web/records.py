@@ -8,16 +8,10 @@ Home Office edition, may list a case-review sample (``/sample``) and download it
 workbook, and may download the pseudonymised records. Every analyst's request, refused ones too,
 is written to the audit log (``records.access``).
 
-Analysts sign in with the token ``records.access`` made for them (the one the API takes as
-``Authorization: Bearer``): the pages take the same header, or the token in a cookie set by the
-sign-in form (HttpOnly, Secure, SameSite=Strict), so the token is never in an address.
+Who is an analyst, the sign-in and the audit lines are in ``web.analyst``.
 """
 
 from __future__ import annotations
-
-import re
-from contextlib import contextmanager
-from urllib.parse import parse_qs
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -25,15 +19,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from .. import areas as A
 from .. import metrics as M
 from .. import reference
-from ..errors import InvalidParameter, JusticegapError, NotAvailable, NotFound
+from ..errors import InvalidParameter, NotAvailable, NotFound
 from ..periods import parse
 from ..query import reject_unknown
-from ..records import access
 from . import record_charts as RC
+from .analyst import PRIVATE, analyst_of, audit, denied, refused
 from .views import _opt, link, render
 
-COOKIE = "justicegap_analyst"
-SESSION_SECONDS = 8 * 3600
 FOLLOW_UPS = (90, 180, 365, 730)
 EVENTS = {"charge": "Charge or summons", "outcome": "Any police outcome", "completion": "The end of the prosecution"}
 EVENT_HEADINGS = {"charge": "charge or summons", "outcome": "a police outcome", "completion": "the end of the prosecution"}
@@ -41,49 +33,6 @@ DEFAULT_OFFENCE = "sexual_offences"
 PAGE_PARAMS = ("period", "offence", "follow_up", "event")
 SAMPLE_BY = {"outcome": "Police outcome", "outcome_group": "Police outcome group", "victim_age_band": "Victim's age band",
              "time_to_outcome": "Time to the police outcome", "offence_code": "Offence", "lad_code": "District"}
-PRIVATE = {"Cache-Control": "no-store, private", "Vary": "Cookie, Authorization"}
-NEXT = re.compile(r"^/area/[A-Za-z0-9-]{1,20}/records(\?[A-Za-z0-9_=&%/.+-]{0,300})?$")
-
-
-# --- who is asking ---------------------------------------------------------------------------
-
-def _token(request: Request) -> str | None:
-    h = request.headers.get("authorization", "")
-    if h.lower().startswith("bearer "):
-        return h[7:].strip() or None
-    return request.cookies.get(COOKIE) or None
-
-
-def analyst_of(request: Request) -> tuple[str, str] | None:
-    """(user, role) of the analyst whose token came with the request (header or sign-in cookie), else None."""
-    token = _token(request)
-    if not token:
-        return None
-    with request.app.state.service.cursor() as s:
-        user = access.who(s.con, token)
-    return tuple(user) if user and user[1] == "analyst" else None
-
-
-def _audit(request: Request, user: tuple, what: str, rows: int) -> None:
-    access.record(user[0], user[1], what, rows, request.client.host if request.client else None)
-
-
-@contextmanager
-def _refused(request: Request, user: tuple | None, what: str):
-    """An analyst's request that the library refuses is written to the audit log too (what was
-    asked, and why it was refused), then answered with the error page."""
-    try:
-        yield
-    except JusticegapError as e:
-        if user:
-            _audit(request, user, f"{what} {request.url.query[:300]} (refused: {type(e).__name__})".replace("  ", " "), 0)
-        raise
-
-
-def _denied(request: Request) -> HTMLResponse:
-    """The one answer to a record-level address without an analyst's token: it says nothing of what was asked."""
-    return render(request, "records_signin.html", status=401, nav="area", error=None, next_href=None,
-                  message="Record-level data are only for the force's and the CPS's analysts: sign in with your analyst token.")
 
 
 # --- what is loaded --------------------------------------------------------------------------
@@ -181,7 +130,7 @@ def _choices(request: Request, area: A.Area) -> dict:
 
 def records_page(request: Request, code: str) -> Response:
     user = analyst_of(request)
-    with _refused(request, user, f"case records page area={code}"):
+    with refused(request, user, f"case records page area={code}"):
         return _records_page(request, code, user)
 
 
@@ -207,7 +156,7 @@ def _records_page(request: Request, code: str, user: tuple | None) -> Response:
     if user:
         ctx.update(_analyst_sections(request, area, c))
         rows = ctx["attrition"].stages[0].count if ctx.get("attrition") else 0
-        _audit(request, user, f"case records page area={area.code} period={c['period']} offence={c['offence']} "
+        audit(request, user, f"case records page area={area.code} period={c['period']} offence={c['offence']} "
                               f"follow_up={c['follow_up']} event={c['event']}", rows)
     q = {"period": c["period"], "offence": c["offence"]}
     if user:
@@ -303,13 +252,13 @@ def offences_csv(request: Request, code: str) -> Response:
     """The pseudonymised crime records of the area and period: analysts only, audited."""
     user = analyst_of(request)
     if not user:
-        return _denied(request)
+        return denied(request)
     import csv
     import io
 
     from ..records import scope
 
-    with _refused(request, user, f"case records download offences area={code}"):
+    with refused(request, user, f"case records download offences area={code}"):
         area, redirect = _area(request, code)
         if redirect:
             return redirect
@@ -319,7 +268,7 @@ def offences_csv(request: Request, code: str) -> Response:
             sc = scope.select(s, area.code, c["period"], c["offence"])
     rows = [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items() if k not in ("load_id", "extract_date", "synthetic")}
             | {"synthetic": sc.synthetic} for row in sc.frame.iter_rows(named=True)]
-    _audit(request, user, f"case records download offences area={area.code} period={c['period']} offence={c['offence']}", len(rows))
+    audit(request, user, f"case records download offences area={area.code} period={c['period']} offence={c['offence']}", len(rows))
     buf = io.StringIO()
     if rows:
         w = csv.DictWriter(buf, fieldnames=list(rows[0]))
@@ -362,10 +311,10 @@ def sample_page(request: Request, code: str) -> Response:
     """The case-review sample as a list on the page (pseudonymous ids only): analysts only, audited."""
     user = analyst_of(request)
     if not user:
-        return _denied(request)
+        return denied(request)
     from ..records.sample import choose
 
-    with _refused(request, user, f"case records sample list area={code}"):
+    with refused(request, user, f"case records sample list area={code}"):
         area, redirect = _area(request, code)
         if redirect:
             return redirect
@@ -375,7 +324,7 @@ def sample_page(request: Request, code: str) -> Response:
         with request.app.state.service.cursor() as s:
             sc, frame, sample, strata = choose(s, area.code, c["period"], size=size, by=by, seed=seed, offence=c["offence"])
     rows = [{k: _cell(r.get(k)) for k in SAMPLE_COLUMNS} for r in sample.iter_rows(named=True)]
-    _audit(request, user, f"case records sample list area={area.code} period={c['period']} offence={c['offence']} "
+    audit(request, user, f"case records sample list area={area.code} period={c['period']} offence={c['offence']} "
                           f"size={size} by={by} seed={seed}", len(rows))
     q = {"period": c["period"], "offence": c["offence"], "size": size, "by": by, "seed": seed}
     resp = render(request, "records_sample.html", nav="area", area=area, c=c, user=user, synthetic=sc.synthetic, rows=rows,
@@ -391,13 +340,13 @@ def sample_xlsx(request: Request, code: str) -> Response:
     """A stratified random sample for joint police-CPS case review, as the review workbook: analysts only, audited."""
     user = analyst_of(request)
     if not user:
-        return _denied(request)
+        return denied(request)
     import tempfile
     from pathlib import Path
 
     from ..records.sample import draw
 
-    with _refused(request, user, f"case records download sample area={code}"), tempfile.TemporaryDirectory() as tmp:
+    with refused(request, user, f"case records download sample area={code}"), tempfile.TemporaryDirectory() as tmp:
         area, redirect = _area(request, code)
         if redirect:
             return redirect
@@ -408,45 +357,11 @@ def sample_xlsx(request: Request, code: str) -> Response:
         with request.app.state.service.cursor() as s:
             res = draw(s, area.code, c["period"], size=size, by=by, seed=seed, out=out, offence=c["offence"])
         body = out.read_bytes()
-    _audit(request, user, f"case records download sample area={area.code} period={c['period']} offence={c['offence']} "
+    audit(request, user, f"case records download sample area={area.code} period={c['period']} offence={c['offence']} "
                           f"size={size} by={by} seed={seed}", res.size)
     name = f"justicegap-case-review-sample-{area.code}-{c['period'].replace('/', '-')}-seed{seed}" + ("-SYNTHETIC" if res.synthetic else "")
     return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"', **PRIVATE})
-
-
-# --- signing in ------------------------------------------------------------------------------
-
-def signin_page(request: Request) -> HTMLResponse:
-    reject_unknown(request)
-    nxt = _opt(request, "next", 400)
-    return render(request, "records_signin.html", nav="area", error=None, message=None, next_href=nxt if nxt and NEXT.match(nxt) else None)
-
-
-async def sign_in(request: Request) -> Response:
-    """The sign-in form: a valid analyst token is kept in a cookie only this site gets (HttpOnly,
-    Secure, SameSite=Strict) for eight hours; anything else is refused with the form again."""
-    body = (await request.body())[:4096].decode("utf-8", "replace")
-    form = {k: v[0] for k, v in parse_qs(body).items()}
-    token = (form.get("token") or "").strip()
-    nxt = form.get("next") or ""
-    nxt = nxt if NEXT.match(nxt) else "/"
-    with request.app.state.service.cursor() as s:
-        user = access.who(s.con, token) if token and len(token) < 200 else None
-    if not user or user[1] != "analyst":
-        return render(request, "records_signin.html", status=401, nav="area", message=None, next_href=nxt if nxt != "/" else None,
-                      error="That is not a valid analyst token. Ask the person who looks after this site for yours.")
-    resp = RedirectResponse(nxt, status_code=303)
-    resp.set_cookie(COOKIE, token, max_age=SESSION_SECONDS, httponly=True, secure=True, samesite="strict", path="/")
-    return resp
-
-
-async def sign_out(request: Request) -> Response:
-    body = (await request.body())[:1024].decode("utf-8", "replace")
-    nxt = (parse_qs(body).get("next") or ["/"])[0]
-    resp = RedirectResponse(nxt if NEXT.match(nxt) else "/", status_code=303)
-    resp.delete_cookie(COOKIE, path="/", secure=True, httponly=True, samesite="strict")
-    return resp
 
 
 def build_records_pages() -> APIRouter:
@@ -455,17 +370,15 @@ def build_records_pages() -> APIRouter:
             ("/area/{code}/records/aggregates.csv", aggregates_csv, ("period", "offence"), Response),
             ("/area/{code}/records/offences.csv", offences_csv, ("period", "offence"), Response),
             ("/area/{code}/records/sample.xlsx", sample_xlsx, ("period", "offence", "size", "by", "seed"), Response),
-            ("/area/{code}/records/sample", sample_page, ("period", "offence", "size", "by", "seed"), HTMLResponse),
-            ("/records/sign-in", signin_page, ("next",), HTMLResponse)]
+            ("/area/{code}/records/sample", sample_page, ("period", "offence", "size", "by", "seed"), HTMLResponse)]
     for path, fn, params, cls in gets:
         r.add_api_route(path, fn, methods=["GET"], response_class=cls)
         r.routes[-1].query_names = params
-    r.add_api_route("/records/sign-in", sign_in, methods=["POST"])
-    r.routes[-1].query_names = ()
-    r.add_api_route("/records/sign-out", sign_out, methods=["POST"])
-    r.routes[-1].query_names = ()
     return r
 
 
 def install(app: FastAPI) -> None:
+    from .analyst import build_signin
+
     app.include_router(build_records_pages())
+    app.include_router(build_signin())
