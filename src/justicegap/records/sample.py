@@ -96,7 +96,7 @@ def draw(store, area: str, period: str, *, size: int, by: str, seed: int, out: P
 
     out = Path(out)
     if out.suffix.lower() != ".xlsx":
-        raise InvalidParameter("--out", f"'{out.name}': the review workbook is written as .xlsx")
+        raise InvalidParameter("out", f"'{out.name}': the review workbook is written as .xlsx")
     from ..writable import check_writable
 
     check_writable(out, "--out")
