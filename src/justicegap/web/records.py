@@ -104,6 +104,16 @@ def _area(request: Request, code: str):
         return None, RedirectResponse(link(f"/area/{area.code}/records", **dict(request.query_params)), status_code=302)
 
 
+def _analyst_scope(request: Request, code: str):
+    """An analyst's address: (area, the checked choices, None), or (None, None, a redirect to the
+    area's own code when it was asked by name)."""
+    area, redirect = _area(request, code)
+    if redirect:
+        return None, None, redirect
+    reject_unknown(request)
+    return area, _choices(request, area), None
+
+
 def _choices(request: Request, area: A.Area) -> dict:
     """The page's parameters, checked against what the loaded records can give."""
     from ..records import scope
@@ -259,11 +269,9 @@ def offences_csv(request: Request, code: str) -> Response:
     from ..records import scope
 
     with refused(request, user, f"case records download offences area={code}"):
-        area, redirect = _area(request, code)
+        area, c, redirect = _analyst_scope(request, code)
         if redirect:
             return redirect
-        reject_unknown(request)
-        c = _choices(request, area)
         with request.app.state.service.cursor() as s:
             sc = scope.select(s, area.code, c["period"], c["offence"])
     rows = [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items() if k not in ("load_id", "extract_date", "synthetic")}
@@ -315,11 +323,9 @@ def sample_page(request: Request, code: str) -> Response:
     from ..records.sample import choose
 
     with refused(request, user, f"case records sample list area={code}"):
-        area, redirect = _area(request, code)
+        area, c, redirect = _analyst_scope(request, code)
         if redirect:
             return redirect
-        reject_unknown(request)
-        c = _choices(request, area)
         size, by, seed = _sample_params(request)
         with request.app.state.service.cursor() as s:
             sc, frame, sample, strata = choose(s, area.code, c["period"], size=size, by=by, seed=seed, offence=c["offence"])
@@ -347,11 +353,9 @@ def sample_xlsx(request: Request, code: str) -> Response:
     from ..records.sample import draw
 
     with refused(request, user, f"case records download sample area={code}"), tempfile.TemporaryDirectory() as tmp:
-        area, redirect = _area(request, code)
+        area, c, redirect = _analyst_scope(request, code)
         if redirect:
             return redirect
-        reject_unknown(request)
-        c = _choices(request, area)
         size, by, seed = _sample_params(request)
         out = Path(tmp) / "sample.xlsx"
         with request.app.state.service.cursor() as s:
