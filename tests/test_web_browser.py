@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import sys
-import threading
-import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from liveserver import running
 
 pytestmark = pytest.mark.browser
 
@@ -46,24 +44,11 @@ def _missing(what: str):
 
 @pytest.fixture(scope="module")
 def server(loaded_home):
-    import uvicorn
-
     from justicegap.server import create_app
 
     app = create_app(loaded_home / "justicegap.duckdb")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not srv.started:
-        assert time.time() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield {"base": f"http://127.0.0.1:{port}", "app": app}
-    srv.should_exit = True
-    thread.join(10)
+    with running(app) as base:
+        yield {"base": base, "app": app}
 
 
 @pytest.fixture(scope="module")

@@ -7,15 +7,21 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-
-from test_web_browser import LAYOUT, _axe, _axe_path, _missing, _only_loopback, _ready, _reproduces, browser  # noqa: F401 (a fixture)
+from liveserver import running
+from test_web_browser import (  # noqa: F401 (a fixture)
+    LAYOUT,
+    _axe,
+    _axe_path,
+    _missing,
+    _only_loopback,
+    _ready,
+    _reproduces,
+    browser,
+)
 
 pytestmark = pytest.mark.browser
 KENT = "/area/E23000032/records"
@@ -24,8 +30,6 @@ SHOTS = os.environ.get("JUSTICEGAP_SCREENSHOTS")
 
 @pytest.fixture(scope="module")
 def server(records_home, tmp_path_factory):
-    import uvicorn
-
     from justicegap.records import access
     from justicegap.server import create_app
     from justicegap.store import Store
@@ -38,19 +42,8 @@ def server(records_home, tmp_path_factory):
         with Store(home / "justicegap.duckdb") as s:
             token = access.add_token(s, "Ana Lyst")
         app = create_app(home / "justicegap.duckdb")
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-        thread = threading.Thread(target=srv.run, daemon=True)
-        thread.start()
-        deadline = time.time() + 30
-        while not srv.started:
-            assert time.time() < deadline, "the server did not start"
-            time.sleep(0.05)
-        yield {"base": f"http://127.0.0.1:{port}", "token": token, "home": home}
-        srv.should_exit = True
-        thread.join(10)
+        with running(app) as base:
+            yield {"base": base, "token": token, "home": home}
 
 
 def _page(browser, width: int):
