@@ -112,6 +112,19 @@ def _console(stderr: bool = False):
     return Console(stderr=stderr, highlight=False, soft_wrap=False, width=width)
 
 
+def _table(*columns, **kw):
+    """A Rich table, imported when one is drawn (``--json`` and ``--format csv`` never draw one)."""
+    from rich.table import Table
+
+    return Table(*columns, **kw)
+
+
+def _table_grid(**kw):
+    from rich.table import Table
+
+    return Table.grid(**kw)
+
+
 def _print_json(obj) -> None:
     sys.stdout.write(json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n")
 
@@ -124,10 +137,8 @@ from .formats import interval, value_text  # noqa: E402
 def show_figure(d: dict, console=None) -> None:
     """A figure as text: value, numerator/denominator, basis, unit, edition, flags, caveats, sentence."""
     from rich.panel import Panel
-    from rich.table import Table
-
     console = console or _console()
-    t = Table.grid(padding=(0, 2))
+    t = _table_grid(padding=(0, 2))
     t.add_column(style="bold")
     t.add_column()
     if d["kind"] in ("proportion", "ratio"):
@@ -244,9 +255,8 @@ def update(source_dir: Optional[Path] = typer.Option(None, "--source-dir", help=
     if as_json:
         _print_json([r.to_dict() for r in results])
     else:
-        from rich.table import Table
 
-        t = Table("file", "status", "dataset", "edition", "rows", "message")
+        t = _table("file", "status", "dataset", "edition", "rows", "message")
         for r in results:
             if r.status != "skipped" and not up.offline(results):
                 t.add_row(r.file, r.status, r.dataset or "", r.edition or "", f"{r.rows:,}", r.message)
@@ -270,15 +280,13 @@ def sources(catalogue: bool = typer.Option(False, "--catalogue", help="List the 
             lineage: Optional[str] = typer.Option(None, "--lineage", help="Show the lineage of one edition"),
             as_json: bool = JsonOpt):
     """What is loaded: dataset, edition, file, SHA-256, rows (or the catalogue of publications)."""
-    from rich.table import Table
-
     from . import reference
 
     if catalogue:
         rows = list(reference.sources().values())
         if as_json:
             return _print_json(rows)
-        t = Table("id", "publisher", "title", "unit", "geography", "periods")
+        t = _table("id", "publisher", "title", "unit", "geography", "periods")
         for r in rows:
             t.add_row(r["id"], r["publisher"], r["title"], r["unit"], r["geography"], r["periods"])
         return _console().print(t)
@@ -295,7 +303,7 @@ def sources(catalogue: bool = typer.Option(False, "--catalogue", help="List the 
         eds = store.editions()
     if as_json:
         return _print_json([e.to_dict() for e in eds])
-    t = Table("dataset", "edition", "file", "published", "loaded", "sha256", "rows", "covers")
+    t = _table("dataset", "edition", "file", "published", "loaded", "sha256", "rows", "covers")
     for e in eds:
         t.add_row(e.dataset, e.edition, e.file_name, str(e.published or ""), f"{e.loaded_at:%Y-%m-%d %H:%M}", e.sha256[:16],
                   f"{e.rows:,}", f"{e.period_start}..{e.period_end}" if e.period_start else "(no facts)")
@@ -307,14 +315,12 @@ def areas(level: Optional[str] = typer.Option(None, "--level", help="nation, pfa
           search: Optional[str] = typer.Option(None, "--search", help="Part of a name or code"),
           as_json: bool = JsonOpt):
     """Areas justicegap knows, with their codes and levels."""
-    from rich.table import Table
-
     from . import areas as A
 
     found = A.all_areas(level, search)
     if as_json:
         return _print_json([{**a.to_dict(), "former_names": list(a.former_names), "note": a.note} for a in found])
-    t = Table("code", "name", "level", "within", "note")
+    t = _table("code", "name", "level", "within", "note")
     for a in found:
         t.add_row(a.code, a.name + (f" (formerly {', '.join(a.former_names)})" if a.former_names else ""), a.level,
                   A.get(a.parent).name if a.parent else "", a.note or "")
@@ -347,8 +353,6 @@ def get(metric: str = typer.Argument(..., help="Metric id: see `justicegap metri
 @app.command(name="metrics")
 def metrics_cmd(metric: Optional[str] = typer.Argument(None, help="A metric id to explain"), as_json: bool = JsonOpt):
     """The metric registry: every metric, or one explained."""
-    from rich.table import Table
-
     from . import metrics
 
     if metric:
@@ -370,7 +374,7 @@ def metrics_cmd(metric: Optional[str] = typer.Argument(None, help="A metric id t
     reg = metrics.registry()
     if as_json:
         return _print_json([metrics.explain(k) for k in reg])
-    t = Table("id", "name", "stage", "basis", "unit")
+    t = _table("id", "name", "stage", "basis", "unit")
     for k, m in reg.items():
         t.add_row(k, m["name"], m["stage"], m["basis"], m["unit"])
     _console().print(t)
@@ -386,8 +390,6 @@ def compare(metric: str = typer.Argument(..., help="A proportion metric, e.g. ch
             plot: Optional[Path] = typer.Option(None, "--plot", help="Write the funnel plot: .svg, .png or .html"),
             fmt: Optional[str] = FormatOpt, as_json: bool = AliasJsonOpt):
     """Every area's value, interval and funnel-plot position: a fair comparison, not a league table."""
-    from rich.table import Table
-
     from .answers import plots
     from .answers.compare import compare as run
 
@@ -407,7 +409,7 @@ def compare(metric: str = typer.Argument(..., help="A proportion metric, e.g. ch
     if any(a.get("synthetic") for a in r["areas"]):
         c.print("SYNTHETIC RECORDS: not real cases (made by `justicegap synth`).", style="bold yellow", markup=False)
     c.print(f"[bold]{r['name']}[/bold] ({r['basis']}, unit: {r['unit']}), {r['offence']['label']}, {r['period']['label']}, by {level}")
-    t = Table("area", "numerator", "denominator", "value", "95% CI", "99.8% limits", "position", "flags",
+    t = _table("area", "numerator", "denominator", "value", "95% CI", "99.8% limits", "position", "flags",
               *(["rank (95% interval)"] if sort == "value" else []))
     for a in r["areas"]:
         ci = f"{_pct(a['ci_low'])}–{_pct(a['ci_high'])}" if a.get("ci_low") is not None else ""
@@ -437,8 +439,6 @@ def funnel(area: str = AreaOpt, period: str = PeriodOpt, offence: str = OffenceO
            fmt: Optional[str] = FormatOpt, as_json: bool = AliasJsonOpt):
     """The attrition funnel: each stage that exists for the area and period, volumes beside rates
     (--format csv or text gives the stages' rows)."""
-    from rich.table import Table
-
     from .answers.funnel import attrition
 
     out = _output(fmt, as_json)
@@ -449,7 +449,7 @@ def funnel(area: str = AreaOpt, period: str = PeriodOpt, offence: str = OffenceO
         return _print_json(r)
     c = _console()
     c.print(f"[bold]{r['offence']['label']}: {r['area']['name']}, {r['period']['label']}[/bold]")
-    t = Table("stage", "volume", "rate", "of", "unit", "basis", "period", "geography", "flags")
+    t = _table("stage", "volume", "rate", "of", "unit", "basis", "period", "geography", "flags")
     for s in r["stages"]:
         if not s["available"]:
             t.add_row(s["label"], "—", "", "", s["unit"], s["basis"], s["period"]["label"], "", "not available")
@@ -462,7 +462,7 @@ def funnel(area: str = AreaOpt, period: str = PeriodOpt, offence: str = OffenceO
     c.print(t)
     _print_events(c, [ev for s in r["stages"] if s["available"] for ev in (s.get("figure") or {}).get("events") or ()])
     if r["outcome_groups"]:
-        g = Table("police outcome (offences recorded in the period)", "offences", "share", "95% CI")
+        g = _table("police outcome (offences recorded in the period)", "offences", "share", "95% CI")
         for row in r["outcome_groups"]:
             g.add_row(row["label"], _num(row["count"]), _pct(row["share"]),
                       f"{_pct(row['ci_low'])}–{_pct(row['ci_high'])}" if row.get("ci_low") is not None else "")
@@ -484,8 +484,6 @@ def trend(metric: str = typer.Argument(..., help="Metric id: see `justicegap met
           fmt: Optional[str] = FormatOpt, as_json: bool = AliasJsonOpt):
     """The metric by financial quarter, each quarter with its numerator, denominator, interval and
     edition; quarters the data cover only in part are left out, and data breaks are listed."""
-    from rich.table import Table
-
     from .answers.trend import trend as run
 
     out = _output(fmt, as_json)
@@ -496,7 +494,7 @@ def trend(metric: str = typer.Argument(..., help="Metric id: see `justicegap met
         return _print_json(r.model_dump(mode="json"))
     c = _console()
     c.print(f"[bold]{r.name}[/bold] ({r.basis}, unit: {r.unit}), {r.offence.label}, {r.area.name}, by financial quarter")
-    t = Table("quarter", "value", "95% CI", "numerator", "denominator", "edition", "flags")
+    t = _table("quarter", "value", "95% CI", "numerator", "denominator", "edition", "flags")
     for p in r.points:
         ci = f"{value_text(r.kind, p.ci_low)}–{value_text(r.kind, p.ci_high)}" if p.ci_low is not None else ""
         t.add_row(p.period, value_text(r.kind, p.value), ci, _num(p.numerator) if p.numerator is not None else "",
@@ -511,14 +509,12 @@ def maturation(metric: str = typer.Argument(..., help="A metric of the police ou
                outcome: Optional[str] = typer.Option(None, "--outcome", help="For outcome shares: a type or group"),
                as_json: bool = JsonOpt):
     """How the same cohort's figure changes from edition to edition, with the share still open."""
-    from rich.table import Table
-
     from .answers.maturation import maturation as run
 
     r = run(metric, area=area, period=period, offence=offence, outcome=outcome)
     if as_json:
         return _print_json(r)
-    t = Table("edition", "file", "published", "numerator", "denominator", "value", "95% CI", "not yet assigned", "flags")
+    t = _table("edition", "file", "published", "numerator", "denominator", "value", "95% CI", "not yet assigned", "flags")
     for e in r["editions"]:
         t.add_row(e["edition"], e["file"], e["published"] or f"loaded {e['loaded_at'][:10]}", _num(e["numerator"]), _num(e["denominator"]),
                   value_text(r["kind"], e["value"]), interval(e["ci_low"], e["ci_high"]),
@@ -572,15 +568,13 @@ def _ratio_text(i: dict | None) -> str:
 
 def show_evaluation(d: dict, errors: str = "model") -> None:
     """An evaluation as text: the sentence, the effects, the model, breaks, placebos, comparison, caveats."""
-    from rich.table import Table
-
     c = _console()
     where = f", {d['area']['name']}" if d.get("area") else ""
     c.print(f"[bold]{d['name'][:1].upper() + d['name'][1:]}{where}[/bold]: {d['window']['label']}, intervention {d['intervention']['date']} "
             f"(first period after: {d['intervention']['first_period_after']})", highlight=False)
     c.print(d["sentence"], markup=False)
     e = d["effect"]
-    t = Table("effect", e["measure"] + " (95% CI, p)", title=None)
+    t = _table("effect", e["measure"] + " (95% CI, p)", title=None)
     t.add_row("Level change at the intervention", _ratio_text(e["level_change"]))
     if e.get("level_change_points"):
         p = e["level_change_points"]
@@ -605,7 +599,7 @@ def show_evaluation(d: dict, errors: str = "model") -> None:
                     + (" - the pre-period trends differ." if comp["pre_trends_differ"] else " - no evidence the pre-period trends differ."),
                     markup=False)
         if comp["method"] == "auto" and comp.get("candidates"):
-            ct = Table("candidate", "pre-period points", "correlation", "pre-trend ratio per year", "chosen", "why not")
+            ct = _table("candidate", "pre-period points", "correlation", "pre-trend ratio per year", "chosen", "why not")
             for cand in comp["candidates"]:
                 ct.add_row(cand["area"]["name"], str(cand["points"] or ""),
                            f"{cand['correlation']:.2f}" if cand.get("correlation") is not None else "",
@@ -615,7 +609,7 @@ def show_evaluation(d: dict, errors: str = "model") -> None:
     pl = d["placebos"]
     c.print(f"Placebos: {pl['summary']}", markup=False)
     if pl["results"]:
-        pt = Table("placebo", "false intervention", "area", "level change (95% CI)", "as large")
+        pt = _table("placebo", "false intervention", "area", "level change (95% CI)", "as large")
         for p in pl["results"]:
             pt.add_row(p["kind"].replace("_", " "), p["intervention"], (p.get("area") or {}).get("name", ""),
                        _ratio_text(p.get("level_change")) or (p.get("reason") or "")[:80],
@@ -798,8 +792,6 @@ def check(claim: str = typer.Argument(..., help="The claim as published, e.g. 'O
           value: str = typer.Option(..., "--value", help="The figure as published: 1.3%, 0.013 or '1 in 24'"),
           offence: str = OffenceOpt, as_json: bool = JsonOpt):
     """Check a published figure against the data on every related basis: which, if any, it matches."""
-    from rich.table import Table
-
     from .answers.claims import check_claim
 
     r = check_claim(claim, metric, area, period, value, offence=offence)
@@ -807,7 +799,7 @@ def check(claim: str = typer.Argument(..., help="The claim as published, e.g. 'O
         return _print_json(r)
     c = _console()
     c.print(f"Claim: {claim} ({r['value']['precision']})", markup=False)
-    t = Table("metric", "basis", "value", "95% CI", "numerator", "denominator", "verdict", "edition", "flags")
+    t = _table("metric", "basis", "value", "95% CI", "numerator", "denominator", "verdict", "edition", "flags")
     for x in r["candidates"]:
         if not x.get("available"):
             t.add_row(x["metric"], x["basis"], "", "", "", "", "not available", "", "")
@@ -900,9 +892,7 @@ def records_load(directory: Path = typer.Argument(..., help="Folder holding offe
 
 
 def _print_linkage(c, rep) -> None:
-    from rich.table import Table
-
-    t = Table(title="Linkage report (police records and CPS cases)")
+    t = _table(title="Linkage report (police records and CPS cases)")
     for col in ("rule", "side", "count", "statement"):
         t.add_column(col, justify="right" if col == "count" else "left")
     for rule in rep.rules:
@@ -932,8 +922,6 @@ def records_reconcile(area: str = AreaOpt, period: str = PeriodOpt, offence: str
                       basis: str = typer.Option("cohort", "--basis", help="cohort (offences recorded in each quarter, outcome so far) or closed (outcomes assigned in each quarter)"),
                       as_json: bool = JsonOpt):
     """Records by quarter x offence code x outcome type beside the loaded Home Office outcomes edition."""
-    from rich.table import Table
-
     from .records.reconcile import reconcile
 
     with _store() as store:
@@ -947,7 +935,7 @@ def records_reconcile(area: str = AreaOpt, period: str = PeriodOpt, offence: str
             f"{r.published_total:,} in edition {r.edition} ({r.edition_file}). Basis: {r.basis}.", markup=False)
     cells = r.cells if show_all else [x for x in r.cells if x.difference]
     if cells:
-        t = Table()
+        t = _table()
         for col in ("quarter", "offence", "outcome", "records", "published", "difference", "likely cause"):
             t.add_column(col)
         for x in cells:
@@ -965,8 +953,6 @@ def records_survival(area: str = AreaOpt, period: str = PeriodOpt,
                      offence: str = RecOffenceOpt, as_json: bool = JsonOpt,
                      plot: Optional[Path] = typer.Option(None, "--plot", help="Write the curves as .svg, .png or .html")):
     """Time to charge, outcome or completion: Kaplan-Meier censored at the extract date, and competing outcomes."""
-    from rich.table import Table
-
     from .answers import plots
     from .records.charts import survival_chart
     from .records.survival import survival
@@ -982,7 +968,7 @@ def records_survival(area: str = AreaOpt, period: str = PeriodOpt,
     c = _console()
     _synthetic_banner(c, r)
     c.print(r.method, markup=False)
-    t = Table(title=f"Days from recording to {event}")
+    t = _table(title=f"Days from recording to {event}")
     for col in ("group", "crimes", "events", "censored", "median days (95% CI)"):
         t.add_column(col)
     for cv in r.curves:
@@ -992,7 +978,7 @@ def records_survival(area: str = AreaOpt, period: str = PeriodOpt,
         t.add_row(cv.label, f"{cv.n:,}", f"{cv.events:,}", f"{cv.censored:,}", med)
     c.print(t)
     if r.incidence:
-        t = Table(title="First outcome: cumulative incidence (Aalen-Johansen)")
+        t = _table(title="First outcome: cumulative incidence (Aalen-Johansen)")
         for col in ("outcome", "crimes", "by 365 days (95% CI)", "by the extract date"):
             t.add_column(col)
         for i in r.incidence:
@@ -1009,8 +995,6 @@ def records_measures(area: str = AreaOpt, period: str = PeriodOpt, offence: str 
                      as_json: bool = JsonOpt,
                      plot: Optional[Path] = typer.Option(None, "--plot", help="Write the attrition chart as .svg, .png or .html")):
     """The same crimes followed: charge rate with equal follow-up, cancellations, withdrawal of support, attrition."""
-    from rich.table import Table
-
     from .answers import plots
     from .records import measures as m
     from .records.charts import attrition_chart
@@ -1033,20 +1017,20 @@ def records_measures(area: str = AreaOpt, period: str = PeriodOpt, offence: str 
     c.print(f"Charge rate with equal follow-up: {_pct(rate.value)}{ci}, {rate.numerator:,} of {rate.denominator:,}. "
             f"Basis: {rate.basis}.", markup=False)
     c.print(rate.sentence, markup=False)
-    t = Table(title=f"Status of the {shares.total:,} crime records made in the period")
+    t = _table(title=f"Status of the {shares.total:,} crime records made in the period")
     for col in ("status", "records", "share"):
         t.add_column(col)
     for s in shares.statuses + [x for x in shares.reasons if x.count]:
         t.add_row(s.label, f"{s.count:,}", _pct(s.share))
     c.print(t)
-    t = Table(title=f"Victims withdrawing support: {wd.withdrawn:,} of {wd.records:,} crimes"
+    t = _table(title=f"Victims withdrawing support: {wd.withdrawn:,} of {wd.records:,} crimes"
                     + ("" if wd.median_days_from_report is None else f", median {wd.median_days_from_report:g} days after the report"))
     for col in ("when", "crimes", "share"):
         t.add_column(col)
     for s in wd.stages:
         t.add_row(s.label, f"{s.count:,}", _pct(s.share))
     c.print(t)
-    t = Table(title="Attrition of the same crimes, report to verdict")
+    t = _table(title="Attrition of the same crimes, report to verdict")
     for col in ("stage", "crimes", "of reports", "went no further", "why"):
         t.add_column(col)
     for st in att.stages:
@@ -1097,14 +1081,12 @@ def records_token(user: str = typer.Option(..., "--user", help="Who the token is
 @app.command()
 def audit(as_json: bool = JsonOpt):
     """Who saw which case records, when, and how many rows (the audit log)."""
-    from rich.table import Table
-
     from .records import access
 
     rows = access.entries()
     if as_json:
         return _print_json([e.model_dump(mode="json") for e in rows])
-    t = Table(title=f"Record-level requests ({access.log_path()})")
+    t = _table(title=f"Record-level requests ({access.log_path()})")
     for col in ("when (UTC)", "who", "role", "what", "rows", "from"):
         t.add_column(col)
     for e in rows:
