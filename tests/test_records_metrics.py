@@ -272,21 +272,24 @@ def test_api_gives_record_figures_after_disclosure_control(served, synth_kent):
     k, n, _ = charged_within(synth_kent)
     assert (d["numerator"], d["denominator"], d["extract_date"], d["synthetic"]) == (k, n, "2018-06-30", True)
     small, n_child, _ = charged_within(synth_kent, CHILD_RAPE)
-    resp = served.get(q + "&offence=rape_child")
-    assert resp.status_code == 200
-    d = resp.json()
-    assert d["value"] is None and d["numerator"] is None and d["ci_low"] is None and d["denominator"] == n_child
-    assert "suppressed" in d["flags"] and "record_level" not in d["flags"]
-    assert d["caveats"][0].startswith("Suppressed") and f"{small} " not in d["sentence"]
-    csv_text = served.get(q + "&offence=rape_child&format=csv").text
-    row = dict(zip(*[line.split(",") for line in csv_text.splitlines()[:2]]))
-    assert row["value"] == "" and row["numerator"] == "" and row["ci_low"] == ""
+    # child rape (a count of 1 to 4) cannot be worked out as rape minus adult rape: anyone is given
+    # rape and other sexual offences, each on its own, and no group nested in another
+    for family in ("rape_child", "rape_adult", "sexual_offences"):
+        resp = served.get(q + f"&offence={family}")
+        assert resp.status_code == 409 and "subtraction" in resp.json()["message"], family
+        assert served.get(q + f"&offence={family}&format=csv").status_code == 409
+    agg = "/api/v1/records/aggregates?area=Kent&period=2017/18"
+    assert served.get(agg).json()["offence"] == "rape"
+    assert served.get(agg + "&offence=rape_adult").status_code == 409
+    assert served.get(agg.replace("Kent", "CPS South East")).status_code in (409, 404)
     c = served.get("/api/v1/compare?metric=records_charge_rate_365&level=pfa&period=2017/18&offence=rape_child")
-    assert c.status_code == 409 and "disclosure control" in c.json()["message"]
+    assert c.status_code == 409 and "subtraction" in c.json()["message"]
+    c = served.get("/api/v1/compare?metric=records_charge_rate_365&level=cps_area&period=2017/18&offence=rape")
+    assert c.status_code == 409
     assert not (home / "records-audit.log").exists()  # nothing record-level was served
     # an analyst sees the figure as the command line does, and the request is audited
     for headers in ({"Authorization": "Bearer not-a-token"}, {}):
-        assert served.get(q + "&offence=rape_child", headers=headers).json()["numerator"] is None
+        assert served.get(q + "&offence=rape_child", headers=headers).status_code == 409
     resp = served.get(q + "&offence=rape_child", headers={"Authorization": f"Bearer {token}"})
     d = resp.json()
     assert (d["numerator"], d["denominator"]) == (small, n_child) and "record_level" in d["flags"]

@@ -269,3 +269,16 @@ def test_a_period_the_records_do_not_cover_is_refused_in_words(served):
     r = client.get(KENT, params={"period": "2019/20"})  # it ends after the records were extracted
     assert r.status_code == 422
     assert re.search(r"period: the case records loaded for Kent cover [0-9/, ]*2017/18", text_of(r.text))
+
+
+def test_no_hidden_count_by_subtraction(served, raw):
+    """Anyone gets rape and other sexual offences, each on its own: never two groups of offences
+    one inside the other, whose difference would be a hidden count (QA found child rape = rape
+    minus adult rape)."""
+    client, _token, _ids, _home = served
+    for family in ("rape_child", "rape_adult", "sexual_offences"):
+        page = client.get(KENT, params={"period": PERIOD, "offence": family})
+        assert "subtraction" in text_of(page.text) and 'id="chart-records-aggregates-spec"' not in page.text
+        assert client.get(KENT + "/aggregates.csv", params={"period": PERIOD, "offence": family}).status_code == 409
+    page = client.get(KENT, params={"period": PERIOD})
+    assert 'id="chart-records-aggregates-spec"' in page.text  # rape, the public default

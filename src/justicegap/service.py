@@ -288,7 +288,9 @@ class Service:
                                 store=s, allow_partial=allow_partial).to_dict()
             if "case_records" in d["flags"]:  # served to anyone: only what passed disclosure control
                 from .metrics.from_records import public
+                from .records.scope import check_public
 
+                check_public(A.resolve(area), metrics.family(offence))
                 d = public(d)
             return d
         return self.cached("figure", (metric, area, period, offence, outcome, edition, allow_partial), run)

@@ -70,6 +70,12 @@ def compare(metric_id: str, *, level: str = "pfa", period, offence: str = "rape"
     if m.get("records"):
         from ..metrics.from_records import with_records
 
+        if disclose:
+            from ..records.scope import check_public
+
+            for first in members[:1]:
+                check_public(first, metrics.family(offence))
+
         members, loaded_note = with_records(m, members, level, store)
     figures, excluded = [], []
     for cell in metrics.panel(metric_id, areas=members, periods=[p], offences=[offence], outcome=outcome,

@@ -120,7 +120,9 @@ def build_records_api() -> APIRouter:
 
     @r.get("/aggregates", response_model=RM.RecordAggregates, responses=_errors(404, 409, 422),
            summary="Crimes by quarter and police outcome group, after disclosure control (anyone)")
-    async def aggregates(request: Request, area: AreaQ, period: PeriodQ = None, offence: OffenceR = "sexual_offences"):
+    async def aggregates(request: Request, area: AreaQ, period: PeriodQ = None,
+                         offence: Annotated[str, Query(max_length=40, pattern=r"^[a-z_]+$",
+                                                       description="rape (default) or other_sexual")] = "rape"):
         from ..records.aggregates import outcome_table
 
         svc = request.app.state.service

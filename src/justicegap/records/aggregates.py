@@ -9,7 +9,7 @@ from .. import reference
 from . import scope as S
 
 
-def outcome_table(store, area: str, period: str, *, offence: str = "sexual_offences"):
+def outcome_table(store, area: str, period: str, *, offence: str = "rape", for_anyone: bool = True):
     import polars as pl
 
     from ..model.records import RecordAggregates
@@ -18,6 +18,8 @@ def outcome_table(store, area: str, period: str, *, offence: str = "sexual_offen
     from .reconcile import _quarter
 
     sc = S.select(store, area, period, offence)
+    if for_anyone:  # an analyst's page shows it for every group and area
+        S.check_public(sc.area, sc.offence)
     groups = {k: v["group"] for k, v in reference.outcomes().items()}
     labels = {k: v["label"] for k, v in reference.outcome_groups().items()}
     rec = sc.recorded.with_columns(pl.col("outcome_type").fill_null("0").replace_strict(groups, default="not_yet_assigned").alias("grp"))

@@ -96,3 +96,27 @@ def periods(store, area: A.Area) -> list[str]:
 def _fy(d: date) -> int:
     """The year a financial year (April to March) holding ``d`` starts in."""
     return d.year if d.month >= 4 else d.year - 1
+
+
+# What anyone (no analyst's token) may be given from case records: one partition of the offences
+# and one level of area. Groups that nest (rape and adult rape; a force and its CPS Area) would let
+# a count hidden in one be worked out by subtracting another shown, whatever each table suppresses.
+PUBLIC_FAMILIES = ("rape", "other_sexual")
+PUBLIC_LEVELS = ("pfa",)
+
+
+def check_public(area: A.Area, family: str) -> None:
+    """Refuse, for the public surfaces, a question about case records outside that partition."""
+    if area.level not in PUBLIC_LEVELS:
+        raise NotAvailable(
+            f"Figures from case records are given to everyone only for a police force area, not for a {area.level_name} "
+            f"such as {area.name}: a total over several forces, shown beside its forces, would let a hidden small count be "
+            "worked out. Analysts who sign in see every area.", available=["a police force area"])
+    if family not in PUBLIC_FAMILIES:
+        labels = reference.families()
+        raise NotAvailable(
+            f"Figures from case records are given to everyone only for {labels['rape']['label'].lower()} and for "
+            f"{labels['other_sexual']['label'].lower()}, each on its own, not for {labels[family]['label'].lower()}: groups "
+            "of offences that contain one another would let a hidden small count be worked out by subtraction. "
+            "Analysts who sign in see every group.",
+            available=[labels[f]["label"] for f in PUBLIC_FAMILIES])

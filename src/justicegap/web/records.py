@@ -127,7 +127,8 @@ def _choices(request: Request, area: A.Area) -> dict:
     if per and period not in periods:
         raise InvalidParameter("period", f"the case records loaded for {area.name} cover "
                                + (", ".join(periods) if periods else "no whole financial year before their extract date"))
-    offence = M.family(_opt(request, "offence", 40) or DEFAULT_OFFENCE)
+    # anyone is given rape and other sexual offences each on its own (records.scope.check_public)
+    offence = M.family(_opt(request, "offence", 40) or (DEFAULT_OFFENCE if analyst_of(request) else "rape"))
     fu = _opt(request, "follow_up", 5) or "365"
     if not fu.isdigit() or int(fu) not in FOLLOW_UPS:
         raise InvalidParameter("follow_up", f"use {', '.join(map(str, FOLLOW_UPS))} (days)")
@@ -158,10 +159,11 @@ def _records_page(request: Request, code: str, user: tuple | None) -> Response:
         return resp
     c = _choices(request, area)
     svc = request.app.state.service
-    key = (area.code, c["period"], c["offence"])
+    key = (area.code, c["period"], c["offence"], not user)
     from ..records.aggregates import outcome_table
 
-    agg, agg_reason = _section(lambda: svc.cached("records_aggregates", key, lambda s: outcome_table(s, area.code, c["period"], offence=c["offence"])))
+    agg, agg_reason = _section(lambda: svc.cached("records_aggregates", key, lambda s: outcome_table(
+        s, area.code, c["period"], offence=c["offence"], for_anyone=not user)))
     ctx = {"agg": agg, "agg_reason": agg_reason, "agg_chart": RC.aggregates_chart(agg) if agg and agg.rows else None}
     if user:
         ctx.update(_analyst_sections(request, area, c))
@@ -243,8 +245,9 @@ def aggregates_csv(request: Request, code: str) -> Response:
     if not held(request, area):
         raise NotAvailable(f"The case records of {area.name} are not loaded on this site.", holder="; ".join(_holders(area)))
     c = _choices(request, area)
-    g = request.app.state.service.cached("records_aggregates", (area.code, c["period"], c["offence"]),
-                                         lambda s: outcome_table(s, area.code, c["period"], offence=c["offence"]))
+    anyone = not analyst_of(request)
+    g = request.app.state.service.cached("records_aggregates", (area.code, c["period"], c["offence"], anyone),
+                                         lambda s: outcome_table(s, area.code, c["period"], offence=c["offence"], for_anyone=anyone))
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(["area", "period", "offence", "quarter", "outcome_group", "crimes", "share_of_quarter", "suppressed", "quarter_total",
