@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BIN = Path(sys.executable).parent / "justicegap"
 
 
@@ -60,3 +62,10 @@ def test_synth_json(loaded, tmp_path):
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
     assert d["synthetic"] is True and d["offences"] > 2530 and d["extract_date"] == "2018-06-30"
+
+
+@pytest.mark.parametrize("out", ["/etc/passwd", "/proc/x"])
+def test_synth_to_a_path_it_cannot_write(loaded_home, out):
+    """One sentence naming --out, not a traceback (found by a fresh-user pass)."""
+    p = run(loaded_home, "synth", "--area", "Kent", "--period", "2017/18", "--out", out)
+    assert p.returncode == 2 and "--out" in p.stderr and "Traceback" not in p.stderr and len(p.stderr.strip().splitlines()) == 1

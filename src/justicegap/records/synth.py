@@ -232,14 +232,16 @@ def synthesise(store, area: str, period: str, out: Path, *, seed: int = 1, offen
 
     from ..model.records import SynthResult
 
+    from ..writable import check_writable_folder
     from .scope import resolve
 
+    check_writable_folder(out, "out")
     con = store.con
     ar, forces, per, codes = resolve(area, period, offence)
     ed_id, ed_file, rows = rstore.published_cohort(con, forces, per.start, per.end, codes, edition)
     if not rows:
         raise NotAvailable(f"No Home Office outcomes cohort is loaded for {ar.name} in {per}.",
-                           holder="the Home Office (load crime outcomes open data with `justicegap update`)")
+                           holder="the Home Office (its crime outcomes open data)").with_actions("load_data")
     if extract_date is None:
         pub = rstore.edition_published(con, ed_id)
         extract_date = pub[0] if pub and pub[0] else per.end + timedelta(days=91)
