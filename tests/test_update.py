@@ -220,3 +220,18 @@ def test_offline_is_said_once_with_the_way_to_load_local_copies(home):
     assert p.returncode != 0 and "Traceback" not in p.stderr
     assert err.count("cannot be reached") == 1 and "could not fetch" not in err, err
     assert "justicegap update --source-dir DIR" in err and "make demo SOURCES=DIR" in err
+
+
+def test_a_folder_with_nothing_to_load_says_so(tmp_path):
+    """`update --source-dir` on an empty folder: one sentence and a failing exit, not a blank line
+    and success (found by a fresh-user pass); no store is made."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    (tmp_path / "empty").mkdir()
+    exe = Path(sys.executable).parent / "justicegap"
+    p = subprocess.run([str(exe), "update", "--source-dir", str(tmp_path / "empty")], capture_output=True, text=True,
+                       env={**__import__("os").environ, "JUSTICEGAP_HOME": str(tmp_path / "home")})
+    assert p.returncode == 2 and "--source-dir" in p.stderr and "no publication files" in p.stderr
+    assert not (tmp_path / "home" / "justicegap.duckdb").exists()

@@ -224,6 +224,7 @@ def update(source_dir: Optional[Path] = typer.Option(None, "--source-dir", help=
     err = _console(stderr=True)
     failed_downloads = []
     if source_dir:
+        up.data_files(source_dir)  # a folder with nothing to load says so before the store is locked
         with publish.loading() as store:
             # The spinner and clock keep moving while one large file (a gigabyte of ODS XML) is parsed.
             with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import limits, sources
 from .sources import fields
-from .errors import DiskFull, InputError, JusticegapError, Unreachable
+from .errors import DiskFull, InputError, InvalidParameter, JusticegapError, Unreachable
 from .readers import kind
 from .store import Store, sha256_of
 
@@ -166,12 +166,17 @@ def _undated_warning(store: Store, ed) -> str:
 
 
 def data_files(directory: Path) -> list[Path]:
+    """The data files under ``directory``; a folder with none is an error, not an empty load."""
     directory = Path(directory)
     if not directory.is_dir():
         raise InputError("not a directory", file=directory)
-    return sorted(p for p in directory.rglob("*")
-                  if p.is_file() and not any(part.startswith(".") for part in p.relative_to(directory).parts)
-                  and p.name.lower().endswith(DATA_SUFFIXES))
+    files = sorted(p for p in directory.rglob("*")
+                   if p.is_file() and not any(part.startswith(".") for part in p.relative_to(directory).parts)
+                   and p.name.lower().endswith(DATA_SUFFIXES))
+    if not files:
+        raise InvalidParameter("source_dir", f"'{directory}' holds no publication files to load (looked for "
+                               f"{', '.join(sorted(set(DATA_SUFFIXES)))}), so nothing was loaded")
+    return files
 
 
 def load_dir(store: Store, directory: Path, *, progress=None, published: date | None = None) -> list[FileResult]:
