@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from ..errors import JusticegapError
+from ..query import reject_unknown
 from ..model import records as RM
 from ..records import access
 from .. import model as models
@@ -52,6 +53,7 @@ def analyst(request: Request) -> tuple[str, str]:
         user = access.who(s.con, _token(request))
     if not user or user[1] != "analyst":
         raise HTTPException(401, DENIED["message"], headers={"WWW-Authenticate": "Bearer"})
+    reject_unknown(request)  # then an unknown parameter is named, as on every other route
     return user
 
 
@@ -118,7 +120,7 @@ def _declared(*codes: int, csv: bool = False) -> dict:
 def build_records_api() -> APIRouter:
     r = APIRouter(prefix=f"{API}/records", tags=["case records"])
 
-    @r.get("/aggregates", response_model=RM.RecordAggregates, responses=_errors(404, 409, 422),
+    @r.get("/aggregates", response_model=RM.RecordAggregates, responses=_errors(404, 409, 422), dependencies=[Depends(reject_unknown)],
            summary="Crimes by quarter and police outcome group, after disclosure control (anyone)")
     async def aggregates(request: Request, area: AreaQ, period: PeriodQ = None,
                          offence: Annotated[str, Query(max_length=40, pattern=r"^[a-z_]+$",

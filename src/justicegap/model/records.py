@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
-SYNTHETIC_NOTE = "SYNTHETIC records made by `justicegap synth`: not real cases, for demonstration and testing only."
+SYNTHETIC_NOTE = "SYNTHETIC records, made by justicegap's synthesiser: not real cases, for demonstration and testing only."
 
 
 class RecordsResult(BaseModel):

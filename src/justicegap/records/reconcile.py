@@ -81,7 +81,7 @@ def reconcile(store, area: str, period: str, *, offence: str = "sexual_offences"
                                              MEASURES[basis])
     if ed is None:
         raise NotAvailable(f"No Home Office outcomes edition covering {sc.period} is loaded to reconcile against.",
-                           holder="the Home Office (crime outcomes open data: `justicegap update`)")
+                           holder="the Home Office (crime outcomes open data)").with_actions("load_data")
     parents = {k: v["parent"] for k, v in reference.outcomes().items() if v.get("parent")}
     published: dict[tuple, int] = defaultdict(int)
     for q_start, _force, code, outcome, n in rows:

@@ -269,8 +269,8 @@ def revoke_tokens(con, user: str) -> int:
 
 def require_records(con) -> None:
     if not has_records(con):
-        raise NotAvailable("No case records are loaded in this store (run `justicegap records load DIR`).",
-                           holder="the police force and the CPS Area (their own case records)")
+        raise NotAvailable("No case records are loaded in this store.",
+                           holder="the police force and the CPS Area (their own case records)").with_actions("load_records")
 
 
 def recorded_span(con, forces: list[str]):

@@ -197,7 +197,7 @@ def _median_for(con, measure: str, family: str, year: int) -> tuple[float, str]:
             ed, s, e, _, v = fitting[0]
             return float(v), f"MoJ timeliness {measure} = {v:g} days ({fam}, {s.year}, edition {ed})"
     raise NotAvailable("No MoJ timeliness medians are loaded (needed for synthetic times).",
-                       holder="the Ministry of Justice (load prosecution-times data with `justicegap update`)")
+                       holder="the Ministry of Justice (its prosecution-times data)").with_actions("load_data")
 
 
 def _conviction_rate(con, forces, start, end) -> tuple[float, str]:
@@ -221,7 +221,7 @@ def _conviction_rate(con, forces, start, end) -> tuple[float, str]:
                                          f"{conv + uns:g} completed prosecutions ({conv / (conv + uns):.1%}), "
                                          f"{len(months)} of the period's {n_months} months loaded")
     raise NotAvailable("No CPS case outcomes for sexual offences are loaded for this period (needed for synthetic verdicts).",
-                       holder="the CPS (load case outcomes by principal offence category with `justicegap update`)")
+                       holder="the CPS (its case outcomes by principal offence category)").with_actions("load_data")
 
 
 def synthesise(store, area: str, period: str, out: Path, *, seed: int = 1, offence: str = "sexual_offences",
