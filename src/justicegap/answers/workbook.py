@@ -47,7 +47,7 @@ SHEET_TITLES = {
     "recorded": "Recorded by year", "victims": "Victims by offence code", "victims_crosstab": "Victims sex x age",
     "local": "Local areas", "outcomes": "Police outcomes", "charges": "Charge rates", "comparison": "Comparison",
     "timeliness": "Timeliness", "defendants": "Defendants sex x age", "stage_cps": "CPS", "stage_court": "Courts (MoJ)",
-    "evaluation": "Did it change",
+    "evaluation": "Did it change", "records": "Case records",
 }
 
 
@@ -159,9 +159,12 @@ def write_xlsx(report: Report, path) -> Path:
 
     # one sheet per table ---------------------------------------------------------------------
     for t in report.tables:
-        ws = wb.add_worksheet(_sheet_name(SHEET_TITLES.get(t.id, t.title), sheet_names))
+        tab = SHEET_TITLES.get(t.id, t.title)
+        if "SYNTHETIC" in t.title and "SYNTHETIC" not in tab:  # the tab says so too, not cut off at 31 characters
+            tab = "SYNTHETIC " + tab
+        ws = wb.add_worksheet(_sheet_name(tab, sheet_names))
         ws.write(0, 0, t.title, h1)
-        ws.write_string(1, 0, ("Derived by justicegap from published counts" if t.derived else "As published")
+        ws.write_string(1, 0, (t.provenance or ("Derived by justicegap from published counts" if t.derived else "As published"))
                         + (f"; geography: {t.geography}" if t.geography else "") + (f"; basis: {t.basis}" if t.basis else "")
                         + (f"; unit: {t.unit}" if t.unit else "") + (f"; editions: {', '.join(t.editions)}" if t.editions else ""))
         r = 2

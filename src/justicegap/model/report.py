@@ -32,6 +32,7 @@ class Table(_Positional):
     rows: list[list[Any]]
     notes: list[str] = Field(default_factory=list)
     derived: bool = Field(False, description="Arranged by justicegap below the level the publisher released")
+    provenance: Optional[str] = Field(None, description="Where the figures come from, when not from publications")
     geography: str = ""
     basis: Optional[str] = None
     unit: Optional[str] = None

@@ -217,8 +217,9 @@ def _figure_table(tid: str, title: str, figs: list, *, notes=(), geography="", p
                  Column("95% CI high", "percent", "percent", "Wilson score interval (proportions only)")]
     if "per_100k" in kinds:
         cols += [Column("Per 100,000", "number", "per 100,000 residents")]
-    if "average" in kinds:
-        cols += [Column("Days", "number", "days")]
+    if "average" in kinds:  # a median time: its interval, and the events of how many cases (when given)
+        cols += [Column("Days", "number", "days"), Column("Days, 95% CI low", "number", "days"),
+                 Column("Days, 95% CI high", "number", "days")]
     cols += [Column("Basis", "string"), Column("Unit", "string"), Column("Edition", "string"), Column("Flags", "string")]
     names = [c.name for c in cols]
     rows = []
@@ -240,7 +241,9 @@ def _figure_table(tid: str, title: str, figs: list, *, notes=(), geography="", p
         elif k == "per_100k":
             r["Per 100,000"] = d["value"]
         elif k == "average":
-            r["Days"] = d["value"]
+            r.update({"Days": d["value"], "Days, 95% CI low": d["ci_low"], "Days, 95% CI high": d["ci_high"]})
+            if "Numerator" in r:
+                r.update({"Numerator": _int(d["numerator"]), "Denominator": _int(d["denominator"])})
         rows.append([r[n] for n in names])
     eds = sorted({e.edition for f in figs for e in f.editions})
     units = sorted({f.metric["unit"] for f in figs})

@@ -55,6 +55,8 @@ def records_section(report, col: _Collector, police, years, fam: str, store) -> 
     t: Table = _figure_table("records", f"Measures from case records{' (SYNTHETIC)' if synthetic else ''}: {police.name}", figs,
                              notes=notes, geography=police.level_name, period_name="Financial year")
     t.derived = True
+    t.provenance = "Computed by justicegap from the force's own case records, not from published counts" + (
+        " (SYNTHETIC records, not real cases)" if synthetic else "")
     report.tables.append(t)
     report.small_cells = SMALL_CELLS_RECORDS
     if synthetic:
