@@ -54,7 +54,9 @@ def test_get_text_shows_everything_that_travels(loaded_home):
     (["check", "x", "--metric", "charge_rate_cohort", "--area", "Kent", "--period", "2017/18", "--value", "-5"], 2,
      "is negative"),
     (["check", "x", "--metric", "charge_rate_cohort", "--area", "Kent", "--period", "2017/18", "--value", "150%"], 2,
-     "more than 100%"),
+     "more than 100%, which a proportion of cases cannot be"),
+    # an argument is named as the usage line names it, not as an option (found by a fresh-user pass)
+    (["export", "--area", "Kent", "--period", "2017/18", "--out", "/tmp"], 2, "error: METRIC: give a metric"),
     (["export", "charge_rate_cohort", "--area", "Kent", "--period", "2017/18", "--out", "/proc/justicegap-x"], 2,
      "'/proc/justicegap-x' cannot be written"),
 ])

@@ -102,6 +102,7 @@ def test_downloads_hold_what_they_say(client, app):
 def test_repeated_parameters_are_refused(client):
     r = client.get("/api/v1/figure?metric=recorded&metric=charge_rate_cohort&area=Kent")
     assert r.status_code == 422 and r.json()["parameter"] == "metric" and "more than once" in r.json()["message"]
+    assert r.json()["code"] == "invalid_parameter"  # as every other 422 (found by a fresh-user pass)
     r = client.get("/area/E23000032?period=2017/18&period=2018/19")
     assert r.status_code == 422 and "text/html" in r.headers["content-type"]
     assert "period: given more than once" in text_of(r.text) and "Traceback" not in r.text

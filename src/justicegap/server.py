@@ -203,7 +203,8 @@ class CatchAll:
             request = Request(scope)
             message = f"{repeated}: given more than once; give each parameter once"
             if _is_api(request) or scope.get("path", "").startswith("/api/"):
-                response = JSONResponse({"error": "InvalidParameter", "message": message, "parameter": repeated}, status_code=422)
+                response = JSONResponse({"error": "InvalidParameter", "code": "invalid_parameter", "message": message,
+                                         "parameter": repeated}, status_code=422)
             else:
                 from .web.views import error_page
 

@@ -49,6 +49,8 @@ def parameter(name: str | None, where: str = "api") -> str | None:
     if name is None:
         return None
     bare = name.removeprefix("--").replace("-", "_")
+    if bare.isupper():  # a command's argument (METRIC), named as its usage line names it
+        return bare
     return "--" + bare.replace("_", "-") if where == "cli" else bare
 
 

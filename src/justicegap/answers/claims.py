@@ -77,7 +77,7 @@ def parse_value(value, kind: str = "proportion") -> dict:
     if d < 0:
         raise InvalidParameter("value", f"'{value}' is negative: no count, rate or ratio here can be")
     if kind == "proportion" and d > 100:  # a bare number above 1 is read as a percentage
-        raise InvalidParameter("value", f"'{value}' is more than 100%: a proportion of cases cannot be")
+        raise InvalidParameter("value", f"'{value}' is more than 100%, which a proportion of cases cannot be")
     half = Decimal(1).scaleb(_exponent(num)) / 2
     if kind in ("proportion", "ratio") and (pct or d > 1):
         return {"given": str(value), "form": "percent", "point": float(d / 100), "low": float((d - half) / 100),
