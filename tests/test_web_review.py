@@ -4,6 +4,7 @@ downloads hold and are called, ratios read per 100, repeated parameters, links a
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -147,3 +148,14 @@ def test_pages_refer_to_nothing_outside(client):
         specs = re.findall(r'<script type="application/json" id="[^"]+">(.*?)</script>', html, re.S)
         assert specs and all("$schema" not in s and "http" not in s for s in specs)
         assert "https://rapecrisis.org.uk/" in html  # the support services stay in the content note
+
+
+def test_error_pages_say_things_once_and_in_words(client):
+    """Found by a fresh-user pass: metric ids offered as suggestions, and the area search offered
+    twice (as a sentence and as its link)."""
+    r = client.get("/compare?metric=recorded_rate&level=csp")
+    assert r.status_code == 404
+    offered = re.findall(r'<a href="/metric/([a-z0-9_]+)">([^<]+)</a>', r.text)
+    assert offered and all(html.unescape(text) == metrics.registry()[mid]["name"] for mid, text in offered)
+    r = client.get("/area/E99999999")
+    assert r.status_code == 404 and text_of(r.text).count("Try the area search") == 1

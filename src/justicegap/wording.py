@@ -62,7 +62,8 @@ def text(e: JusticegapError | str, where: str = "api") -> str:
         msg = f"{parameter(e.parameter, where)}: {e.message}"
     else:
         msg = str(e)
-    extra = [ACTION_TEXT[where][a] for a in e.actions if ACTION_TEXT[where][a]]
+    # on a page an action with a link is the link, not a sentence beside it as well
+    extra = [ACTION_TEXT[where][a] for a in e.actions if ACTION_TEXT[where][a] and not (where == "web" and a in ACTION_LINKS)]
     if extra and not msg.rstrip().endswith((".", "!", "?")):
         msg = msg.rstrip() + "."
     out = " ".join([msg, *extra])

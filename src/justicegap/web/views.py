@@ -104,8 +104,8 @@ def error_page_for(request: Request, e: JusticegapError) -> HTMLResponse:
                     continue
                 except JusticegapError:
                     pass
-            elif e.kind == "metric":
-                sugg.append({"text": s, "href": f"/metric/{s}"})
+            elif e.kind == "metric" and s in M.registry():  # named in words, as the metric pages name it
+                sugg.append({"text": M.registry()[s]["name"], "href": f"/metric/{s}"})
                 continue
             sugg.append({"text": s, "href": None})
         return error_page(request, 404, f"Unknown {e.kind}", message, sugg, links)
@@ -582,7 +582,10 @@ def metric_page(request: Request, metric_id: str) -> HTMLResponse:
     confused_by = [{"metric": k, "name": m["name"], "how": c["how"]} for k, m in reg.items()
                    for c in m.get("confused_with") or [] if c["metric"] == metric_id
                    and k not in {x["metric"] for x in confused}]  # each neighbour once, in this metric's own words
-    sources = [reference.sources().get(ds, {"id": ds, "title": ds, "publisher": ""}) for ds in d["datasets"]]
+    own = {"id": "case_records", "title": "their own case records (not a publication; loaded on a site by its operator)",
+           "publisher": "The police force and the CPS Area"}
+    sources = [reference.sources().get(ds, own if ds == "case_records" else {"id": ds, "title": ds, "publisher": ""})
+               for ds in d["datasets"]]
     return render(request, "metric.html", nav="metrics", m=d, confused=confused, confused_by=confused_by, sources=sources,
                   example=_example(request.app.state.service, d),
                   permalink=f"/metric/{metric_id}",
