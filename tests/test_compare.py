@@ -52,7 +52,8 @@ def test_every_force_with_limits_and_position(loaded, by_force):
             assert a[key] is not None
     assert r["areas"][0]["rank"] is None
     assert r["summary"].startswith("Charge rate (offences recorded in the period), rape, 2018/19, by police force area "
-                                   "(basis: recorded_cohort): of 43 areas")
+                                   "(basis: offences recorded in the period, followed to the date of the edition "
+                                   "(the Home Office's headline basis)): of 43 areas")
 
 
 def test_sorting_gives_rank_intervals(loaded):

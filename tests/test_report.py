@@ -550,3 +550,16 @@ def test_cli_pdf_without_chromium_says_how_to_install(home, tmp_path, monkeypatc
     r = CliRunner().invoke(app, ["report", "--area", "Kent", "--out", str(tmp_path / "kent.pdf")])
     assert r.exit_code != 0
     assert "apt-get install chromium" in str(r.exception) and "no data loaded" not in str(r.exception)
+
+
+def test_html_report_says_flags_and_bases_in_words(kent):
+    """The HTML report is read by people: flags and bases in words, as on the pages (a fresh-user
+    pass found `negative_published, maturing, event:recording_integrity` in its tables)."""
+    import html as H
+    import re
+
+    from justicegap.answers.html import render
+
+    text = H.unescape(re.sub(r"<[^>]+>", " ", render(kent)))
+    assert "event:" not in text and "negative_published" not in text and "data break: Crime recording improvements" in text
+    assert "Basis: recorded_cohort." not in text and "(recorded_cohort, unit" not in text

@@ -133,7 +133,9 @@ def compare(metric_id: str, *, level: str = "pfa", period, offence: str = "rape"
         out["caveats"].append("Limits: " + _limits_text(fun, overdispersion, m["kind"]))
         above = [x["area"]["name"] for x in rows if x["position"] == "above"]
         below = [x["area"]["name"] for x in rows if x["position"] == "below"]
-        what = f"{m['name']}, {out['offence']['label'].lower()}, {p.label}, by {A.LEVEL_NAMES[level]} (basis: {m['basis']})"
+        from .sentences import basis_text
+
+        what = f"{m['name']}, {out['offence']['label'].lower()}, {p.label}, by {A.LEVEL_NAMES[level]} (basis: {basis_text(m['basis'])})"
         out["summary"] = (f"{what}: of {len(rows)} areas, {len(above)} {'is' if len(above) == 1 else 'are'} above the 99.8% limit"
                           + (f" ({', '.join(above)})" if above else "") + f" and {len(below)} below"
                           + (f" ({', '.join(below)})" if below else "")

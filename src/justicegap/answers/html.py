@@ -187,6 +187,10 @@ def charts(report: Report) -> list[dict]:
 def cell(value, col) -> str:
     if value is None:
         return ""
+    if col.name == "Basis":  # a reader's words, as the pages give them, not the registry's ids
+        return basis_text(value)
+    if col.name == "Flags":
+        return flag_words(value)
     if col.type == "percent":
         return pct(value)
     if col.type == "integer":
@@ -196,6 +200,27 @@ def cell(value, col) -> str:
     return str(value)
 
 
+def basis_text(basis: str) -> str:
+    from .sentences import basis_text
+
+    return basis_text(basis)
+
+
+def flag_words(flags: str) -> str:
+    """A table's flags cell ("maturing, event:covid_19") in words."""
+    from .. import reference
+    from ..metrics.wording import FLAG_WORDS
+
+    titles = {e["id"]: e["title"] for e in reference.table("events")}
+    out = []
+    for f in (x.strip() for x in str(flags).split(",") if x.strip()):
+        if f.startswith("event:"):
+            out.append("data break: " + titles.get(f[6:], f[6:].replace("_", " ")))
+        else:
+            out.append(FLAG_WORDS.get(f, f.replace("_", " ")))
+    return "; ".join(out)
+
+
 def render(report: Report) -> str:
     """The report as an HTML string."""
     from jinja2 import Environment, PackageLoader, select_autoescape
@@ -203,6 +228,7 @@ def render(report: Report) -> str:
     env = Environment(loader=PackageLoader("justicegap.answers", "templates"), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["cell"] = cell
+    env.filters["basis"] = basis_text
     return env.get_template("report.html").render(r=report, q=report.question, charts=charts(report))
 
 

@@ -33,7 +33,9 @@ def funnel_plot(result: dict) -> dict:
     points = [{"area": r["area"]["name"], "n": r["denominator"], "rate": r["value"], "position": r["position"],
                "numerator": r["numerator"]} for r in rows]
     breaks = "; ".join(e["title"] for e in result.get("events", []))
-    subtitle = [f"{result['name']} ({result['basis']}, unit: {result['unit']}), {result['offence']['label'].lower()}, {result['period']['label']}",
+    from .sentences import basis_text
+
+    subtitle = [f"{result['name']} ({basis_text(result['basis'])}, unit: {result['unit']}), {result['offence']['label'].lower()}, {result['period']['label']}",
                 f"Target {_target_text(result)} (pooled); limits: {result['method']}. Editions: {', '.join(result['editions'])}"]
     if breaks:
         subtitle.append(f"Data breaks touching this period: {breaks}")

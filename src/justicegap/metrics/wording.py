@@ -6,6 +6,7 @@ from .. import areas as A
 from .. import reference
 from ..formats import pct, pct_number
 from ..store import Edition
+from .figure import LOW_COUNT
 
 
 def _area_names(codes) -> str:
@@ -68,3 +69,18 @@ def source_line(editions: list[Edition]) -> str:
             parts.append(f"{eds[0].title or eds[0].dataset}, {len(eds)} files ({names[0]} to {names[-1]}; "
                          "editions and SHA-256 in the sources list)")
     return "; ".join(parts)
+
+
+# Each flag a figure can carry, in words for readers (the pages and the HTML report); data breaks
+# (``event:ID``) are said with their titles.
+FLAG_WORDS = {
+    "partial": "partial",
+    "excludes_areas": "excludes areas",
+    "low_count": f"low count (denominator under {LOW_COUNT})",
+    "provisional": "provisional",
+    "maturing": "maturing (outcomes still being assigned)",
+    "different_sources": "numerator and denominator from different publications",
+    "mixed_editions": "joins editions extracted at different dates",
+    "no_denominator": "no denominator",
+    "negative_published": "includes negative counts the publisher gave as corrections",
+}

@@ -11,7 +11,7 @@ import re
 
 from ..formats import num, pct
 from ..formats import value_text as _value_text
-from ..metrics import LOW_COUNT
+from ..metrics.wording import FLAG_WORDS
 
 PERCENT_KINDS = ("proportion", "ratio")  # shown as %, like formats.value_text
 
@@ -38,17 +38,6 @@ def public_words(text: str) -> str:
     """A text with every basis identifier in it said in words."""
     return _BASIS.sub(lambda m: basis_words(m.group(1)), text)
 
-FLAG_WORDS = {
-    "partial": "partial",
-    "excludes_areas": "excludes areas",
-    "low_count": f"low count (denominator under {LOW_COUNT})",
-    "provisional": "provisional",
-    "maturing": "maturing (outcomes still being assigned)",
-    "different_sources": "numerator and denominator from different publications",
-    "mixed_editions": "joins editions extracted at different dates",
-    "no_denominator": "no denominator",
-    "negative_published": "includes negative counts the publisher gave as corrections",
-}
 
 
 # A ratio's two counts are different cases, so it is never a percentage of a cohort: it is read as
