@@ -422,7 +422,7 @@ def test_report_reuses_its_figures_for_the_attrition_chart(loaded_home, monkeypa
 
     from justicegap import areas as A
     from justicegap import metrics
-    from justicegap.answers import funnel, report
+    from justicegap.answers import funnel
 
     calls = Counter()
 
