@@ -563,3 +563,14 @@ def test_html_report_says_flags_and_bases_in_words(kent):
     text = H.unescape(re.sub(r"<[^>]+>", " ", render(kent)))
     assert "event:" not in text and "negative_published" not in text and "data break: Crime recording improvements" in text
     assert "Basis: recorded_cohort." not in text and "(recorded_cohort, unit" not in text
+
+
+def test_a_local_report_lists_the_years_its_local_tables_miss(loaded_store):
+    """Found by a fresh-user pass: Canterbury's cover said no year was missing while its local
+    sheet had none of the years asked (the loaded partnership tables are of later periods)."""
+    from justicegap.answers.report import build_report
+
+    r = build_report("Canterbury", start="2017/18", end="2018/19", offence="rape", store=loaded_store)
+    assert r.missing["local_years"] == ["2017/18", "2018/19"]
+    [local] = [n for n in r.not_available if n["part"].startswith("Recorded offences by local area")]
+    assert local["periods"] == ["2017/18, 2018/19"]

@@ -409,7 +409,11 @@ def compare(metric: str = typer.Argument(..., help="A proportion metric, e.g. ch
     c = _console()
     if any(a.get("synthetic") for a in r["areas"]):
         c.print("SYNTHETIC RECORDS: not real cases (made by `justicegap synth`).", style="bold yellow", markup=False)
-    c.print(f"[bold]{r['name']}[/bold] ({r['basis']}, unit: {r['unit']}), {r['offence']['label']}, {r['period']['label']}, by {level}")
+    from . import areas as A
+    from .answers.sentences import basis_text
+
+    c.print(f"[bold]{r['name']}[/bold] ({basis_text(r['basis'])}; unit: {r['unit']}), {r['offence']['label']}, {r['period']['label']}, "
+            f"by {A.LEVEL_NAMES.get(level, level)}")
     t = _table("area", "numerator", "denominator", "value", "95% CI", "99.8% limits", "position", "flags",
               *(["rank (95% interval)"] if sort == "value" else []))
     for a in r["areas"]:
@@ -709,6 +713,8 @@ def report(area: str = AreaOpt,
         c.print(f"  {q['notes'][-1]}", markup=False)
     if r.missing.get("years"):
         c.print(f"  Years missing from the loaded police data (listed, not filled): {', '.join(r.missing['years'])}", markup=False)
+    if r.missing.get("local_years"):
+        c.print(f"  Years no loaded local table covers (listed, not filled): {', '.join(r.missing['local_years'])}", markup=False)
     c.print(f"  {len(r.not_available)} parts of the question not available (see the report's 'Not available' section)", markup=False)
 
 

@@ -136,7 +136,7 @@ def compare(metric_id: str, *, level: str = "pfa", period, offence: str = "rape"
         from .sentences import basis_text
 
         what = f"{m['name']}, {out['offence']['label'].lower()}, {p.label}, by {A.LEVEL_NAMES[level]} (basis: {basis_text(m['basis'])})"
-        out["summary"] = (f"{what}: of {len(rows)} areas, {len(above)} {'is' if len(above) == 1 else 'are'} above the 99.8% limit"
+        out["summary"] = (f"{what}: of {len(rows)} area{'' if len(rows) == 1 else 's'}, {len(above)} {'is' if len(above) == 1 else 'are'} above the 99.8% limit"
                           + (f" ({', '.join(above)})" if above else "") + f" and {len(below)} below"
                           + (f" ({', '.join(below)})" if below else "")
                           + ("; the rest are within what chance alone would give." if overdispersion is None else

@@ -108,6 +108,8 @@ def write_xlsx(report: Report, path) -> Path:
              ("Offence", f"{q['offence']['label']} ({q['offence']['family']}); tables also give: "
                          + ", ".join(p["label"] for p in q["offence"]["parts"][1:])),
              ("Years missing from the data", ", ".join(report.missing.get("years") or []) or "none"),
+             *([("Years missing for local areas", ", ".join(report.missing["local_years"]) + ": no loaded local table covers them")]
+               if report.missing.get("local_years") else []),
              ("Asked", ", ".join(f"{k}={v}" for k, v in q["asked"].items() if v not in (None, False, []))),
              ("Small cells", report.small_cells or "Shown as published."),
              ("Created", report.created),

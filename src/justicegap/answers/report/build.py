@@ -314,7 +314,7 @@ def _build(area, area_text, start, end, start_p, end_p, fam, offence_text, asked
         _own_tables_first(report, area, police)
 
     # missing, caveats, definitions, sources, sentences, charts ------------------------------
-    report.missing = {"years": missing_years, "years_asked": [y.label for y in years],
+    report.missing = {"years": missing_years, "years_asked": [y.label for y in years], "local_years": col.local_missing,
                       "note": "Years listed here have no police recorded crime figure in the loaded data; they are not zero."}
     if missing_years:
         col.not_available(f"Police recorded crime for {police.name}", "",

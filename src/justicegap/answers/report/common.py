@@ -95,6 +95,7 @@ class _Collector:
         self.other_editions: list = []  # editions used outside a Figure (the outcome-group table)
         self.na: dict[tuple[str, str, str], list[str]] = {}
         self.metric_ids: list[str] = []
+        self.local_missing: list[str] = []  # years asked that no loaded local (CSP) table covers
         self._coverage: dict[str, list[tuple[date, date]]] = {}
         for ds, s, e in queries.coverage_spans(store):
             self._coverage.setdefault(ds, []).append((s, e))

@@ -151,12 +151,13 @@ def _local_table(report, col, area, police, force, asked_local, years, fam, part
             if fam != "sexual_offences" and col.compute("recorded", csps[0], outside, "sexual_offences", record=False) is not None:
                 local_fam = "sexual_offences"
                 periods = [outside]
+    col.local_missing = [y.label for y in years if y not in periods]
     if not periods:
         col.not_available(f"Recorded offences by local area in {force.name}", ", ".join(y.label for y in years),
                           "No loaded Community Safety Partnership table covers these years.",
                           "Home Office (police recorded crime CSP open data tables); Office for National Statistics (PFA data tables)")
         return resolution
-    missing_local = [y.label for y in years if y not in periods]
+    missing_local = col.local_missing
     if missing_local:
         col.not_available(f"Recorded offences by local area in {force.name}", ", ".join(missing_local),
                           "No loaded Community Safety Partnership table covers these years: they are listed as missing, not filled.",
