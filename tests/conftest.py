@@ -160,3 +160,4 @@ def records_copy(records_home, tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("JUSTICEGAP_HOME", str(home))
     monkeypatch.delenv("JUSTICEGAP_RECORDS_KEY", raising=False)
     return home
+

@@ -9,13 +9,12 @@ import csv
 import io
 import json
 import re
-import shutil
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-
+from analysthome import with_analyst
 from test_web import _check_page, text_of
 
 from justicegap import reference
@@ -30,17 +29,11 @@ def served(records_home, tmp_path_factory):
     token: (client, token, pseudonymous ids in the store, home)."""
     from fastapi.testclient import TestClient
 
-    from justicegap.records import access
     from justicegap.server import create_app
     from justicegap.store import Store
 
-    home = tmp_path_factory.mktemp("web-records") / "home"
-    shutil.copytree(records_home, home)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("JUSTICEGAP_HOME", str(home))
-        mp.delenv("JUSTICEGAP_RECORDS_KEY", raising=False)
-        with Store(home / "justicegap.duckdb") as s:
-            token = access.add_token(s, "Ana Lyst")
+    with with_analyst(records_home, tmp_path_factory.mktemp("web-records") / "home") as (home, token):
+        with Store(home / "justicegap.duckdb", read_only=True) as s:
             ids = {r[0] for r in s.con.execute("select record_id from rec_offences union all select case_id from rec_cps_cases").fetchall()}
         app = create_app(home / "justicegap.duckdb", warm=False)
         yield TestClient(app, raise_server_exceptions=False), token, ids, home

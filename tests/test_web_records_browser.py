@@ -6,11 +6,11 @@ no console error, no request off the machine, no WCAG 2.2 A/AA violation by axe-
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from analysthome import with_analyst
 from liveserver import running
 from test_web_browser import (  # noqa: F401 (a fixture)
     LAYOUT,
@@ -30,17 +30,9 @@ SHOTS = os.environ.get("JUSTICEGAP_SCREENSHOTS")
 
 @pytest.fixture(scope="module")
 def server(records_home, tmp_path_factory):
-    from justicegap.records import access
     from justicegap.server import create_app
-    from justicegap.store import Store
 
-    home = tmp_path_factory.mktemp("web-records-browser") / "home"
-    shutil.copytree(records_home, home)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("JUSTICEGAP_HOME", str(home))
-        mp.delenv("JUSTICEGAP_RECORDS_KEY", raising=False)
-        with Store(home / "justicegap.duckdb") as s:
-            token = access.add_token(s, "Ana Lyst")
+    with with_analyst(records_home, tmp_path_factory.mktemp("web-records-browser") / "home") as (home, token):
         app = create_app(home / "justicegap.duckdb")
         with running(app) as base:
             yield {"base": base, "token": token, "home": home}
