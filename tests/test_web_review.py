@@ -159,3 +159,15 @@ def test_error_pages_say_things_once_and_in_words(client):
     assert offered and all(html.unescape(text) == metrics.registry()[mid]["name"] for mid, text in offered)
     r = client.get("/area/E99999999")
     assert r.status_code == 404 and text_of(r.text).count("Try the area search") == 1
+
+
+def test_the_compare_form_offers_only_what_the_level_publishes(client):
+    """Found by a fresh-user pass: at partnership level the form offered rape (not published for
+    partnerships) and the police outcomes editions; the editions were named by their dataset ids."""
+    r = client.get("/compare?metric=recorded&level=csp")
+    sel = re.search(r'<select[^>]*name="offence"[^>]*>(.*?)</select>', r.text, re.S).group(1)
+    assert re.findall(r'<option[^>]*value="([a-z_]+)"', sel) == ["sexual_offences"]
+    eds = re.search(r'<select[^>]*name="edition"[^>]*>(.*?)</select>', r.text, re.S)
+    assert eds is None or "prc-outcomes" not in eds.group(1)
+    kent = client.get("/area/E23000032").text
+    assert "(ho_outcomes)" not in kent and "(Crime outcomes open data)" in kent

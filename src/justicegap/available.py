@@ -27,6 +27,16 @@ def metrics_at(level: str) -> list[str]:
             and not m.get("records")]
 
 
+def families_at(store, metric: str, level: str | None) -> list[str]:
+    """The offence families the metric's datasets at ``level`` hold facts for (a partnership's
+    tables publish sexual offences as a whole, not rape): the forms offer only these."""
+    from .metrics.data import offence_values
+
+    held = {ds: store.facts.offences_held(ds) for ds in datasets_at(metric, level)}
+    return [fid for fid in reference.families()
+            if any(vals & set(offence_values(ds, fid)) for ds, vals in held.items())]
+
+
 def periods(store, metric: str, level: str | None = None) -> list[Period]:
     """Financial years and twelve-month periods (YE Jun 2025) that a dataset of ``metric``
     publishing at ``level`` covers end to end, newest first: the periods a form should offer."""

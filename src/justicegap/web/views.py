@@ -196,15 +196,20 @@ class View:
             periods.insert(0, self.period)
         reg = M.registry()
         m = reg[self.metric]
-        eds = [e for e in self.svc.editions if e.dataset in m["datasets"]]
+        at = available.datasets_at(self.metric, level) if level else m["datasets"]  # editions that can answer here
+        eds = [e for e in self.svc.editions if e.dataset in at]
         offered = available.metrics_at(level) if level else [k for k, v in reg.items() if not v.get("needs_outcome") and not v.get("records")]
         if self.metric not in offered:
             offered.insert(0, self.metric)
+        fams = reference.families()
+        held = self.svc.cached("families_at", (self.metric, level), lambda s: available.families_at(s, self.metric, level))
+        offences = [k for k in fams if k in held or k == self.offence] or list(fams)
         return {"periods": periods, "period": self.period,
-                "offences": [(k, v["label"]) for k, v in reference.families().items()], "offence": self.offence,
+                "offences": [(k, fams[k]["label"]) for k in offences], "offence": self.offence,
                 "metrics": [(k, reg[k]["name"]) for k in offered] if metrics_ else None,
                 "metric": self.metric,
-                "editions": [(e.edition, f"{e.file_name} ({e.dataset})") for e in eds], "edition": self.edition,
+                "editions": [(e.edition, f"{e.file_name} ({reference.sources().get(e.dataset, {}).get('title', e.dataset)})")
+                             for e in eds], "edition": self.edition,
                 **(extra or {})}
 
 
