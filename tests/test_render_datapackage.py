@@ -153,3 +153,19 @@ def test_rates_per_resident_export_their_limits_per_100000(loaded, tmp_path):
     with open(tmp_path / pkg["resources"][0]["path"], newline="") as f:
         kent = next(r for r in csv.DictReader(f) if r["area_code"] == "E23000032")
     assert float(kent["lower998"]) < float(kent["target"]) < float(kent["upper998"]) < float(kent["value"])
+
+
+def test_a_second_format_adds_a_resource(loaded, tmp_path):
+    """Found by a fresh-user pass: exporting the funnel as xlsx then json left the xlsx on disk but
+    dropped it from datapackage.json."""
+    from justicegap.answers.funnel import attrition
+
+    fun = attrition(area="Kent", period="2017/18", offence="rape")
+    x = export(fun, tmp_path, "xlsx", kind="attrition")
+    j = export(fun, tmp_path, "json", kind="attrition")
+    package = json.loads(j["descriptor"].read_text())
+    paths = sorted(r["path"] for r in package["resources"])
+    assert paths == sorted([x["data"].name, j["data"].name]) and len({r["name"] for r in package["resources"]}) == 2
+    assert frictionless.validate(str(j["descriptor"])).valid
+    export(fun, tmp_path, "json", kind="attrition")  # the same file again replaces its own resource
+    assert len(json.loads(j["descriptor"].read_text())["resources"]) == 2

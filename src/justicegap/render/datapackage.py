@@ -115,7 +115,12 @@ def export(result, path, format: str = "csv", *, kind: str | None = None, store=
             package = json.loads(descriptor_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             package = {}
-    resources = [r for r in package.get("resources", []) if r.get("name") != name and (folder / r.get("path", "")).exists()]
+    # the same file again replaces its resource; the same table in another format is added beside it
+    # (a resource's name is unique in a package, so the second format's name says its format)
+    resources = [r for r in package.get("resources", []) if r.get("path") != data_path.name and (folder / r.get("path", "")).exists()]
+    if any(r.get("name") == name for r in resources):
+        res["name"] = f"{name}_{fmt}"
+    resources = [r for r in resources if r.get("name") != res["name"]]
     resources.append(res)
     sources = {s["edition"]: s for s in package.get("sources", []) if s.get("edition")}
     sources.update({s["edition"]: s for s in _sources(table, store)})
