@@ -352,8 +352,11 @@ def test_funnel_shows_each_stage_edition_and_flags(client):
         for e in s["editions"]:
             assert e in cells
         if len(s["editions"]) > 2:
-            assert f"{len(s['editions'])} editions of cps_case_outcomes" in cells
-            assert f"{s['label']}: " in alt and f"{len(s['editions'])} editions of cps_case_outcomes" in alt
+            from justicegap import reference
+
+            said = f"{len(s['editions'])} editions of {reference.sources()['cps_case_outcomes']['title']}"  # its title, not its id
+            assert said in cells
+            assert f"{s['label']}: " in alt and said in alt
         else:
             assert f"(edition: {', '.join(s['editions'])})" in alt
         for flag, words in (("partial", "partial"), ("provisional", "provisional"), ("maturing", "maturing"),
@@ -403,7 +406,7 @@ def test_comparisons_show_their_editions(client, lib):
     assert len(cmp["editions"]) == 12
     html = _check_page(client.get("/compare", params={"period": "2016/17", "metric": "cps_conviction_rate",
                                                       "offence": "sexual_offences"}))
-    assert re.search(r"<span data-editions>(.*?)</span>", html).group(1) == "12 editions of cps_case_outcomes"
+    assert re.search(r"<span data-editions>(.*?)</span>", html).group(1) == "12 editions of CPS case outcomes by principal offence category (monthly)"
     assert all(e in html for e in cmp["editions"])
 
 

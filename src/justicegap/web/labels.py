@@ -130,8 +130,11 @@ def editions_text(editions) -> str:
     for e in eds:
         ds = e.rsplit("-", 1)[0]
         by_ds[ds] = by_ds.get(ds, 0) + 1
-    return "; ".join(f"{n} editions of {ds}" if n > 1 else next(e for e in eds if e.startswith(ds + "-"))
-                     for ds, n in by_ds.items())
+    from .. import reference
+
+    titles = reference.sources()
+    return "; ".join(f"{n} editions of {titles.get(ds, {}).get('title', ds)}" if n > 1
+                     else next(e for e in eds if e.startswith(ds + "-")) for ds, n in by_ds.items())
 
 
 def of_text(kind: str, numerator, denominator, unit: str = "") -> str:
