@@ -29,3 +29,13 @@ def test_a_known_gap_is_named_with_who_holds_the_data(loaded_store):
     with pytest.raises(NotAvailable) as other:
         metrics.compute("charge_rate_cohort", area="Kent", period="2019/20", offence="rape", store=loaded_store)
     assert "Known gap" not in str(other.value) and not other.value.holder
+
+
+def test_a_partial_figure_carries_only_the_breaks_of_the_months_it_holds(loaded):
+    """Found by a fresh-user pass: 2017/18..2019/20 with no 2019/20 data carried the Covid-19 and
+    outcome-22 breaks of the year it lacks."""
+    from justicegap import metrics
+
+    fig = metrics.compute("charge_rate_cohort", area="Kent", period="2017/18..2019/20", offence="rape", allow_partial=True)
+    assert "partial" in fig.flags and "event:covid_19" not in fig.flags and "event:outcome_22_introduced" not in fig.flags
+    assert "event:recording_integrity" in fig.flags  # a break inside the months held stays

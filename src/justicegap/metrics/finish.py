@@ -54,6 +54,8 @@ def _finish(fig: Figure, allow_partial: bool) -> Figure:
         fig.flags.append("provisional")
         fig.caveats.append(next(p for p in provisional if p))
     fig.events = events_touching(fig.period, fig.area, fig.dataset, fig.offence)
+    if "partial" in fig.flags:  # only the breaks of the months the figure holds, not of those it lacks
+        fig.events = [ev for ev in fig.events if _touches_spans(ev, [s for g in fig.all_gathered for s in g.by_span])]
     for ev in fig.events:
         fig.flags.append(f"event:{ev['id']}")
         fig.caveats.append(f"{ev['title']} ({ev['start']}{'–' + ev['end'] if ev['end'] and ev['end'] != ev['start'] else ''}): {ev['description']}")
@@ -74,3 +76,10 @@ def _finish(fig: Figure, allow_partial: bool) -> Figure:
         if fig.editions:
             fig.sentence += f" Source: {source_line(fig.editions)}."
     return fig
+
+
+def _touches_spans(ev: dict, spans: list[tuple]) -> bool:
+    from datetime import date
+
+    start, end = date.fromisoformat(ev["start"]), date.fromisoformat(ev["end"]) if ev["end"] else None
+    return any(start <= e and (end is None or end >= s) for s, e in spans)
