@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from common import SHARED, installed_env
@@ -57,14 +58,24 @@ def load(home: Path, source: Path) -> float:
     return time.perf_counter() - t
 
 
+@contextmanager
+def serving(home: Path):
+    """A freshly started server for the block: -> its base URL."""
+    proc, base = start_server(home)
+    try:
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
 def start_times(home: Path, runs: int = 5) -> list[tuple[float, float]]:
     """(wall seconds, CPU seconds of the server process) from launching the server to its first
     answer, each a fresh process. The CPU time does not depend on what else the machine is doing.
     One start before them (not counted) leaves the bytecode cached, as an installed package has it
     (``common.installed_env``)."""
-    proc, _ = start_server(home)
-    proc.terminate()
-    proc.wait(10)
+    with serving(home):
+        pass
     out = []
     for _ in range(runs):
         t = time.perf_counter()
@@ -232,22 +243,14 @@ def bursts(home: Path, mix: list) -> dict:
     """The two cold bursts, each on a freshly started server."""
     rnd = random.Random(12)
     api = [rnd.choice(mix) for _ in range(200)]
-    proc, base = start_server(home)
-    try:
+    with serving(home) as base:
         first = burst(base, api)
-    finally:
-        proc.terminate()
-        proc.wait(10)
     areas = ["E23000032", "E23000001", "K04000001", "E22000138", "E23000014"]  # Kent, the Met, E&W, Canterbury, Surrey
     pages = [("/area/" + rnd.choice(areas), {"period": rnd.choice(["2017/18", "2018/19"]), "offence": "rape"}) for _ in range(200)]
     mixed = [rnd.choice(mix) for _ in range(300)] + pages
     rnd.shuffle(mixed)
-    proc, base = start_server(home)
-    try:
+    with serving(home) as base:
         second = burst(base, mixed)
-    finally:
-        proc.terminate()
-        proc.wait(10)
     return {"api_200": first, "with_pages_500": second}
 
 
@@ -299,22 +302,16 @@ def main() -> None:
         home = Path(tmp)
         load_s = load(home, a.source)
         starts = start_times(home)
-        proc, base = start_server(home)
-        mix = requests_mix(base)
-        proc.terminate()
-        proc.wait(10)
+        with serving(home) as base:
+            mix = requests_mix(base)
         cold_bursts = bursts(home, mix)
         if a.bursts_only:
             print(json.dumps(cold_bursts, indent=2))
             return
-        proc, base = start_server(home)
-        try:
+        with serving(home) as base:
             page = page_times(base, "/area/E23000032?period=2017/18&offence=rape&metric=charge_rate_cohort")
             cold = cold_pass(base, mix)
             api = hammer(base, mix, a.requests, a.clients)
-        finally:
-            proc.terminate()
-            proc.wait(10)
     start_s = round(statistics.median(w for w, _ in starts), 2)
     start_cpu = round(statistics.median(c for _, c in starts), 2)
     out = {"load_s": round(load_s, 1), "start_to_first_answer_s": start_s, "start_cpu_s": start_cpu,

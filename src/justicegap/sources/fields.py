@@ -175,3 +175,9 @@ def facts(row=None, **columns):
     if row is not None:
         out["_row"] = row.alias("_row")
     return pl.DataFrame(out)
+
+
+def combined_codes(offence):
+    """The Home Office's combined codes (Homicide's 1/4.1/4.10/4.2), published on several rows of one
+    quarter and summed: a source's ``REPEATED`` (every other key is given once)."""
+    return offence.str.contains("/", literal=True)

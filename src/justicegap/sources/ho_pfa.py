@@ -29,10 +29,7 @@ NEGATIVE = "adjustment"
 NEGATIVE_BOUNDED = True
 
 
-def REPEATED(offence):
-    """Combined codes (Homicide's 1/4.1/4.10/4.2) are published on several rows of one quarter
-    and summed; every other key is given once."""
-    return offence.str.contains("/", literal=True)
+REPEATED = fields.combined_codes
 
 
 def normalise(df, ctx):

@@ -104,6 +104,19 @@ def _area(request: Request, code: str):
         return None, RedirectResponse(link(f"/area/{area.code}/records", **dict(request.query_params)), status_code=302)
 
 
+MEDIA = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _period_slug(c: dict) -> str:
+    return c["period"].replace("/", "-")
+
+
+def _download(body, stem: str, ext: str, synthetic: bool, headers: dict) -> Response:
+    """A file to save: named for what it holds, and SYNTHETIC in its name when the records are."""
+    name = f"justicegap-{stem}" + ("-SYNTHETIC" if synthetic else "")
+    return Response(body, media_type=MEDIA[ext], headers={"Content-Disposition": f'attachment; filename="{name}.{ext}"', **headers})
+
+
 def _analyst_scope(request: Request, code: str):
     """An analyst's address: (area, the checked choices, None), or (None, None, a redirect to the
     area's own code when it was asked by name)."""
@@ -256,9 +269,8 @@ def aggregates_csv(request: Request, code: str) -> Response:
         w.writerow([g.area["name"], g.period["label"], c["offence"], r.quarter, r.label, "" if r.count is None else r.count,
                     "" if r.share_of_quarter is None else f"{r.share_of_quarter:.6f}", str(r.suppressed).lower(),
                     g.quarter_totals.get(r.quarter), g.unit, g.basis, g.extract_date.isoformat(), str(g.synthetic).lower(), g.disclosure])
-    name = f"justicegap-case-records-{area.code}-{c['period'].replace('/', '-')}-{c['offence']}" + ("-SYNTHETIC" if g.synthetic else "")
-    return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"', "Vary": "Cookie, Authorization"})
+    return _download(buf.getvalue(), f"case-records-{area.code}-{_period_slug(c)}-{c['offence']}", "csv", g.synthetic,
+                     {"Vary": "Cookie, Authorization"})
 
 
 def offences_csv(request: Request, code: str) -> Response:
@@ -285,9 +297,7 @@ def offences_csv(request: Request, code: str) -> Response:
         w = csv.DictWriter(buf, fieldnames=list(rows[0]))
         w.writeheader()
         w.writerows(rows)
-    name = f"justicegap-crime-records-{area.code}-{c['period'].replace('/', '-')}-{c['offence']}" + ("-SYNTHETIC" if sc.synthetic else "")
-    return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"', **PRIVATE})
+    return _download(buf.getvalue(), f"crime-records-{area.code}-{_period_slug(c)}-{c['offence']}", "csv", sc.synthetic, PRIVATE)
 
 
 SAMPLE_COLUMNS = {"record_id": "Crime record (pseudonym)", "stratum": "Stratum", "outcome_type": "Police outcome",
@@ -366,9 +376,7 @@ def sample_xlsx(request: Request, code: str) -> Response:
         body = out.read_bytes()
     audit(request, user, f"case records download sample area={area.code} period={c['period']} offence={c['offence']} "
                           f"size={size} by={by} seed={seed}", res.size)
-    name = f"justicegap-case-review-sample-{area.code}-{c['period'].replace('/', '-')}-seed{seed}" + ("-SYNTHETIC" if res.synthetic else "")
-    return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"', **PRIVATE})
+    return _download(body, f"case-review-sample-{area.code}-{_period_slug(c)}-seed{seed}", "xlsx", res.synthetic, PRIVATE)
 
 
 def build_records_pages() -> APIRouter:
