@@ -56,3 +56,25 @@ def test_arrays_of_areas():
     r = np.array([3, 20, 150])
     np.testing.assert_allclose(d.binom_sf(r - 1, n, 0.03), ref.binom.sf(r - 1, n, 0.03), rtol=1e-9)
     np.testing.assert_array_equal(d.binom_ppf(0.975, n, 0.03), ref.binom.ppf(0.975, n, 0.03))
+
+
+@settings(max_examples=300, deadline=None)
+@given(n=st.integers(1, 100_000), p=st.floats(1e-6, 1 - 1e-6), u=st.floats(0, 1))
+def test_probabilities_match_scipy_stats_anywhere(n, p, u):
+    """Any count, however far in either tail (to 1e-200), and any Poisson mean."""
+    k = np.floor(u * (n + 2)) - 1
+    np.testing.assert_allclose(d.binom_cdf(k, n, p), ref.binom.cdf(k, n, p), rtol=1e-9, atol=1e-200)
+    np.testing.assert_allclose(d.binom_sf(k, n, p), ref.binom.sf(k, n, p), rtol=1e-9, atol=1e-200)
+    np.testing.assert_allclose(d.binom_pmf(k, n, p), ref.binom.pmf(k, n, p), rtol=1e-8, atol=1e-200)
+    mu = n * p
+    np.testing.assert_allclose(d.poisson_cdf(k, mu), ref.poisson.cdf(k, mu), rtol=1e-9, atol=1e-200)
+    np.testing.assert_allclose(d.poisson_sf(k, mu), ref.poisson.sf(k, mu), rtol=1e-9, atol=1e-200)
+    np.testing.assert_allclose(d.poisson_pmf(k, mu), ref.poisson.pmf(k, mu), rtol=1e-8, atol=1e-200)
+
+
+def test_certain_outcomes():
+    """p of 0 or 1 puts all the mass on one count."""
+    k = np.arange(-1, 6)
+    np.testing.assert_array_equal(d.binom_pmf(k, 4, 0.0), ref.binom.pmf(k, 4, 0.0))
+    np.testing.assert_array_equal(d.binom_pmf(k, 4, 1.0), ref.binom.pmf(k, 4, 1.0))
+    np.testing.assert_array_equal(d.binom_cdf(k, 4, 1.0), ref.binom.cdf(k, 4, 1.0))

@@ -9,8 +9,8 @@ rates mostly ranks noise, so this module provides the tools we show instead:
   or adjusted for overdispersion as in the R package FunnelPlotR; :func:`funnel_curve` draws them.
 * :func:`rank_intervals` - how uncertain each area's rank is.
 
-Pure functions over numbers. NumPy, and SciPy's special functions (``discrete.py``), are imported
-inside the functions that need them: one figure's Wilson interval is plain arithmetic, and
+Pure functions over numbers. NumPy, and the binomial and Poisson functions (``discrete.py``), are
+imported inside the functions that need them: one figure's Wilson interval is plain arithmetic, and
 ``justicegap get`` does not pay for importing NumPy (about 0.1 s) to give it.
 Bad input (negative counts, numerator above denominator...) raises ``ValueError``; callers that
 face users should check their data first and raise ``justicegap.errors`` exceptions themselves.
