@@ -5,8 +5,10 @@ reaches SQL."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
+import re
 
 import pytest
 
@@ -508,10 +510,25 @@ def test_unknown_parameter_is_refused_with_the_nearest(client, path, query, wron
     assert body["parameter"] == wrong and f"did you mean '{right}'?" in body["message"]
 
 
-def test_unknown_parameter_on_a_page(client):
-    r = client.get("/compare?metric=charge_rate_cohort&perod=2018/19")
-    assert r.status_code == 422 and "perod" in r.text and "period" in r.text
-    assert client.get("/compare?metric=charge_rate_cohort&period=2018/19").status_code == 200
+@pytest.mark.parametrize("path, wrong", [("/compare?metric=charge_rate_cohort&perod=2018/19", "perod"),
+                                         ("/evaluate?metric=recorded&area=Kent&compare_wth=Essex", "compare_wth")])
+def test_unknown_parameter_on_a_page(client, path, wrong):
+    """A page names what was typed and says what to do in words: its parameter names are ids, not
+    listed (found by a fresh-user pass: the evaluate page listed `compare_with`)."""
+    r = client.get(path)
+    assert r.status_code == 422
+    main = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html.unescape(r.text.split("<main", 1)[1].split("</main>", 1)[0])))
+    assert f"This page's address has a part the page does not use (“{wrong}”)." in main
+    assert not re.search(r"\b(compare_with|did you mean|it takes)\b", main), main
+    assert client.get(path.replace(wrong, {"perod": "period", "compare_wth": "compare_with"}[wrong])).status_code == 200
+
+
+def test_unknown_parameter_carries_what_the_address_takes(client):
+    """The API's refusal lists the accepted names and the nearest as data, not only in its sentence."""
+    body = client.get("/api/v1/figure?metric=recorded&area=Kent&perod=2017/18").json()
+    assert body["code"] == "invalid_parameter" and body["near"] == "period"
+    assert body["accepted"] == sorted(p["name"] for p in client.get("/openapi.json").json()["paths"]["/api/v1/figure"]["get"]["parameters"]
+                                      if p["in"] == "query")
 
 
 def test_head_on_pages_and_every_api_route(client, app):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 from datetime import date
@@ -72,6 +73,14 @@ def test_effects_are_the_models_and_the_sentence_never_claims_cause(store, wm):
     after = [p for p in wm.points if p.after]
     assert all(p.counterfactual_low < p.counterfactual < p.counterfactual_high for p in after)
     assert all(p.counterfactual is None for p in wm.points if not p.after)
+
+
+def test_notes_do_not_point_up_or_down_the_page(wm):
+    """Each surface lays an evaluation out its own way (the command line prints the breaks and
+    placebos before the notes), so a note never says "below" or "above" of the rest (found by a
+    fresh-user pass)."""
+    notes = [*wm.caveats, wm.sentence]
+    assert notes and not [n for n in notes if re.search(r"\b(below|above)[.:]?$|\b(see|read it with)\b.*\b(below|above)\b", n, re.I)]
 
 
 def test_missing_months_are_listed_as_breaks_and_one_near_the_intervention_flags_it(store, wm):

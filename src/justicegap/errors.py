@@ -98,6 +98,20 @@ class InvalidParameter(JusticegapError):
         return {**super().to_dict(), "parameter": self.parameter}
 
 
+class UnknownParameter(InvalidParameter):
+    """A query parameter the address does not take (a misspelling, or one from another page), with
+    the ones it does take: the API lists them, a page says so in words (its names are ids)."""
+
+    def __init__(self, parameter: str, accepted=(), near: str | None = None):
+        self.accepted, self.near = sorted(accepted), near
+        takes = "it takes " + ", ".join(self.accepted) if self.accepted else "it takes none"
+        super().__init__(parameter, "not a parameter of this address"
+                         + (f"; did you mean '{near}'?" if near else ";") + f" {takes}")
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "accepted": self.accepted, "near": self.near}
+
+
 class NotAvailable(JusticegapError):
     """The data cannot answer this at the level or for the period asked: says why and who holds it."""
 

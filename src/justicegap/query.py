@@ -7,7 +7,7 @@ import difflib
 
 from starlette.requests import Request
 
-from .errors import InvalidParameter
+from .errors import UnknownParameter
 
 
 def accepted(route) -> set[str]:
@@ -35,6 +35,4 @@ def reject_unknown(request: Request) -> None:
     for key in request.query_params:
         if key not in names:
             near = difflib.get_close_matches(key, sorted(names), n=1, cutoff=0.5)
-            takes = "it takes " + ", ".join(sorted(names)) if names else "it takes none"
-            raise InvalidParameter(key, "not a parameter of this address" + (f"; did you mean '{near[0]}'?" if near else ";")
-                                   + f" {takes}")
+            raise UnknownParameter(key, names, near[0] if near else None)

@@ -5,7 +5,7 @@ and routes, the pages links. No message is rewritten after the fact.
 
 from __future__ import annotations
 
-from .errors import InvalidParameter, JusticegapError
+from .errors import InvalidParameter, JusticegapError, UnknownParameter
 
 API = "/api/v1"
 
@@ -58,7 +58,10 @@ def text(e: JusticegapError | str, where: str = "api") -> str:
     """The error's message for ``where`` (cli, api or web), with its actions worded there."""
     if isinstance(e, str):
         return e
-    if isinstance(e, InvalidParameter):
+    if isinstance(e, UnknownParameter) and where == "web":  # a page's parameter names are ids: not shown
+        msg = (f"This page's address has a part the page does not use (“{e.parameter}”). "
+               "Remove it from the address, or choose again with the page's form.")
+    elif isinstance(e, InvalidParameter):
         msg = f"{parameter(e.parameter, where)}: {e.message}"
     else:
         msg = str(e)

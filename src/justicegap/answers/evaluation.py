@@ -502,7 +502,7 @@ def _evaluate(metric, area, start, end, when, offence, comparison, seasonality, 
         caveats.extend(M.conditional_caveats(b.metric, {b.dataset}, b.offence))
         caveats.extend(b.metric.get("caveats", []))
     caveats.append("An interrupted time series shows whether a series changed when something else did; it cannot rule out "
-                   "other changes at the same time. Read it with the breaks, placebos and comparison below.")
+                   "other changes at the same time. Read it with the data breaks, placebo tests and comparison areas that come with it.")
     when_label = f"{when:%-d %B %Y}" if when.day != 1 else f"{when:%B %Y}"
     sentence = _sentence(b, when_label, eff, {"used": f.n_used})
     if near:
