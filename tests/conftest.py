@@ -161,3 +161,10 @@ def records_copy(records_home, tmp_path, monkeypatch) -> Path:
     monkeypatch.delenv("JUSTICEGAP_RECORDS_KEY", raising=False)
     return home
 
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium (never a browser download), one per browser test module."""
+    from browsing import launched
+
+    yield from launched()

@@ -4,22 +4,17 @@ axe-core comes from `make browser` (npm, into .venv/node_modules)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-
-from justicegap.answers.html import CHROMIUM_ARGS, write_html
-from justicegap.answers.report import build_report
-from justicegap.store import Store
+from browsing import CHROMIUM, axe, missing, open_page
 from test_report import KENT_LOCAL
 
-pytestmark = pytest.mark.browser
+from justicegap.answers.html import write_html
+from justicegap.answers.report import build_report
+from justicegap.store import Store
 
-ROOT = Path(__file__).resolve().parents[1]
-AXE = Path(os.environ.get("AXE_CORE_JS", ROOT / ".venv" / "node_modules" / "axe-core" / "axe.min.js"))
-CHROMIUM = os.environ.get("JUSTICEGAP_CHROMIUM", "/usr/bin/chromium")
-TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
@@ -28,26 +23,13 @@ def report(loaded_home):
         return build_report("Kent", start="2013/14", end="2022/23", offence="sexual_offences", local_areas=KENT_LOCAL, store=s)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium is not installed at {CHROMIUM}: run `make browser` (apt-get install chromium)")
-    os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
-
-
 @pytest.fixture
 def page(browser, report, tmp_path):
     path = write_html(report, tmp_path / "kent.html")
-    pg = browser.new_page(viewport={"width": 1280, "height": 900})
+    ctx, pg = open_page(browser)
     pg.goto(path.as_uri())
     yield pg
-    pg.close()
+    ctx.close()
 
 
 def test_renders_with_visible_charts(page, report):
@@ -70,13 +52,8 @@ def test_renders_with_visible_charts(page, report):
 
 
 def test_axe_finds_no_wcag_22_aa_violations(page):
-    if not AXE.exists():
-        pytest.skip(f"axe-core is not installed at {AXE}: run `make browser` (npm install axe-core into .venv)")
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS)
-    violations = [(v["id"], v["help"], [n["target"] for n in v["nodes"][:3]]) for v in result["violations"]]
-    assert violations == []
-    assert len(result["passes"]) > 10  # axe really ran its rules
+    assert axe(page) > 10  # no violation, and axe really ran its rules
+    assert page.errors == [] and all(u.startswith(("file:", "data:", "blob:")) for u in page.requests), page.requests
 
 
 def test_pdf_prints(loaded, tmp_path):
@@ -85,7 +62,7 @@ def test_pdf_prints(loaded, tmp_path):
     import sys
 
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium is not installed at {CHROMIUM}")
+        missing(f"Chromium ({CHROMIUM})")
     out = tmp_path / "kent.pdf"
     p = subprocess.run([sys.executable, "-m", "justicegap.cli", "report", "--area", "Kent", "--from", "2016/17", "--to", "2018/19",
                         "--offence", "rape", "--out", str(out)], capture_output=True, text=True, timeout=300)

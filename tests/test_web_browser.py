@@ -10,36 +10,14 @@ Playwright never downloads a browser.
 
 from __future__ import annotations
 
-import os
-import shutil
-import sys
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from browsing import axe, fits, only_loopback, open_page, ready, reproduces, shot
 from liveserver import running
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _axe_path() -> Path | None:
-    for base in (Path(sys.prefix), ROOT / ".venv", ROOT):
-        p = base / "node_modules" / "axe-core" / "axe.min.js"
-        if p.exists():
-            return p
-    return None
-
-
-def _missing(what: str):
-    if os.environ.get("CI"):
-        pytest.fail(f"{what} is missing: run `make browser`")
-    pytest.skip(f"{what} is missing: run `make browser`")
 
 
 @pytest.fixture(scope="module")
@@ -51,56 +29,11 @@ def server(loaded_home):
         yield {"base": base, "app": app}
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        _missing("Chromium (/usr/bin/chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        b.close()
-
-
 @pytest.fixture
 def page(browser, server):
-    axe = _axe_path()
-    if axe is None:
-        _missing("axe-core (node_modules/axe-core/axe.min.js)")
-    # bypass_csp lets the test inject axe-core into pages whose policy forbids inline scripts
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
-    pg = ctx.new_page()
-    pg.requests = []
-    pg.errors = []
-    pg.on("request", lambda r: pg.requests.append(r.url))
-    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
-    pg.axe_source = axe.read_text(encoding="utf-8")
+    ctx, pg = open_page(browser)
     yield pg
     ctx.close()
-
-
-def _ready(pg, timeout: int = 30000) -> None:
-    """Loaded and every chart drawn (a page whose comparison is still being prepared reloads itself
-    until it is there, and only then says it is ready)."""
-    pg.wait_for_load_state("load")
-    pg.wait_for_function("document.documentElement.dataset.chartsReady === '1' || document.documentElement.dataset.docsReady === '1'",
-                         timeout=timeout)
-
-
-def _axe(pg) -> None:
-    pg.add_script_tag(content=pg.axe_source)
-    result = pg.evaluate("""async (tags) => {
-        const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
-        return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                                       nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))}));
-    }""", AXE_TAGS)
-    assert result == [], f"axe-core violations on {pg.url}: {result}"
-
-
-def _only_loopback(pg, base: str) -> None:
-    outside = [u for u in pg.requests if not (u.startswith(base + "/") or u.startswith("data:") or u.startswith("blob:"))]
-    assert outside == [], outside
 
 
 def _charts(pg, n: int) -> None:
@@ -109,18 +42,6 @@ def _charts(pg, n: int) -> None:
     sizes = pg.evaluate("Array.from(document.querySelectorAll('figure.chart .chart-canvas svg'))"
                         ".map(s => [s.getBoundingClientRect().width, s.getBoundingClientRect().height])")
     assert all(w > 200 and h > 50 for w, h in sizes), f"charts drawn but not visible: {sizes}"
-
-
-def _reproduces(pg, browser) -> None:
-    """The page's 'Link to this view' gives the same page in a fresh browser (no cookies, no storage)."""
-    href = pg.locator("[data-permalink]").first.get_attribute("href")
-    here = pg.locator("main").inner_text()
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
-    other = ctx.new_page()
-    other.goto(urlparse(pg.url)._replace(path="", query="").geturl().rstrip("/") + href)
-    _ready(other)
-    assert other.locator("main").inner_text() == here
-    ctx.close()
 
 
 def test_click_through_home_kent_compare_metric(page, server, browser):
@@ -132,7 +53,7 @@ def test_click_through_home_kent_compare_metric(page, server, browser):
 
     # --- home ------------------------------------------------------------------------------
     pg.goto(base + "/")
-    _ready(pg)
+    ready(pg)
     default = svc.default_period()
     assert pg.locator("h1").inner_text() == f"Rape in England and Wales, {default}"
     note = pg.locator("[data-content-note]")
@@ -141,7 +62,7 @@ def test_click_through_home_kent_compare_metric(page, server, browser):
     assert pg.locator("#chart-map svg path").count() >= 43
     assert "offences recorded in the period" in pg.locator("#chart-map").get_attribute("aria-label")
     assert pg.locator("table[data-table=map] tbody tr").count() == 43
-    _axe(pg)
+    axe(pg)
 
     # the content note: not a modal, the skip link comes first, dismissable by keyboard, remembered
     assert pg.get_attribute("[data-content-note]", "aria-modal") is None
@@ -154,7 +75,7 @@ def test_click_through_home_kent_compare_metric(page, server, browser):
     # choose 2017/18 with the form
     pg.select_option("#f-period", "2017/18")
     pg.click("form.selector button[type=submit] >> nth=0")
-    _ready(pg)
+    ready(pg)
     assert parse_qs(urlparse(pg.url).query)["period"] == ["2017/18"]
     assert not pg.locator("[data-content-note]").is_visible()  # remembered
     with svc.cursor() as s:
@@ -165,7 +86,7 @@ def test_click_through_home_kent_compare_metric(page, server, browser):
 
     # --- Kent ------------------------------------------------------------------------------
     pg.click("table[data-table=map] >> text=Kent")
-    _ready(pg)
+    ready(pg)
     assert urlparse(pg.url).path == "/area/E23000032"
     assert pg.locator("h1").inner_text() == "Kent: rape, 2017/18"
     with svc.cursor() as s:
@@ -183,8 +104,8 @@ def test_click_through_home_kent_compare_metric(page, server, browser):
     q = parse_qs(urlparse(pg.locator("[data-permalink]").get_attribute("href")).query)
     assert q["period"] == ["2017/18"] and q["offence"] == ["rape"] and q["metric"] == ["charge_rate_cohort"]
     assert q["edition"][0].startswith("ho_outcomes-")
-    _reproduces(pg, browser)
-    _axe(pg)
+    reproduces(pg, browser)
+    axe(pg)
 
     # a download behind a chart
     with pg.expect_download() as dl:
@@ -193,26 +114,26 @@ def test_click_through_home_kent_compare_metric(page, server, browser):
 
     # --- the comparison --------------------------------------------------------------------
     pg.click("text=The full comparison, with the table of every area")
-    _ready(pg)
+    ready(pg)
     assert urlparse(pg.url).path == "/compare"
     _charts(pg, 1)
     assert pg.locator("table[data-table=compare] tbody tr").count() == 43
     kent_row = pg.locator("table[data-table=compare] tr[data-code=E23000032]")
     assert float(kent_row.locator("td[data-value]").get_attribute("data-value")) == pytest.approx(fig.value)
-    _reproduces(pg, browser)
-    _axe(pg)
+    reproduces(pg, browser)
+    axe(pg)
 
     # --- the metric ------------------------------------------------------------------------
     pg.click("[data-metric-link]")
-    _ready(pg)
+    ready(pg)
     assert urlparse(pg.url).path == "/metric/charge_rate_cohort"
     m = metrics.explain("charge_rate_cohort")
     assert pg.locator("[data-field=definition]").inner_text() == m["definition"]
     assert pg.locator("[data-field=unit]").inner_text() == m["unit"]
     assert pg.locator("[data-field=confused_with] li").count() >= len(m["confused_with"])
-    _axe(pg)
+    axe(pg)
 
-    _only_loopback(pg, base)
+    only_loopback(pg, base)
     assert pg.errors == []
 
 
@@ -228,11 +149,11 @@ def test_click_through_home_kent_compare_metric(page, server, browser):
 def test_other_pages_draw_and_pass_axe(page, server, path):
     response = page.goto(server["base"] + path)
     assert response.status == 200
-    _ready(page)
+    ready(page)
     assert page.locator("figure.chart.failed").count() == 0
     assert page.locator("[data-content-note]").count() == 1
-    _axe(page)
-    _only_loopback(page, server["base"])
+    axe(page)
+    only_loopback(page, server["base"])
     assert page.errors == []
 
 
@@ -256,77 +177,29 @@ PAGE_TYPES = {
     "api-docs": "/api/docs",
 }
 WIDTHS = (390, 1280)
-# Where the screenshots go: docs/screens (shown in the README) when JUSTICEGAP_SCREENSHOTS names it,
-# else a temporary folder (the test still takes them, and a failing page can be looked at).
-SHOTS = os.environ.get("JUSTICEGAP_SCREENSHOTS")
-
-LAYOUT = """() => {
-  const vw = window.innerWidth, out = [];
-  for (const fig of document.querySelectorAll('figure.chart')) {
-    const canvas = fig.querySelector('.chart-canvas'), svg = canvas.querySelector('svg');
-    if (!svg) { out.push({id: canvas.id, svg: false}); continue; }
-    const r = svg.getBoundingClientRect(), clipped = [];
-    for (const t of svg.querySelectorAll('text')) {
-      const b = t.getBoundingClientRect();
-      if (!t.textContent.trim() || b.width === 0) continue;
-      if (b.left < r.left - 1 || b.right > r.right + 1 || b.top < r.top - 1 || b.bottom > r.bottom + 1) clipped.push(t.textContent);
-    }
-    const marks = svg.querySelectorAll('g[class^="mark-"] path, g[class^="mark-"] line').length;
-    out.push({id: canvas.id, svg: true, left: r.left, right: r.right, width: r.width, vw, clipped, marks});
-  }
-  return {charts: out, scroll: document.documentElement.scrollWidth, vw};
-}"""
-
-
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("name", list(PAGE_TYPES))
 def test_page_types_fit_draw_and_pass_axe(browser, server, name, width, tmp_path):
     """On a 390 px phone and a 1280 px desktop: nothing wider than the screen, every chart inside
     the screen with marks drawn and no text cut off at its edges, no console error, no WCAG 2.2
     A/AA violation; a screenshot of each."""
-    axe = _axe_path()
-    if axe is None:
-        _missing("axe-core (node_modules/axe-core/axe.min.js)")
-    ctx = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
-    pg = ctx.new_page()
-    pg.axe_source = axe.read_text(encoding="utf-8")
-    errors, requests = [], []
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.requests = requests
-    pg.on("request", lambda r: requests.append(r.url))
+    ctx, pg = open_page(browser, width)
     response = pg.goto(server["base"] + PAGE_TYPES[name])
-    _ready(pg, timeout=300000)
+    ready(pg, timeout=300000)
     assert response.status == (404 if name == "error" else 200)
-    if name == "error":  # the browser reports the page's own 404 status: not an error of the page
-        errors = [e for e in errors if "404" not in e]
-    layout = pg.evaluate(LAYOUT)
-    assert layout["scroll"] <= width, f"{name} at {width}px is {layout['scroll']}px wide"
-    for c in layout["charts"]:
-        assert c["svg"], f"{c['id']} was not drawn"
-        assert c["left"] >= -1 and c["right"] <= width + 1, f"{c['id']} is wider than the screen: {c}"
-        assert c["marks"] > 0, f"{c['id']} has no marks"
-        assert c["clipped"] == [], f"{c['id']}: text cut off at the chart's edge: {c['clipped']}"
+    # the browser reports the error page's own 404 status: not an error of the page
+    errors = [e for e in pg.errors if not (name == "error" and "404" in e)]
+    layout = fits(pg, width, server["base"], errors=errors)
     if name in ("home", "force", "compare", "compare-local", "partnership"):
         assert layout["charts"], f"{name} drew no chart"
-    assert errors == [], errors
-    _axe(pg)
-    _only_loopback(pg, server["base"])
-    folder = Path(SHOTS) if SHOTS else tmp_path
-    folder.mkdir(parents=True, exist_ok=True)
-    # the screenshot shows the page's first chart (or its heading), the content note hidden
-    if pg.locator("[data-dismiss-note]").is_visible():
-        pg.locator("[data-dismiss-note]").click()
-    pg.evaluate("(document.querySelector('figure.chart') ? document.querySelector('figure.chart').closest('section') || "
-                "document.querySelector('figure.chart') : document.querySelector('main')).scrollIntoView()")
-    pg.screenshot(path=str(folder / f"{name}-{width}.png"))
+    shot(pg, f"{name}-{width}", tmp_path)
     ctx.close()
 
 
 def test_phone_tables_show_key_columns_and_the_rest_in_one_tap(page, server):
     page.set_viewport_size({"width": 390, "height": 900})
     page.goto(server["base"] + "/compare?period=2017/18")
-    _ready(page)
+    ready(page)
     table = page.locator("table[data-table=compare]")
     assert not table.locator("th.more").first.is_visible()
     assert table.locator("thead th:visible").count() == 3  # area, value, position
@@ -337,7 +210,7 @@ def test_phone_tables_show_key_columns_and_the_rest_in_one_tap(page, server):
 
 def test_chart_descriptions_are_heard_once(page, server):
     page.goto(server["base"] + "/area/E23000032?period=2017/18")
-    _ready(page)
+    ready(page)
     # the accessibility tree Chromium gives assistive technology: each description in one node only
     cdp = page.context.new_cdp_session(page)
     nodes = [n for n in cdp.send("Accessibility.getFullAXTree")["nodes"] if not n.get("ignored")]
@@ -352,10 +225,10 @@ def test_chart_descriptions_are_heard_once(page, server):
 def test_local_comparison_and_map_in_two_clicks(page, server):
     """From the comparison page's form: choose Community Safety Partnerships, press Show."""
     page.goto(server["base"] + "/compare")
-    _ready(page)
+    ready(page)
     page.select_option("#f-level", "csp")
     page.click("form.selector button[type=submit] >> nth=0")
-    _ready(page, timeout=300000)
+    ready(page, timeout=300000)
     assert page.locator("table[data-table=compare] tbody tr").count() >= 250
     assert page.locator("#chart-map svg g[class^='mark-'] path").count() >= 250
     assert page.locator("[data-view-note]").count() >= 1
@@ -409,7 +282,7 @@ def test_every_map_area_is_reached_by_keyboard_with_its_figures(page, server, le
     path, map_id, args = MAPS[level]
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(server["base"] + path)
-    _ready(page, timeout=300000)
+    ready(page, timeout=300000)
     by_name, reachable = _mapped_names(server["app"].state.service, args)
     areas = page.locator(f"{map_id} .map-area")
     assert areas.count() == len(reachable)
@@ -457,7 +330,7 @@ def test_every_map_area_is_reached_by_keyboard_with_its_figures(page, server, le
         next(n for n in seen if n.removeprefix("CPS ").lower().startswith(letter))
     table = "map" if level == "pfa" else "compare"
     assert page.locator(f"table[data-table={table}] tbody tr").count() == len(by_name)  # the table alternative
-    _axe(page)
+    axe(page)
     assert page.errors == []
 
 
@@ -483,7 +356,7 @@ def test_funnel_plot_names_never_overlap(page, server, path, width):
     named; a name left off is still in the table (and its point has its tooltip)."""
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(server["base"] + path)
-    _ready(page, timeout=300000)
+    ready(page, timeout=300000)
     got = page.evaluate(LABELS, "#chart-funnelplot")
     assert got["overlaps"] == [], got
     named = {"E22000137": "Ashford", "E23000032": "Kent"}[next(c for c in ("E22000137", "E23000032") if c in path)]
@@ -495,7 +368,7 @@ def test_funnel_plot_names_never_overlap(page, server, path, width):
     # zoomed on the crowded part, and after a drag, still none overlaps
     if "compare" in path:
         page.goto(server["base"] + path + "&zoom=dense")
-        _ready(page, timeout=300000)
+        ready(page, timeout=300000)
         box = page.locator("#chart-funnelplot svg").bounding_box()
         page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         page.mouse.down()
@@ -512,7 +385,7 @@ def test_tab_never_stops_on_a_drawing_or_hidden_content(page, server):
     an SVG with focus listeners focusable) nor anything hidden from assistive technology; the map's
     areas are one stop."""
     page.goto(server["base"] + "/?period=2017/18")
-    _ready(page)
+    ready(page)
     stops = []
     for _ in range(400):
         page.keyboard.press("Tab")
