@@ -63,10 +63,10 @@ def test_closed_basis_for_a_calendar_year_uses_its_four_quarters(loaded, shared_
     charged = (sum_counts(a, CLOSED, lambda r: assigned(r) and q4(r) and r["Outcome Type"] == "1")
                + sum_counts(b, CLOSED, lambda r: assigned(r) and q123(r) and r["Outcome Type"] == "1"))
     total = sum_counts(a, CLOSED, lambda r: assigned(r) and q4(r)) + sum_counts(b, CLOSED, lambda r: assigned(r) and q123(r))
-    fig = metrics.compute("charge_rate_closed", area="England and Wales", period="2018", offence="rape")
+    fig = metrics.measure("charge_rate_closed", area="England and Wales", period="2018", offence="rape")
     assert (fig.numerator, fig.denominator) == (charged, total)
     assert {e.file_name for e in fig.editions} == {"prc-outcomes-2017-18.csv.gz", "prc-outcomes-2018-19.csv.gz"}
-    share = metrics.compute("outcome_share_closed", area="England and Wales", period="2018", offence="rape", outcome="18")
+    share = metrics.measure("outcome_share_closed", area="England and Wales", period="2018", offence="rape", outcome="18")
     no_suspect = (sum_counts(a, CLOSED, lambda r: assigned(r) and q4(r) and r["Outcome Type"] == "18")
                   + sum_counts(b, CLOSED, lambda r: assigned(r) and q123(r) and r["Outcome Type"] == "18"))
     assert (share.numerator, share.denominator) == (no_suspect, total)

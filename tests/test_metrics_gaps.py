@@ -9,14 +9,14 @@ from justicegap.errors import NotAvailable
 
 
 def test_a_cohort_joined_from_two_editions_says_so(loaded_store):
-    fig = metrics.compute("charge_rate_cohort", area="England and Wales", period="2018", offence="rape", store=loaded_store)
+    fig = metrics.measure("charge_rate_cohort", area="England and Wales", period="2018", offence="rape", store=loaded_store)
     files = sorted(e.file_name for e in fig.editions)
     assert files == ["prc-outcomes-2017-18.csv.gz", "prc-outcomes-2018-19.csv.gz"]
     assert "mixed_editions" in fig.flags
     joined = next(c for c in fig.caveats if c.startswith("This figure joins 2 editions"))
     assert all(f in joined for f in files)
     assert "this edition" not in fig.sentence and "editions used" in fig.sentence
-    one = metrics.compute("charge_rate_cohort", area="England and Wales", period="2018/19", offence="rape", store=loaded_store)
+    one = metrics.measure("charge_rate_cohort", area="England and Wales", period="2018/19", offence="rape", store=loaded_store)
     assert "mixed_editions" not in one.flags and "by the time of this edition" in one.sentence
 
 

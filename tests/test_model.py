@@ -10,6 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from justicegap.errors import InputError
+from justicegap.model import Figure
 from justicegap.metrics import validate_registry
 
 
@@ -71,10 +72,10 @@ def test_counts_are_integers_and_a_fractional_count_is_a_bug():
 def test_a_figure_from_the_library_is_its_typed_result(loaded_store):
     from justicegap import metrics
 
-    fig = metrics.compute("charge_rate_cohort", area="Kent", period="2017/18", offence="rape", store=loaded_store)
-    m = fig.model()
-    assert (m.numerator, m.denominator) == (42, 2529) and isinstance(m.denominator, int)
-    assert m.to_dict() == fig.to_dict() and m.basis == "recorded_cohort" and m.edition
+    m = metrics.compute("charge_rate_cohort", area="Kent", period="2017/18", offence="rape", store=loaded_store)
+    assert isinstance(m, Figure) and (m.numerator, m.denominator) == (42, 2529) and isinstance(m.denominator, int)
+    engine = metrics.measure("charge_rate_cohort", area="Kent", period="2017/18", offence="rape", store=loaded_store)
+    assert m == engine.model() and m.to_dict() == engine.to_dict() and m.basis == "recorded_cohort" and m.edition
     count = metrics.compute("recorded", area="Kent", period="2017/18", offence="rape", store=loaded_store).to_dict()
     assert count["value"] == 2529 and isinstance(count["value"], int)
 

@@ -13,7 +13,7 @@ def test_each_quarter_is_its_own_figure(app):
     assert len(rows) == len(trend["points"]) > 4
     with svc.cursor() as s:
         for r in rows[-3:]:
-            f = metrics.compute("charge_rate_cohort", area="Kent", period=r["period"], offence="rape", store=s)
+            f = metrics.measure("charge_rate_cohort", area="Kent", period=r["period"], offence="rape", store=s)
             assert (r["numerator"], r["denominator"]) == (int(f.numerator), int(f.denominator))
             assert r["period_start"] == f.period.start.isoformat() and r["edition"] == f.edition
     assert {f.name: f.unit for f in t.fields}["value"] == "proportion"

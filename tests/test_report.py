@@ -397,7 +397,7 @@ def test_code_counts_one_query_per_year(loaded_home, shared_data):
 
     raw = raw_pfa(shared_data, "Kent")
     with Store(loaded_home / "justicegap.duckdb", read_only=True) as s:
-        g = metrics.compute("recorded", area="Kent", period="2017/18", offence="sexual_offences", store=s).gathered
+        g = metrics.measure("recorded", area="Kent", period="2017/18", offence="sexual_offences", store=s).gathered
         con, queries = s.con, []
 
         class Counting:

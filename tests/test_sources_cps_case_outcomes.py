@@ -193,7 +193,7 @@ def test_real_store_loaded_every_cps_month(real_store):
 
 def test_conviction_rate_england_and_wales_march_2018(real_store):
     store, _ = real_store
-    fig = metrics.compute("cps_conviction_rate", area="England and Wales", period="2018-03",
+    fig = metrics.measure("cps_conviction_rate", area="England and Wales", period="2018-03",
                           offence="sexual_offences", store=store)
     assert (fig.numerator, fig.denominator) == (880, 1167)
     assert round(fig.value, 3) == 0.754
@@ -204,8 +204,8 @@ def test_conviction_rate_england_and_wales_march_2018(real_store):
 
 def test_cps_south_east_is_kent_surrey_sussex(real_store):
     store, _ = real_store
-    se = metrics.compute("cps_conviction_rate", area="CPS South East", period="2018-03", offence="sexual_offences", store=store)
-    parts = [metrics.compute("cps_conviction_rate", area=a, period="2018-03", offence="sexual_offences", store=store)
+    se = metrics.measure("cps_conviction_rate", area="CPS South East", period="2018-03", offence="sexual_offences", store=store)
+    parts = [metrics.measure("cps_conviction_rate", area=a, period="2018-03", offence="sexual_offences", store=store)
              for a in ("Kent", "Surrey", "Sussex")]
     assert se.numerator == sum(p.numerator for p in parts) == 22 + 17 + 29
     assert se.denominator == sum(p.denominator for p in parts) == 33 + 19 + 40
@@ -214,7 +214,7 @@ def test_cps_south_east_is_kent_surrey_sussex(real_store):
 
 def test_financial_year_2016_17_is_complete(real_store):
     store, _ = real_store
-    fig = metrics.compute("cps_conviction_rate", area="England and Wales", period="2016/17", offence="sexual_offences", store=store)
+    fig = metrics.measure("cps_conviction_rate", area="England and Wales", period="2016/17", offence="sexual_offences", store=store)
     monthly = store.con.execute(
         "select sum(value) filter (where measure = 'convictions'), sum(value) from facts where dataset = 'cps_case_outcomes'"
         " and area = 'K04000001' and offence = 'sexual_offences' and period_start >= '2016-04-01' and period_end <= '2017-03-31'"
@@ -227,12 +227,12 @@ def test_missing_months_give_not_available_then_a_flagged_partial_figure(real_st
     store, _ = real_store
     # April to June 2017 were not published in this series
     with pytest.raises(NotAvailable) as e:
-        metrics.compute("cps_conviction_rate", area="England and Wales", period="2017/18", offence="sexual_offences", store=store)
+        metrics.measure("cps_conviction_rate", area="England and Wales", period="2017/18", offence="sexual_offences", store=store)
     assert "April 2017 to June 2017 (2017/18 Q1) is missing" in str(e.value)
     with pytest.raises(NotAvailable) as e:
-        metrics.compute("cps_conviction_rate", area="England and Wales", period="2016", offence="sexual_offences", store=store)
+        metrics.measure("cps_conviction_rate", area="England and Wales", period="2016", offence="sexual_offences", store=store)
     assert "February 2016 to March 2016 is missing" in str(e.value)
-    fig = metrics.compute("cps_conviction_rate", area="England and Wales", period="2017/18", offence="sexual_offences",
+    fig = metrics.measure("cps_conviction_rate", area="England and Wales", period="2017/18", offence="sexual_offences",
                           store=store, allow_partial=True)
     assert "partial" in fig.flags and fig.missing["periods"] == "April 2017 to June 2017 (2017/18 Q1)"
     nine = store.con.execute(
@@ -250,7 +250,7 @@ def test_no_rape_split_in_the_monthly_files(real_store):
 
 def test_completed_prosecutions_from_monthly_files(real_store):
     store, _ = real_store
-    fig = metrics.compute("cps_completed_prosecutions", area="England and Wales", period="2018-03",
+    fig = metrics.measure("cps_completed_prosecutions", area="England and Wales", period="2018-03",
                           offence="sexual_offences", store=store)
     assert fig.value == 1167 and fig.dataset == "cps_case_outcomes"
 

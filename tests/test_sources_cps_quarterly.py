@@ -119,24 +119,24 @@ def test_identified_by_header_in_each_flag_sheet(tmp_path):
 def test_charge_rate_admin_share_and_conviction_rate(tmp_path, store):
     update.load_file(store, release1(tmp_path / "q1.xlsx"))
     f = figures(8, 3, False)  # South East, Q1 2024-25
-    rate = metrics.compute("cps_charge_rate", area="CPS South East", period="2024/25 Q1", offence="rape", store=store)
+    rate = metrics.measure("cps_charge_rate", area="CPS South East", period="2024/25 Q1", offence="rape", store=store)
     assert (rate.numerator, rate.denominator) == (f["charged"], f["charged"] + f["nfa"] + f["out_of_court"])
     assert "provisional" in rate.flags and any("flag" in c for c in rate.caveats)
-    share = metrics.compute("cps_admin_finalised_share", area="South East", period="2024/25 Q1", offence="rape", store=store)
+    share = metrics.measure("cps_admin_finalised_share", area="South East", period="2024/25 Q1", offence="rape", store=store)
     assert share.numerator == f["admin_finalised_precharge"]
     assert share.denominator == f["charged"] + f["nfa"] + f["out_of_court"] + f["admin_finalised_precharge"]
-    conv = metrics.compute("cps_conviction_rate", area="CPS South East", period="2024/25 Q1", offence="rape", store=store)
+    conv = metrics.measure("cps_conviction_rate", area="CPS South East", period="2024/25 Q1", offence="rape", store=store)
     assert (conv.numerator, conv.denominator) == (f["convictions"], f["completed_prosecutions"])
     assert conv.dataset == "cps_quarterly" and "different_sources" not in conv.flags
-    adult = metrics.compute("cps_charged", area="England and Wales", period="2024/25 Q1", offence="rape_adult", store=store)
+    adult = metrics.measure("cps_charged", area="England and Wales", period="2024/25 Q1", offence="rape_adult", store=store)
     assert adult.value == sum(figures(ai, 3, True)["charged"] for ai in range(14))
 
 
 def test_national_row_is_used_not_the_sum_of_areas(tmp_path, store):
     update.load_file(store, release1(tmp_path / "q1.xlsx"))
-    fig = metrics.compute("cps_days_to_charge", area="England and Wales", period="2024/25 Q1", offence="rape", store=store)
+    fig = metrics.measure("cps_days_to_charge", area="England and Wales", period="2024/25 Q1", offence="rape", store=store)
     assert fig.value == 160.2 and fig.gathered.areas_used == ["K04000001"]
-    year = metrics.compute("cps_referrals", area="England and Wales", period="2023/24 Q2..2024/25 Q1", offence="rape", store=store)
+    year = metrics.measure("cps_referrals", area="England and Wales", period="2023/24 Q2..2024/25 Q1", offence="rape", store=store)
     assert year.value == sum(figures(ai, qi, False)["referrals"] for ai in range(14) for qi in range(4))
 
 
@@ -153,15 +153,15 @@ def test_average_days_never_combined(tmp_path, store):
 
 def test_newest_release_wins_for_repeated_quarters(tmp_path, store):
     update.load_file(store, release1(tmp_path / "q1.xlsx"))
-    old = metrics.compute("cps_charged", area="CPS South East", period="2024/25 Q1", offence="rape", store=store)
+    old = metrics.measure("cps_charged", area="CPS South East", period="2024/25 Q1", offence="rape", store=store)
     res = update.load_file(store, release2(tmp_path / "q2.ods"))
     assert [r.status for r in res] == ["loaded"] and res[0].dataset == "cps_quarterly"
-    new = metrics.compute("cps_charged", area="CPS South East", period="2024/25 Q1", offence="rape", store=store)
+    new = metrics.measure("cps_charged", area="CPS South East", period="2024/25 Q1", offence="rape", store=store)
     assert new.value == old.value + 5
     assert [e.file_name for e in new.editions] == ["q2.ods"]
     assert len(store.editions("cps_quarterly")) == 2
     # the quarter only the first release holds still comes from it
-    q2 = metrics.compute("cps_charged", area="CPS South East", period="2023/24 Q2", offence="rape", store=store)
+    q2 = metrics.measure("cps_charged", area="CPS South East", period="2023/24 Q2", offence="rape", store=store)
     assert [e.file_name for e in q2.editions] == ["q1.xlsx"]
 
 

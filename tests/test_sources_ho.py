@@ -43,7 +43,7 @@ def test_outcomes_keep_both_counts(loaded_store, shared_data):
 
 
 def test_england_and_wales_cohort_is_another_edition(loaded):
-    fig = metrics.compute("charge_rate_cohort", area="England and Wales", period="2017/18", offence="rape")
+    fig = metrics.measure("charge_rate_cohort", area="England and Wales", period="2017/18", offence="rape")
     assert (fig.numerator, fig.denominator) == (2238, 53931)
     assert fig.dataset == "ho_outcomes" and fig.editions[0].file_name == "prc-outcomes-2017-18.csv.gz"
 

@@ -41,9 +41,9 @@ def test_streamed_ods_loads_every_csp_and_the_unassigned_rows(home, tmp_path, mo
     assert len(got) == len(KENT_CSPS) + 1
     assert got["E23000032:unassigned"] == sum(r[8] for r in rows if r[3] == "Unassigned Kent")
     ashford = [r for r in rows if r[3] == "Ashford"]
-    fig = metrics.compute("recorded", area="Ashford", period="2017/18", offence="sexual_offences")
+    fig = metrics.measure("recorded", area="Ashford", period="2017/18", offence="sexual_offences")
     assert fig.value == sum(r[8] for r in ashford) and fig.dataset == "ho_csp"
-    rape = metrics.compute("recorded", area="Folkestone and Hythe", period="2017/18", offence="rape")
+    rape = metrics.measure("recorded", area="Folkestone and Hythe", period="2017/18", offence="rape")
     assert rape.value == sum(r[8] for r in rows if r[3] == "Shepway" and r[7] == "19C")
 
 

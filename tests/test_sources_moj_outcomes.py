@@ -117,7 +117,7 @@ def test_conviction_to_recorded_ratio_uses_home_office_denominator(tmp_path, sto
     rows = count_rows()
     update.load_file(store, write_csv(tmp_path / "outcomes.csv", COUNT_HEADER, rows))
     update.load_file(store, DATA / "homeoffice" / "prc-pfa-2017-18.csv.gz")
-    fig = metrics.compute("conviction_to_recorded_ratio", area="Kent", period="2017/18", offence="rape", store=store)
+    fig = metrics.measure("conviction_to_recorded_ratio", area="Kent", period="2017/18", offence="rape", store=store)
     assert fig.numerator == expected(rows, force={"Kent"}) and fig.denominator == 2529
     assert "different_sources" in fig.flags and "not a conviction rate" in fig.sentence
     assert {e.dataset for e in fig.editions} == {"moj_outcomes", "ho_pfa"}
@@ -212,11 +212,11 @@ def test_two_source_ratio_flags_the_denominators_gaps_and_takes_either_edition(t
     update.load_file(store, DATA / "homeoffice" / "prc-pfa-2017-18.csv.gz")
     # 2017/18 Q1 of MoJ data exists only from July: ask for a range the police table covers only in part
     with pytest.raises(NotAvailable, match="only part"):
-        metrics.compute("conviction_to_recorded_ratio", area="Kent", period="2017-07..2018-06", offence="rape", store=store)
-    fig = metrics.compute("conviction_to_recorded_ratio", area="Kent", period="2017-07..2018-06", offence="rape",
+        metrics.measure("conviction_to_recorded_ratio", area="Kent", period="2017-07..2018-06", offence="rape", store=store)
+    fig = metrics.measure("conviction_to_recorded_ratio", area="Kent", period="2017-07..2018-06", offence="rape",
                           store=store, allow_partial=True)
     assert "partial" in fig.flags and "Police recorded crime" in fig.missing["periods"]
     for ed in store.editions():
-        pinned = metrics.compute("conviction_to_recorded_ratio", area="Kent", period="2017/18", offence="rape",
+        pinned = metrics.measure("conviction_to_recorded_ratio", area="Kent", period="2017/18", offence="rape",
                                  store=store, edition=ed.edition)
         assert ed in pinned.editions

@@ -77,16 +77,16 @@ def test_every_average_is_flagged():
 
 
 def test_medians_through_the_metrics(loaded):
-    rape = metrics.compute("median_days_offence_to_charge", area="England and Wales", period="2018", offence="rape", store=loaded)
+    rape = metrics.measure("median_days_offence_to_charge", area="England and Wales", period="2018", offence="rape", store=loaded)
     assert rape.value == 394.5
-    sexual = metrics.compute("median_days_offence_to_charge", area="England and Wales", period="2018",
+    sexual = metrics.measure("median_days_offence_to_charge", area="England and Wales", period="2018",
                              offence="sexual_offences", store=loaded)
     # the newer edition for 2018 (the rape file) has no sexual offences row: the edition that has is used
     assert sexual.value == 341 and [e.file_name for e in sexual.editions] == ["prosecution-times-data.csv.gz"]
-    child = metrics.compute("median_days_offence_to_completion", area="England and Wales", period="2018",
+    child = metrics.measure("median_days_offence_to_completion", area="England and Wales", period="2018",
                             offence="rape_child", store=loaded)
     assert child.value == 2892
-    early = metrics.compute("mean_days_offence_to_charge", area="England and Wales", period="2012", offence="rape", store=loaded)
+    early = metrics.measure("mean_days_offence_to_charge", area="England and Wales", period="2012", offence="rape", store=loaded)
     assert early.value == pytest.approx(1708.733597) and "1,708.7" in early.sentence
 
 

@@ -35,7 +35,7 @@ def test_every_force_as_published(loaded_store, shared_data, year):
 
 def test_2018_19_sexual_offences_come_from_the_first_release(loaded, shared_data):
     raw = _raw_p1(shared_data / "ons" / FILES["2018/19"])
-    fig = metrics.compute("recorded", area="Kent", period="2018/19", offence="sexual_offences")
+    fig = metrics.measure("recorded", area="Kent", period="2018/19", offence="sexual_offences")
     assert fig.value == raw["E23000032"] and fig.dataset == "ons_pfa_tables"
     assert any("first release" in c for c in fig.caveats)
 
@@ -44,7 +44,7 @@ def test_both_2017_18_editions_kept_newest_by_default(loaded, shared_data):
     from justicegap.answers.maturation import maturation
 
     raw = _raw_p1(shared_data / "ons" / FILES["2017/18"])
-    fig = metrics.compute("recorded", area="Sussex", period="2017/18", offence="sexual_offences")
+    fig = metrics.measure("recorded", area="Sussex", period="2017/18", offence="sexual_offences")
     assert fig.dataset == "ho_pfa" and fig.value != raw["E23000033"]  # the Home Office table revised Sussex
     m = maturation("recorded", area="Sussex", period="2017/18", offence="sexual_offences")
     assert [e["value"] for e in m["editions"]] == [raw["E23000033"], fig.value]
@@ -57,7 +57,7 @@ def test_rape_in_a_year_without_a_recorded_crime_table_comes_from_the_outcomes_d
     rape = {"19C", "19D", "19E", "19F", "19G", "19H"}
     expected = sum_counts(shared_data / "homeoffice" / "prc-outcomes-2018-19.csv.gz", "Force outcomes for offences recorded in quarter",
                           lambda r: r["Force Name"] == "Kent" and r["Offence Code"] in rape and r["Outcome Type"] not in ("1A", "2A", "3A"))
-    fig = metrics.compute("recorded", area="Kent", period="2018/19", offence="rape")
+    fig = metrics.measure("recorded", area="Kent", period="2018/19", offence="rape")
     assert fig.value == expected and fig.dataset == "ho_outcomes"
     assert "Crime outcomes open data" in fig.sentence and any("Counted from the Crime outcomes" in c for c in fig.caveats)
 

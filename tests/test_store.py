@@ -41,8 +41,8 @@ def test_newest_edition_answers_by_default(home, tmp_path, shared_data):
     with Store() as s:
         update.load_file(s, _pfa_file(shared_data, tmp_path / "old.csv"), published=date(2018, 7, 19))
         update.load_file(s, _pfa_file(shared_data, tmp_path / "new.csv", bump=1), published=date(2019, 7, 18))
-    newest = metrics.compute("recorded", area="Kent", period="2017/18", offence="rape")
-    older = metrics.compute("recorded", area="Kent", period="2017/18", offence="rape", edition="old.csv")
+    newest = metrics.measure("recorded", area="Kent", period="2017/18", offence="rape")
+    older = metrics.measure("recorded", area="Kent", period="2017/18", offence="rape", edition="old.csv")
     assert newest.value - older.value == 24  # 6 rape codes x 4 quarters, one more each
     assert newest.editions[0].file_name == "new.csv"
 
@@ -67,7 +67,7 @@ def test_publication_date_from_the_file_name_orders_editions(home, tmp_path, sha
         assert dated == {newer.name: date(2025, 7, 1), older.name: date(2024, 4, 25)}
         steps = dict((a, d) for _, a, d, _ in s.lineage(s.edition(newer.name).edition))
         assert "taken from the file name" in steps["dated"]
-    fig = metrics.compute("recorded", area="Kent", period="2017/18", offence="rape")
+    fig = metrics.measure("recorded", area="Kent", period="2017/18", offence="rape")
     assert fig.editions[0].file_name == newer.name
 
 

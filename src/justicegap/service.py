@@ -366,7 +366,7 @@ class Service:
         def run(s):
             for label in self.periods():
                 try:
-                    metrics.compute(metric, area="K04000001", period=label, offence=offence, store=s)
+                    metrics.measure(metric, area="K04000001", period=label, offence=offence, store=s)
                     return label
                 except JusticegapError:
                     continue
@@ -409,7 +409,7 @@ class Service:
                 if m.get("needs_outcome") or m.get("records"):  # published figures only: case records are not published
                     continue
                 try:
-                    metrics.compute(mid, area=area, period=period, offence=offence, store=s, allow_partial=True)
+                    metrics.measure(mid, area=area, period=period, offence=offence, store=s, allow_partial=True)
                 except NotAvailable as e:
                     out.append({"metric": mid, "name": m["name"], "stage": m["stage"], "reason": str(e),
                                 "why": "level" if A.resolve(area).level not in m["levels"] else "data"})

@@ -111,7 +111,7 @@ def check_claim(claim_text: str, metric: str, area, period, value, offence: str 
             entry = {"metric": x["id"], "name": x["name"], "stage": x.get("stage"), "basis": x.get("basis"),
                      "basis_text": basis_text(x.get("basis")), "unit": x.get("unit"), "kind": x.get("kind")}
             try:
-                fig = metrics.compute(x["id"], area=the_area, period=period, offence=fam, outcome=outcome if x.get("needs_outcome") else None,
+                fig = metrics.measure(x["id"], area=the_area, period=period, offence=fam, outcome=outcome if x.get("needs_outcome") else None,
                                       store=store, allow_partial=True)
             except JusticegapError as e:
                 entry.update(available=False, reason=str(e), verdict="not available")

@@ -190,7 +190,7 @@ def _national(m: dict, level: str, p, offence, outcome, edition, store) -> float
     if level != "pfa" or m["kind"] != "proportion":
         return None
     try:
-        return metrics.compute(m["id"], area="England and Wales", period=p, offence=offence, outcome=outcome,
+        return metrics.measure(m["id"], area="England and Wales", period=p, offence=offence, outcome=outcome,
                                edition=edition, store=store).denominator
     except JusticegapError:
         return None

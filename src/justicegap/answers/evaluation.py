@@ -103,7 +103,7 @@ def store_series(metric_id: str, area: str | A.Area, window: Period, offence: st
                "average": "an average of days cannot be added up or modelled as counts"}.get(m["kind"], "it is not a count")
         raise NotAvailable(f"{m['name']} cannot be evaluated as a time series: {why}.")
     the_area = area if isinstance(area, A.Area) else A.resolve(area)
-    fig = M.compute(metric_id, area=the_area, period=window, offence=offence, store=store, allow_partial=True)
+    fig = M.measure(metric_id, area=the_area, period=window, offence=offence, store=store, allow_partial=True)
     gathered = fig.all_gathered or [fig.gathered]
     spans = {s for g in gathered for s in g.by_span}
     if not spans:

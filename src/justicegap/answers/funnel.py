@@ -197,7 +197,7 @@ def attrition(*, area, period, offence: str = "rape", edition: str | None = None
             fig = known.get((m["id"], sp.start, sp.end))
             if fig is None:
                 try:
-                    fig = metrics.compute(m["id"], area=the_area, period=sp, offence=fam, store=store, allow_partial=True,
+                    fig = metrics.measure(m["id"], area=the_area, period=sp, offence=fam, store=store, allow_partial=True,
                                           edition=edition_of(store, edition, m["datasets"]))
                 except NotAvailable as e:
                     out_stages.append({**entry, "available": False, "reason": str(e)})

@@ -26,7 +26,7 @@ def maturation(metric_id: str, *, area, period, offence: str = "rape", outcome: 
         eds = [e for ds in _revised_datasets(m) for e in store.editions(ds)]
         for ed in sorted(eds, key=_release_order):
             try:
-                fig = metrics.compute(metric_id, area=area, period=period, offence=offence, outcome=outcome,
+                fig = metrics.measure(metric_id, area=area, period=period, offence=offence, outcome=outcome,
                                       edition=ed.edition, store=store)
             except NotAvailable as e:
                 skipped.append({"edition": ed.edition, "reason": str(e), "covers": _covers(ed)})

@@ -88,7 +88,7 @@ def say(metric_id: str, *, area, period, offence: str = "rape", outcome: str | N
     store = store or Store(read_only=True)
     try:
         try:
-            fig = metrics.compute(metric_id, area=the_area, period=period, offence=offence, outcome=outcome,
+            fig = metrics.measure(metric_id, area=the_area, period=period, offence=offence, outcome=outcome,
                                   edition=edition, store=store, allow_partial=True)
             return [sentence(fig)]
         except NotAvailable as e:
@@ -96,7 +96,7 @@ def say(metric_id: str, *, area, period, offence: str = "rape", outcome: str | N
                 raise
             force = A.get(the_area.parent)
             try:
-                fig = metrics.compute(metric_id, area=force, period=period, offence=offence, outcome=outcome,
+                fig = metrics.measure(metric_id, area=force, period=period, offence=offence, outcome=outcome,
                                       edition=edition, store=store, allow_partial=True)
             except NotAvailable:
                 raise e from None

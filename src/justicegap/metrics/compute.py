@@ -4,6 +4,7 @@ with the reason (and who holds the data) when the data cannot answer."""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from .. import areas as A
 from .. import reference
@@ -19,6 +20,9 @@ from .finish import _finish
 from .parameters import _for, _term_outcomes, _Term, family, outcome_types
 from .registry import get
 from .wording import _fmt_int, _lower_first, _police_name
+
+if TYPE_CHECKING:
+    from ..model.figure import Figure as FigureModel
 
 
 def _resolve_edition(store: Store, text: str | None, datasets: list[str]) -> Edition | None:
@@ -106,8 +110,19 @@ def cps_area_of(area: A.Area) -> A.Area | None:
 
 def compute(metric_id: str, *, area: str | A.Area, period: str | Period, offence: str = "rape",
             outcome: str | None = None, edition: str | None = None, store: Store | None = None,
+            allow_partial: bool = False) -> "FigureModel":
+    """One metric for one area, period and offence family, with everything that must travel with it:
+    the typed result every surface returns (:class:`justicegap.model.Figure`)."""
+    return measure(metric_id, area=area, period=period, offence=offence, outcome=outcome, edition=edition,
+                   store=store, allow_partial=allow_partial).model()
+
+
+def measure(metric_id: str, *, area: str | A.Area, period: str | Period, offence: str = "rape",
+            outcome: str | None = None, edition: str | None = None, store: Store | None = None,
             allow_partial: bool = False) -> Figure:
-    """One metric for one area, period and offence family, with everything that must travel with it."""
+    """The engine's figure for :func:`compute`: the same answer, holding the area, period, editions
+    and counts it was gathered from, for the answers built on figures (a report, a comparison). A
+    panel makes thousands of these; it is turned into its typed result once, at the surface."""
     m = get(metric_id)
     the_area = area if isinstance(area, A.Area) else A.resolve(area)
     the_period = parse(period)

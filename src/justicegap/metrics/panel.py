@@ -1,6 +1,6 @@
 """The panel engine: one metric over many areas x periods x offence families at once.
 
-Every cell is computed by the same rules as a single figure (:func:`justicegap.metrics.compute`),
+Every cell is computed by the same rules as a single figure (:func:`justicegap.metrics.measure`),
 but the store answers from what it read once (:meth:`Store.prefetched`), so a 43-force comparison
 or a ten-year report costs a few queries, not thousands. A cell the data cannot answer carries its
 reason instead of a figure: absent is never zero.
@@ -27,7 +27,7 @@ def panel(metric_id: str, *, areas, periods, offences=("rape",), outcome: str | 
           edition: str | None = None, store=None, allow_partial: bool = False) -> list[Cell]:
     """Cells in the order areas x periods x offences; a refused cell holds its ``NotAvailable``."""
     from ..store import Store
-    from . import compute
+    from . import measure
 
     own = store is None
     store = store or Store(read_only=True)
@@ -36,7 +36,7 @@ def panel(metric_id: str, *, areas, periods, offences=("rape",), outcome: str | 
             cells = []
             for area, period, fam in product(areas, periods, offences):
                 try:
-                    fig = compute(metric_id, area=area, period=period, offence=fam, outcome=outcome, edition=edition,
+                    fig = measure(metric_id, area=area, period=period, offence=fam, outcome=outcome, edition=edition,
                                   store=store, allow_partial=allow_partial)
                     cells.append(Cell(area, period, fam, figure=fig))
                 except NotAvailable as e:

@@ -321,7 +321,7 @@ def _local_defaults(v: View, area: A.Area) -> tuple[str, str, str | None]:
         for off in offences:
             for p in periods:
                 try:
-                    M.compute("recorded", area=area, period=p, offence=off, store=s)
+                    M.measure("recorded", area=area, period=p, offence=off, store=s)
                     return p, off
                 except JusticegapError:
                     continue

@@ -130,7 +130,7 @@ class _Collector:
                 self.not_available(label, str(period), "No loaded data cover {period}. Loaded: " + self.loaded_spans(m) + ".", _holder_for(m))
             return None
         try:
-            fig = metrics.compute(metric_id, area=area, period=period, offence=fam, outcome=outcome, store=self.store,
+            fig = metrics.measure(metric_id, area=area, period=period, offence=fam, outcome=outcome, store=self.store,
                                   allow_partial=allow_partial)
         except NotAvailable as e:
             if record:

@@ -27,7 +27,7 @@ def records_section(report, col: _Collector, police, years, fam: str, store) -> 
     for y in years:
         for mid in ids:
             try:
-                fig = metrics.compute(mid, area=police, period=y, offence=fam, store=store)
+                fig = metrics.measure(mid, area=police, period=y, offence=fam, store=store)
             except NotAvailable:
                 if y.label not in beyond:
                     beyond.append(y.label)
