@@ -77,8 +77,32 @@ def _print_rows(result, kind: str | None, fmt: str) -> None:
     sys.stdout.write(render.write(render.flatten(result, kind), fmt).decode("utf-8"))
 
 
-def _print_error(message: str) -> None:
-    """One error line on stderr; the message is text (an area typed as "[/x]" is not markup)."""
+# Whether the command line asked for JSON output: its errors are then JSON too (set by ``main``).
+_json_errors = False
+
+
+def wants_json(argv: list[str]) -> bool:
+    """Whether ``argv`` asks for JSON output (--json, --format json, -f json, --format=json), read
+    before click parses it, so that even a usage error is answered in JSON."""
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg == "--json" or arg.lower() in ("--format=json", "-fjson"):
+            return True
+        if arg in ("--format", "-f") and i + 1 < len(argv) and argv[i + 1].lower() == "json":
+            return True
+    return False
+
+
+def _print_error(message: str, error: dict | None = None) -> None:
+    """One error on stderr: a line of text (what the user typed is not read as markup: an area
+    "[/x]"), or, when JSON output was asked for, ``error`` (``wording.error_object``) as one JSON object."""
+    if _json_errors:
+        from .wording import error_object
+
+        error = error or error_object(None, message)
+        sys.stderr.write(json.dumps(error, ensure_ascii=False) + "\n")
+        return
     from rich.markup import escape
 
     _console(stderr=True).print(f"[red]error:[/red] {escape(message)}")
@@ -270,6 +294,9 @@ def update(source_dir: Optional[Path] = typer.Option(None, "--source-dir", help=
         _print_error(OFFLINE)
         raise typer.Exit(5)
     failed = [r for r in results if r.status == "failed"]
+    if failed and _json_errors:  # one object: each file's message on a line of its own
+        _print_error("\n".join(r.message for r in failed))
+        raise typer.Exit(2)
     if failed:
         for r in failed:
             _print_error(r.message)
@@ -1125,23 +1152,38 @@ def _print_usage_error(e) -> None:
         e.show()
         return
     ctx = getattr(e, "ctx", None)
-    err = _console(stderr=True)
-    if ctx is not None:
-        err.print(ctx.get_usage(), markup=False)
+    if ctx is not None and not _json_errors:
+        _console(stderr=True).print(ctx.get_usage(), markup=False)
     hint = f" See '{ctx.command_path} --help'." if ctx is not None else " See 'justicegap --help'."
     msg = e.format_message().strip()
-    _print_error(msg + ("" if msg.endswith((".", "?", "!")) else ".") + hint)
+    msg += ("" if msg.endswith((".", "?", "!")) else ".") + hint
+    from .wording import error_object
+
+    _print_error(msg, error_object("usage", msg, parameter=_usage_parameter(e)))
+
+
+def _usage_parameter(e) -> str | None:
+    """The option or argument a usage error concerns, as the usage line names it (None if click
+    does not know: a command that does not exist, a stray argument)."""
+    param = getattr(e, "param", None)
+    if param is None:
+        return getattr(e, "option_name", None)
+    if param.param_type_name == "argument":
+        return param.metavar or param.name.upper()
+    return next((o for o in param.opts if o.startswith("--")), param.opts[0] if param.opts else None)
 
 
 def main() -> None:
     """Entry point: user errors are one message and an exit status, never a traceback."""
+    global _json_errors
+    _json_errors = wants_json(sys.argv[1:])
     exits, usage, click_errors, aborts = _click_exceptions()
     try:
         status = app(standalone_mode=False)  # without standalone mode, click returns typer.Exit's code
     except JusticegapError as e:
-        from .wording import text
+        from .wording import error_json, text
 
-        _print_error(text(e, "cli"))
+        _print_error(text(e, "cli"), error_json(e, "cli"))
         sys.exit(e.exit_code)
     except exits as e:
         sys.exit(e.exit_code)

@@ -88,6 +88,22 @@ def error_body(e: JusticegapError, where: str = "api") -> dict:
     return d
 
 
+def error_object(code: str | None, message: str, *, parameter: str | None = None, alternatives=(),
+                 holder: str | None = None) -> dict:
+    """One error as a program reading a skin's JSON output gets it: the same keys every time (null
+    or an empty list when the error does not carry one)."""
+    return {"error": {"code": code, "message": message, "parameter": parameter,
+                      "alternatives": [str(a) for a in alternatives], "holder": holder or None}}
+
+
+def error_json(e: JusticegapError, where: str = "cli") -> dict:
+    """``e`` as :func:`error_object`, worded for ``where``: the message the text output prints, the
+    parameter as ``where`` names it, the closest matches or what is available instead, the holder."""
+    return error_object(e.code, text(e, where), parameter=parameter(getattr(e, "parameter", None), where),
+                        alternatives=getattr(e, "suggestions", None) or getattr(e, "available", None) or (),
+                        holder=getattr(e, "holder", None))
+
+
 def links(e: JusticegapError) -> list[dict]:
     """The pages of this server the error's actions point to (for the error page)."""
     return [{"href": ACTION_LINKS[a], "text": ACTION_TEXT["web"][a]} for a in e.actions if a in ACTION_LINKS]

@@ -1,0 +1,122 @@
+"""Errors on the command line: when JSON output is asked for (--json, --format json), the error is
+one JSON object on stderr, built from the library's error data, with the exit status text mode gives."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from test_cli import run
+
+KEYS = {"code", "message", "parameter", "alternatives", "holder"}
+
+
+def json_error(p) -> dict:
+    """The one JSON object on stderr (nothing on stdout: a script reading it gets no half answer)."""
+    assert p.stdout == ""
+    assert "Traceback" not in p.stderr
+    doc = json.loads(p.stderr)
+    assert set(doc) == {"error"} and set(doc["error"]) == KEYS
+    return doc["error"]
+
+
+def test_unknown_area(loaded_home):
+    p = run("get", "recorded", "--area", "Kentt", "--period", "2017/18", "--json", home=loaded_home, check=False)
+    e = json_error(p)
+    assert p.returncode == 3
+    assert e["code"] == "unknown_area" and e["parameter"] is None and e["holder"] is None
+    assert "Kent (police force area)" in e["alternatives"]
+    # the sentence text mode prints, worded for the command line (its action names a command)
+    text = run("get", "recorded", "--area", "Kentt", "--period", "2017/18", home=loaded_home, check=False)
+    assert " ".join(text.stderr.split()) == "error: " + e["message"]
+    assert "justicegap areas --search 'Kentt'" in e["message"]
+
+
+def test_period_not_held(loaded_home):
+    p = run("get", "recorded", "--area", "Kent", "--period", "2030/31", "--format", "json", home=loaded_home, check=False)
+    e = json_error(p)
+    assert p.returncode == 4 and e["code"] == "not_available"
+    assert e["message"].startswith("No loaded data cover 2030/31")
+    # what is loaded instead, as the store holds it: the police outcomes cover 2017/18 and 2018/19
+    assert "Crime outcomes open data: 2017/18..2018/19" in e["alternatives"]
+
+
+@pytest.mark.parametrize("fmt", [["--format=json"], ["-f", "json"], ["-f", "JSON"]])
+def test_malformed_period_names_the_flag(loaded_home, fmt):
+    p = run("get", "recorded", "--area", "Kent", "--period", "2017-18", *fmt, home=loaded_home, check=False)
+    e = json_error(p)
+    assert p.returncode == 2 and e["code"] == "invalid_parameter" and e["parameter"] == "--period"
+    assert e["message"].startswith("--period: '2017-18' is not a month")
+
+
+def test_unknown_option_is_a_usage_error(loaded_home):
+    p = run("get", "recorded", "--area", "Kent", "--period", "2017/18", "--bogus", "--json", home=loaded_home, check=False)
+    e = json_error(p)
+    assert p.returncode == 2
+    assert e == {"code": "usage", "message": "No such option: --bogus. See 'justicegap get --help'.",
+                 "parameter": "--bogus", "alternatives": [], "holder": None}
+
+
+@pytest.mark.parametrize("args,parameter", [
+    (["get", "recorded", "--period", "2017/18"], "--area"),  # a missing option, named by its long form
+    (["trend", "recorded", "--area", "Kent", "--quarters", "0"], "--quarters"),  # out of click's range
+    (["get", "--area", "Kent", "--period", "2017/18"], "METRIC"),  # an argument, as the usage line names it
+    (["nosuch"], None),
+])
+def test_usage_errors_name_the_parameter_click_knows(loaded_home, args, parameter):
+    p = run(*args, "--json", home=loaded_home, check=False)
+    e = json_error(p)
+    assert p.returncode == 2 and e["code"] == "usage" and e["parameter"] == parameter
+
+
+def test_comparison_not_available(loaded_home):
+    p = run("compare", "charge_rate_cohort", "--level", "csp", "--period", "2017/18", "--json", home=loaded_home, check=False)
+    e = json_error(p)
+    assert p.returncode == 4 and e["code"] == "not_available"
+    assert "cannot be compared across Community Safety Partnerships" in e["message"]
+
+
+def test_holder_of_data_not_published(loaded_home):
+    p = run("get", "charge_rate_cohort", "--area", "Ashford", "--period", "2017/18", "--json", home=loaded_home, check=False)
+    e = json_error(p)
+    assert p.returncode == 4 and e["holder"].startswith("Kent Police holds case-level outcomes")
+    assert e["alternatives"] == ["Kent (the whole force area)"]
+
+
+def test_no_store_yet(home):
+    p = run("sources", "--json", home=home, check=False)
+    e = json_error(p)
+    assert p.returncode == 1 and e["code"] is None and "justicegap update" in e["message"]
+
+
+def test_failed_load_is_one_object(home, tmp_path):
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "pfa.csv").write_text("Financial Year,Financial Quarter,Force Name,Offence Description,Offence Group,"
+                               "Offence Subgroup,Offence Code,Number of Offences\n2017/18,1,Kent,x,y,z,19C,lots\n")
+    p = run("update", "--source-dir", d, "--json", home=home, check=False)
+    assert p.returncode == 2
+    [result] = json.loads(p.stdout)  # the results still go to stdout, the failure among them
+    assert result["status"] == "failed"
+    e = json.loads(p.stderr)["error"]
+    assert "pfa.csv" in e["message"] and "'lots' is not a number" in e["message"]
+
+
+def test_text_mode_is_unchanged(loaded_home):
+    p = run("get", "recorded", "--area", "Kent", "--period", "2017/18", "--bogus", home=loaded_home, check=False)
+    assert p.returncode == 2 and p.stdout == ""
+    assert p.stderr.splitlines() == ["Usage: justicegap get [OPTIONS] METRIC",
+                                     "error: No such option: --bogus. See 'justicegap get --help'."]
+    p = run("get", "recorded", "--area", "Kent", "--period", "2017-18", home=loaded_home, check=False)
+    assert p.returncode == 2 and p.stderr.startswith("error: --period: '2017-18' is not a month")
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(p.stderr)
+
+
+def test_json_is_read_from_the_command_line():
+    from justicegap.cli import wants_json
+
+    assert wants_json(["get", "x", "--json"]) and wants_json(["get", "--format=json"]) and wants_json(["-f", "json"])
+    assert not wants_json(["get", "--format", "csv"]) and not wants_json(["get", "--format"])
+    assert not wants_json(["say", "--", "--json"])  # after --, an argument, not an option
