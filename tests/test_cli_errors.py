@@ -115,7 +115,7 @@ def test_text_mode_is_unchanged(loaded_home):
 
 
 def test_json_is_read_from_the_command_line():
-    from justicegap.cli import wants_json
+    from justicegap.cli.errors import wants_json
 
     assert wants_json(["get", "x", "--json"]) and wants_json(["get", "--format=json"]) and wants_json(["-f", "json"])
     assert not wants_json(["get", "--format", "csv"]) and not wants_json(["get", "--format"])

@@ -68,7 +68,7 @@ def test_serve_refuses_a_record_store_without_access_control(records_copy):
 
 
 def test_serve_binds_to_localhost_by_default():
-    from justicegap.cli import serve
+    from justicegap.cli.data import serve
 
     import inspect
 
