@@ -120,3 +120,10 @@ def test_json_is_read_from_the_command_line():
     assert wants_json(["get", "x", "--json"]) and wants_json(["get", "--format=json"]) and wants_json(["-f", "json"])
     assert not wants_json(["get", "--format", "csv"]) and not wants_json(["get", "--format"])
     assert not wants_json(["say", "--", "--json"])  # after --, an argument, not an option
+    # export's --format is the format of the files it writes: what it prints stays text
+    assert not wants_json(["export", "x", "--format", "json", "--out", "d"]) and wants_json(["export", "--json"])
+
+
+def test_export_writing_json_files_words_its_errors_as_text(loaded_home, tmp_path):
+    p = run("export", "--area", "Kent", "--period", "2017/18", "--format", "json", "--out", tmp_path, home=loaded_home, check=False)
+    assert p.returncode == 2 and p.stderr.startswith("error: METRIC: give a metric")

@@ -20,13 +20,22 @@ def json_mode() -> bool:
     return _json_errors
 
 
+# Commands whose --format is the format of the files they write: what they print stays text.
+FILE_FORMATS = ("export",)
+
+
 def wants_json(argv: list[str]) -> bool:
     """Whether ``argv`` asks for JSON output (--json, --format json, -f json, --format=json), read
     before click parses it, so that even a usage error is answered in JSON."""
+    files = bool(argv) and argv[0] in FILE_FORMATS
     for i, arg in enumerate(argv):
         if arg == "--":
             break
-        if arg == "--json" or arg.lower() in ("--format=json", "-fjson"):
+        if arg == "--json":
+            return True
+        if files:
+            continue
+        if arg.lower() in ("--format=json", "-fjson"):
             return True
         if arg in ("--format", "-f") and i + 1 < len(argv) and argv[i + 1].lower() == "json":
             return True
