@@ -35,6 +35,22 @@ def test_reconcile_survival_and_measures_json(records_copy, tmp_path):
     assert d["charge_rate"]["follow_up_days"] == 365 and d["charge_rate"]["extract_date"] == "2018-06-30"
 
 
+def test_measures_keep_reasons_apart_from_statuses(records_copy):
+    """The status shares are of every record, the Counting Rules reasons' of the cancelled and
+    transferred ones: two tables, each saying what its shares are of (a fresh-user pass found the
+    reasons in the status table's column)."""
+    st = json.loads(run(records_copy, "records", "measures", "--area", "Kent", "--period", "2017/18", "--json").stdout)["status"]
+    gone = sum(s["count"] for s in st["statuses"] if s["key"] != "recorded")
+    assert st["reasons_of"] == gone > 0 and sum(r["count"] for r in st["reasons"]) <= gone
+    assert all(r["share"] == pytest.approx(r["count"] / gone) for r in st["reasons"])
+    assert sum(s["count"] for s in st["statuses"]) == st["total"]
+    text = run(records_copy, "records", "measures", "--area", "Kent", "--period", "2017/18").stdout
+    status, rest = text.split(f"Status of the {st['total']:,} crime records", 1)[1].split(f"Why the {gone:,} cancelled or transferred", 1)
+    for r in st["reasons"]:
+        if r["count"]:
+            assert r["label"][:30] not in status and r["label"][:30] in rest
+
+
 def test_bad_parameters_are_one_message(records_copy, tmp_path):
     for args, needle in [
         (("records", "survival", "--area", "Kent", "--period", "2017/18", "--event", "verdict"), "--event"),

@@ -216,9 +216,18 @@ def records_measures(area: str = AreaOpt, period: str = PeriodOpt, offence: str 
     t = table(title=f"Status of the {shares.total:,} crime records made in the period")
     for col in ("status", "records", "share"):
         t.add_column(col)
-    for s in shares.statuses + [x for x in shares.reasons if x.count]:
+    for s in shares.statuses:
         t.add_row(s.label, f"{s.count:,}", _pct(s.share))
     c.print(t)
+    reasons = [x for x in shares.reasons if x.count]
+    if reasons:  # a share of the cancelled and transferred records, not of all: a table of its own
+        t = table(title=f"Why the {shares.reasons_of:,} cancelled or transferred records were "
+                        "(Counting Rules reasons; shares of these records)")
+        for col in ("reason", "records", "share"):
+            t.add_column(col)
+        for s in reasons:
+            t.add_row(s.label, f"{s.count:,}", _pct(s.share))
+        c.print(t)
     t = table(title=f"Victims withdrawing support: {wd.withdrawn:,} of {wd.records:,} crimes"
                     + ("" if wd.median_days_from_report is None else f", median {wd.median_days_from_report:g} days after the report"))
     for col in ("when", "crimes", "share"):

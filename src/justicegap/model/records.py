@@ -153,6 +153,7 @@ class StatusShares(RecordsResult):
     total: int = Field(description="Crime records made in the period, whatever their later status")
     statuses: list[Share]
     reasons: list[Share] = Field(description="Counting Rules reasons, shares of the cancelled and transferred records")
+    reasons_of: int = Field(description="The cancelled and transferred records: what the reasons' shares are of")
 
 
 class Withdrawal(RecordsResult):

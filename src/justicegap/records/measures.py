@@ -92,7 +92,7 @@ def status_shares(store, area: str, period: str, *, offence: str = "sexual_offen
             labels[part[0]] = part[2:].split(". ")[0]
     reasons = [share(r, labels[r], int(rc.get(r, 0)), gone.height) for r in "ABCDE"]
     return StatusShares(synthetic=sc.synthetic, area=sc.area.to_dict(), period=sc.period.to_dict(), offence=offence,
-                        total=total, statuses=statuses, reasons=reasons)
+                        total=total, statuses=statuses, reasons=reasons, reasons_of=gone.height)
 
 
 WITHDRAWAL_STAGES = {
