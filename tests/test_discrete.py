@@ -24,7 +24,11 @@ def test_binomial_matches_scipy_stats(p):
         np.testing.assert_allclose(d.binom_sf(k, n, p), ref.binom.sf(k, n, p), rtol=1e-9, atol=1e-200)
         np.testing.assert_allclose(d.binom_pmf(k, n, p), ref.binom.pmf(k, n, p), rtol=1e-8, atol=1e-200)
         for q in Q:
-            assert d.binom_ppf(q, n, p) == ref.binom.ppf(q, n, p), (q, n, p)
+            k = ref.binom.ppf(q, n, p)
+            assert d.binom_ppf(q, n, p) == k, (q, n, p)
+            got = d.binom_quantile(q, n, p)
+            assert got[0] == k
+            np.testing.assert_allclose(got[1:], (ref.binom.cdf(k, n, p), ref.binom.pmf(k, n, p)), rtol=1e-9)
 
 
 @pytest.mark.parametrize("mu", [1e-3, 0.4, 3.0, 47.5, 880.0, 30_000.0])
@@ -34,7 +38,11 @@ def test_poisson_matches_scipy_stats(mu):
     np.testing.assert_allclose(d.poisson_sf(k, mu), ref.poisson.sf(k, mu), rtol=1e-9, atol=1e-200)
     np.testing.assert_allclose(d.poisson_pmf(k, mu), ref.poisson.pmf(k, mu), rtol=1e-8, atol=1e-200)
     for q in Q:
-        assert d.poisson_ppf(q, mu) == ref.poisson.ppf(q, mu), (q, mu)
+        m = ref.poisson.ppf(q, mu)
+        assert d.poisson_ppf(q, mu) == m, (q, mu)
+        got = d.poisson_quantile(q, mu)
+        assert got[0] == m
+        np.testing.assert_allclose(got[1:], (ref.poisson.cdf(m, mu), ref.poisson.pmf(m, mu)), rtol=1e-9)
 
 
 @settings(max_examples=300, deadline=None)
@@ -56,6 +64,10 @@ def test_arrays_of_areas():
     r = np.array([3, 20, 150])
     np.testing.assert_allclose(d.binom_sf(r - 1, n, 0.03), ref.binom.sf(r - 1, n, 0.03), rtol=1e-9)
     np.testing.assert_array_equal(d.binom_ppf(0.975, n, 0.03), ref.binom.ppf(0.975, n, 0.03))
+    k, cdf, pmf = d.binom_quantile(0.025, n, 0.03)
+    np.testing.assert_array_equal(k, ref.binom.ppf(0.025, n, 0.03))
+    np.testing.assert_allclose(cdf, ref.binom.cdf(k, n, 0.03), rtol=1e-9)
+    np.testing.assert_allclose(pmf, ref.binom.pmf(k, n, 0.03), rtol=1e-9)
 
 
 @settings(max_examples=300, deadline=None)

@@ -182,7 +182,7 @@ def exact_limits(p0: float, n, level: float, *, interpolate: bool = True):
     below 1 (e.g. p0 = 1%, n = 1) even the upper limit is 0, so any event at all is outside.
     """
     import numpy as np
-    from .discrete import binom_cdf, binom_pmf, binom_ppf
+    from .discrete import binom_quantile
 
     p0 = _check_p0(p0)
     _check_level(level, "level")
@@ -195,10 +195,10 @@ def exact_limits(p0: float, n, level: float, *, interpolate: bool = True):
         if p0 in (0.0, 1.0):  # degenerate: every area must be exactly p0
             lim = np.full(n_arr.shape, p0)
         else:
-            r_p = binom_ppf(p, n_arr, p0)
+            r_p, cdf, pmf = binom_quantile(p, n_arr, p0)
             if interpolate:
                 # F(r_p) - F(r_p - 1) is the pmf at r_p; using it directly avoids cancellation.
-                alpha = (binom_cdf(r_p, n_arr, p0) - p) / binom_pmf(r_p, n_arr, p0)
+                alpha = (cdf - p) / pmf
                 lim = (r_p - alpha) / n_arr
             else:
                 lim = r_p / n_arr
@@ -568,7 +568,7 @@ def poisson_limits(rate: float, n, level: float):
     the quantiles of a Poisson count with mean rate*n, interpolated as :func:`exact_limits`
     interpolates binomial ones, divided by n (Spiegelhalter 2005, Appendix A.1.2)."""
     import numpy as np
-    from .discrete import poisson_cdf, poisson_pmf, poisson_ppf
+    from .discrete import poisson_quantile
 
     _check_level(level, "level")
     if not (math.isfinite(rate) and rate > 0):
@@ -577,8 +577,8 @@ def poisson_limits(rate: float, n, level: float):
     e = rate * n_arr
     out = []
     for p in ((1.0 - level) / 2.0, 1.0 - (1.0 - level) / 2.0):
-        r_p = poisson_ppf(p, e)
-        alpha = (poisson_cdf(r_p, e) - p) / poisson_pmf(r_p, e)
+        r_p, cdf, pmf = poisson_quantile(p, e)
+        alpha = (cdf - p) / pmf
         lim = np.clip((r_p - alpha) / n_arr, 0.0, None)
         out.append(float(lim[0]) if scalar else lim)
     return (out[0], out[1])
