@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import re
+import shutil
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 from pathlib import Path
@@ -124,6 +125,48 @@ def test_analyst_page_against_the_csv_files(served, raw, audit):
     lines = audit()
     assert len(lines) == 1 and lines[0]["user"] == "Ana Lyst" and lines[0]["role"] == "analyst"
     assert lines[0]["what"].startswith("case records page area=E23000032 period=2017/18") and lines[0]["rows"] == len(raw["records"])
+
+
+def test_analyst_page_states_each_linkage_check_with_its_count(loaded_home, synth_kent, tmp_path, monkeypatch):
+    """The linkage report (which `records linkage` prints) is on the analyst's page: every check in
+    words with the number of records it finds. Records with two anomalies made on purpose (a CPS case
+    naming no crime record, a charging decision dated before its referral) show 1 on those checks
+    and 0 on every other; anyone else sees none of it."""
+    from fastapi.testclient import TestClient
+
+    from justicegap.records import access
+    from justicegap.records.load import load_records
+    from justicegap.server import create_app
+    from justicegap.store import Store
+    from test_records_load import rows, write
+
+    d = tmp_path / "records"
+    shutil.copytree(synth_kent, d)
+    cases = rows(d / "cps_cases.csv")
+    unnamed = next(c for c in cases if c["charging_decision"] != "charge")
+    unnamed["record_ids"] = ""
+    swapped = next(c for c in cases if c is not unnamed and c["decision_date"] and c["referral_date"] < c["decision_date"])
+    swapped["decision_date"], swapped["referral_date"] = swapped["referral_date"], swapped["decision_date"]
+    write(d / "cps_cases.csv", cases)
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(loaded_home / "justicegap.duckdb", home / "justicegap.duckdb")
+    monkeypatch.setenv("JUSTICEGAP_HOME", str(home))
+    monkeypatch.delenv("JUSTICEGAP_RECORDS_KEY", raising=False)
+    with Store(home / "justicegap.duckdb") as s:
+        load_records(s, d)
+        token = access.add_token(s, "Ana Lyst")
+    app = create_app(home / "justicegap.duckdb", warm=False)
+    try:
+        client = TestClient(app)
+        html = client.get(KENT, params={"period": PERIOD}, headers=bearer(token)).text
+        found = dict(re.findall(r'data-rule="([a-z_]+)"><th scope="row">[^<]*</th><td class="num">([\d,]+)<', html))
+        assert len(found) >= 10 and found.pop("cps_unmatched") == "1" and found.pop("decision_before_referral") == "1"
+        assert set(found.values()) == {"0"}, found
+        assert f'data-offences="{len(rows(d / "offences.csv"))}" data-cases="{len(cases)}"' in html
+        assert "data-linkage" not in client.get(KENT, params={"period": PERIOD}).text
+    finally:
+        app.state.service.close()
 
 
 def test_public_page_shows_only_counts_that_passed_disclosure_control(served, raw, audit):

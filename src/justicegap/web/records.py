@@ -209,6 +209,7 @@ def _follow_ups(c: dict, agg) -> list[int]:
 def _analyst_sections(request: Request, area: A.Area, c: dict) -> dict:
     """Every measure of the page an analyst sees, each with the reason when the records cannot give it."""
     from ..records import measures, survival
+    from ..records.load import linkage_report
     from ..records.reconcile import reconcile
 
     svc = request.app.state.service
@@ -225,6 +226,8 @@ def _analyst_sections(request: Request, area: A.Area, c: dict) -> dict:
     wd, wd_reason = cached("records_withdrawal", key, lambda s: measures.withdrawal(s, area.code, c["period"], offence=c["offence"]))
     att, att_reason = cached("records_attrition", key, lambda s: measures.attrition(s, area.code, c["period"], offence=c["offence"]))
     rec, rec_reason = cached("records_reconcile", key, lambda s: reconcile(s, area.code, c["period"], offence=c["offence"]))
+    linkage, linkage_reason = cached("records_linkage", (area.code,),
+                                     lambda s: linkage_report(s, list(A.forces(area, what="Case records"))))
     outcomes, offences = reference.outcomes(), reference.offences()
     return {
         "cohort": cohort, "cohort_reason": cohort_reason,
@@ -237,6 +240,7 @@ def _analyst_sections(request: Request, area: A.Area, c: dict) -> dict:
         "attrition": att, "attrition_reason": att_reason, "attrition_chart": RC.attrition_chart(att) if att else None,
         "rec": rec, "rec_reason": rec_reason,
         "rec_differing": [x for x in rec.cells if x.difference] if rec else [],
+        "linkage": linkage, "linkage_reason": linkage_reason,
         "outcome_label": lambda t: outcomes.get(t, {}).get("label", t),
         "offence_name": lambda code: offences.get(code, {}).get("label", code),
     }
