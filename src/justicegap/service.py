@@ -399,7 +399,7 @@ class Service:
 
         return self.cached("trend", (metric, area, offence, edition, max_points),
                            lambda s: trend(metric, area=area, offence=offence, edition=edition, max_points=max_points,
-                                           store=s).model_dump())
+                                           store=s, disclose=True).model_dump())
 
     def level_notes(self, area: str, period: str, offence: str = DEFAULT_OFFENCE) -> list[dict]:
         """Every metric that cannot be given for this area (and period), with the reason."""

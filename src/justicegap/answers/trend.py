@@ -32,9 +32,36 @@ def _whole_quarters(spans: list[tuple], max_points: int) -> list[Period]:
     return quarters[-max_points:]
 
 
+# Record-based trends are not given to anyone who asks: quarters beside a year (or beside each
+# other) would let a count that disclosure control hides in one be worked out from the others.
+PUBLIC_RECORDS = ("Quarterly figures from case records are given to the force's and the CPS Area's analysts only: "
+                  "quarters shown beside a year would let a small count hidden in one be worked out from the others.")
+
+
+def _periods(m: dict, area: A.Area, max_points: int, store: Store) -> list[Period]:
+    """The whole financial quarters the metric's data hold for ``area``: the published datasets'
+    coverage, or the quarters a force's loaded case records cover up to their extract date."""
+    if m.get("records"):
+        from ..metrics.from_records import holder
+        from ..records.scope import held, quarters
+
+        follow = m["records"].get("follow_up_days") or 0
+        found = quarters(store, area, follow) if held(store, area) else []
+        if not found:
+            followed = f", each crime followed {follow} days by the extract date," if follow else ""
+            raise NotAvailable(f"{m['name']} comes from a force's own case records, and none loaded here cover a whole "
+                               f"quarter{followed} for {area.name} (absent, not zero).", holder=holder(area)).with_actions("load_records")
+        return found[-max_points:]
+    spans = queries.dataset_spans(store, m["datasets"])
+    if not spans:
+        raise NotAvailable(f"No loaded data for {m['name'].lower()}.")
+    return _whole_quarters(spans, max_points)
+
+
 def trend(metric: str, *, area, offence: str = "rape", edition: str | None = None, max_points: int = 20,
-          store: Store | None = None) -> Series:
-    """``metric`` for ``area`` in each whole financial quarter held (the newest ``max_points``)."""
+          store: Store | None = None, disclose: bool = False) -> Series:
+    """``metric`` for ``area`` in each whole financial quarter held (the newest ``max_points``).
+    With ``disclose`` (the public surfaces) a metric from case records is refused (PUBLIC_RECORDS)."""
     from ..model.series import Series
 
     m = metrics.get(metric)
@@ -42,13 +69,10 @@ def trend(metric: str, *, area, offence: str = "rape", edition: str | None = Non
     own = store is None
     store = store or Store(read_only=True)
     try:
-        spans = queries.dataset_spans(store, m["datasets"])
-        if not spans:
-            raise NotAvailable(f"No loaded data for {m['name'].lower()}." + (
-                " It comes from a force's own case records, which have no published series: ask for it one period at a "
-                "time (a year or a quarter)." if m.get("records") else ""))
+        if m.get("records") and disclose:
+            raise NotAvailable(PUBLIC_RECORDS, available=["one year at a time, on the force's case-records page"])
         points, reasons = [], []
-        for cell in metrics.panel(metric, areas=[the_area], periods=_whole_quarters(spans, max_points), offences=[offence],
+        for cell in metrics.panel(metric, areas=[the_area], periods=_periods(m, the_area, max_points, store), offences=[offence],
                                   edition=edition, store=store):
             if cell.error is not None:
                 reasons.append(str(cell.error))

@@ -93,6 +93,29 @@ def periods(store, area: A.Area) -> list[str]:
     return out
 
 
+def quarters(store, area: A.Area, follow_up_days: int = 0) -> list[Period]:
+    """The financial quarters, oldest first, from the first crime the loaded records of ``area``
+    record to the last, whose every crime had been followed ``follow_up_days`` by the extract date
+    (a trend of a record-based metric: a quarter followed only in part is left out, not shown low)."""
+    from datetime import timedelta
+
+    from ..periods import financial_quarter
+
+    forces = list(A.forces(area, what="Case records"))
+    held_ = rstore.scope_loads(store.con, forces)
+    first, last = rstore.recorded_span(store.con, forces)
+    if not held_ or first is None:
+        return []
+    extract = min(d["extract_date"] for d in held_)
+    out = []
+    for y in range(_fy(first), _fy(last) + 1):
+        for q in (1, 2, 3, 4):
+            p = financial_quarter(y, q)
+            if p.end >= first and p.start <= last and p.end + timedelta(days=follow_up_days) <= extract:
+                out.append(p)
+    return out
+
+
 def _fy(d: date) -> int:
     """The year a financial year (April to March) holding ``d`` starts in."""
     return d.year if d.month >= 4 else d.year - 1
