@@ -99,19 +99,6 @@ def _scope(m: dict, area: A.Area, period, fam: str, store):
         raise NotAvailable(e.message, holder=holder(area)) from None
 
 
-def loaded_for(store, area: A.Area) -> bool:
-    """Whether case records are loaded for every force of ``area``."""
-    from ..errors import JusticegapError
-
-    if not rstore.has_records(store.con):
-        return False
-    have = {f for d in rstore.loads(store.con) for f in d["forces"].split(",")}
-    try:
-        return set(A.forces(area, what="Case records")) <= have
-    except JusticegapError:
-        return False
-
-
 def with_records(m: dict, members: list[A.Area], level: str, store=None) -> tuple[list[A.Area], str | None]:
     """The areas among ``members`` whose forces' case records are all loaded, and a note naming how
     many were left out and why; a refusal when none has records."""

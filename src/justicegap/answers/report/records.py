@@ -18,9 +18,10 @@ SMALL_CELLS_RECORDS = ("Published counts are shown as published, none suppressed
 
 def records_section(report, col: _Collector, police, years, fam: str, store) -> list:
     """Add the table (nothing when no records are loaded for ``police``); returns its figures."""
-    from ...metrics.from_records import loaded_for, suppress_small
+    from ...metrics.from_records import suppress_small
+    from ...records.scope import held
 
-    if police.level not in ("pfa", "cps_area", "nation") or not loaded_for(store, police):
+    if police.level not in ("pfa", "cps_area", "nation") or not held(store, police):
         return []
     ids = [k for k, m in metrics.registry().items() if m.get("records")]
     figs, beyond = [], []
