@@ -318,3 +318,61 @@ def test_no_hidden_count_by_subtraction(served, raw):
         assert client.get(KENT + "/aggregates.csv", params={"period": PERIOD, "offence": family}).status_code == 409
     page = client.get(KENT, params={"period": PERIOD})
     assert 'id="chart-records-aggregates-spec"' in page.text  # rape, the public default
+
+
+@pytest.fixture(scope="module")
+def south_east(loaded_home, synth_kent, tmp_path_factory):
+    """A store with the synthetic records of the three forces of CPS South East (Kent, Surrey,
+    Sussex), an analyst's token, and the folders the records came from."""
+    from fastapi.testclient import TestClient
+
+    from justicegap.records import access
+    from justicegap.records.load import load_records
+    from justicegap.records.synth import synthesise
+    from justicegap.server import create_app
+    from justicegap.store import Store
+
+    base = tmp_path_factory.mktemp("south-east")
+    home = base / "home"
+    home.mkdir()
+    shutil.copy(loaded_home / "justicegap.duckdb", home / "justicegap.duckdb")
+    folders = {"Kent": synth_kent}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("JUSTICEGAP_HOME", str(home))
+        mp.delenv("JUSTICEGAP_RECORDS_KEY", raising=False)
+        with Store(home / "justicegap.duckdb") as s:
+            for force in ("Surrey", "Sussex"):
+                folders[force] = base / force.lower()
+                synthesise(s, force, "2017/18", folders[force], seed=2)
+            for folder in folders.values():
+                load_records(s, folder)
+            token = access.add_token(s, "Ana Lyst")
+        app = create_app(home / "justicegap.duckdb", warm=False)
+        yield TestClient(app), token, folders
+        app.state.service.close()
+
+
+def test_an_area_of_several_forces_draws_one_curve_per_force(south_east):
+    """CPS South East's analyst page offers one time-to-charge curve for each force: each curve's
+    crimes are that force's recorded in 2017/18, counted from its own synthetic file; all together
+    they are the one curve the page draws by default. A single force is not offered the choice."""
+    client, token, folders = south_east
+    codes = reference.family_codes()["sexual_offences"]
+
+    def crimes(folder):
+        with open(folder / "offences.csv", newline="") as f:
+            return sum(1 for r in csv.DictReader(f) if r["offence_code"] in codes and r["status"] == "recorded"
+                       and r["synthetic_earlier"] != "true" and date(2017, 4, 1) <= _day(r["date_recorded"]) <= date(2018, 3, 31))
+
+    expected = {force: crimes(folder) for force, folder in folders.items()}
+    page = client.get("/area/CPS-SE/records", params={"period": PERIOD, "curves": "force"}, headers=bearer(token)).text
+    rows = re.findall(r'<tr data-curve><th scope="row">([^<]+)</th>.*?<td class="num more">([\d,]+)</td>', page)
+    assert {name: int(n.replace(",", "")) for name, n in rows} == expected and min(expected.values()) > 0
+    assert 'value="force" selected' in page and "curves=force" in page  # the form and the link to this view keep it
+    page = client.get("/area/CPS-SE/records", params={"period": PERIOD}, headers=bearer(token)).text
+    rows = re.findall(r'<tr data-curve><th scope="row">([^<]+)</th>.*?<td class="num more">([\d,]+)</td>', page)
+    assert rows == [("All crimes recorded", f"{sum(expected.values()):,}")]
+    kent = client.get(KENT, params={"period": PERIOD}, headers=bearer(token))
+    assert 'id="f-curves"' not in kent.text
+    refused = client.get(KENT, params={"period": PERIOD, "curves": "force"}, headers=bearer(token))
+    assert refused.status_code == 422 and "one force" in refused.text

@@ -30,7 +30,7 @@ FOLLOW_UPS = (90, 180, 365, 730)
 EVENTS = {"charge": "Charge or summons", "outcome": "Any police outcome", "completion": "The end of the prosecution"}
 EVENT_HEADINGS = {"charge": "charge or summons", "outcome": "a police outcome", "completion": "the end of the prosecution"}
 DEFAULT_OFFENCE = "sexual_offences"
-PAGE_PARAMS = ("period", "offence", "follow_up", "event")
+PAGE_PARAMS = ("period", "offence", "follow_up", "event", "curves")
 SAMPLE_BY = {"outcome": "Police outcome", "outcome_group": "Police outcome group", "victim_age_band": "Victim's age band",
              "time_to_outcome": "Time to the police outcome", "offence_code": "Offence", "lad_code": "District"}
 
@@ -148,7 +148,14 @@ def _choices(request: Request, area: A.Area) -> dict:
     event = _opt(request, "event", 12) or "charge"
     if event not in EVENTS:
         raise InvalidParameter("event", "use charge, outcome or completion")
+    # an area of several forces (a CPS Area, England and Wales) may draw one time-to-event curve per force
+    several = len(_forces(area)) > 1
+    curves = _opt(request, "curves", 8) or "all"
+    if curves not in (("all", "force") if several else ("all",)):
+        raise InvalidParameter("curves", "use all or force (one curve for each force)" if several
+                               else f"use all: {area.name} is one force")
     return {"periods": periods, "period": period, "offence": offence, "follow_up": int(fu), "event": event,
+            "curves": curves, "several_forces": several,
             "offences": [(k, v["label"]) for k, v in reference.families().items()]}
 
 
@@ -182,10 +189,11 @@ def _records_page(request: Request, code: str, user: tuple | None) -> Response:
         ctx.update(_analyst_sections(request, area, c))
         rows = ctx["attrition"].stages[0].count if ctx.get("attrition") else 0
         audit(request, user, f"case records page area={area.code} period={c['period']} offence={c['offence']} "
-                              f"follow_up={c['follow_up']} event={c['event']}", rows)
+                              f"follow_up={c['follow_up']} event={c['event']} curves={c['curves']}", rows)
     q = {"period": c["period"], "offence": c["offence"]}
     if user:
-        q |= {"follow_up": c["follow_up"] if c["follow_up"] != 365 else None, "event": c["event"] if c["event"] != "charge" else None}
+        q |= {"follow_up": c["follow_up"] if c["follow_up"] != 365 else None, "event": c["event"] if c["event"] != "charge" else None,
+              "curves": c["curves"] if c["curves"] != "all" else None}
     here = link(f"/area/{area.code}/records", **q)
     resp = render(request, "records.html", nav="area", area=area, held=True, c=c, user=user, synthetic=agg.synthetic if agg else False,
                   extract_date=agg.extract_date if agg else None, offence_label=reference.families()[c["offence"]]["label"],
@@ -220,8 +228,9 @@ def _analyst_sections(request: Request, area: A.Area, c: dict) -> dict:
 
     cohort, cohort_reason = cached("records_cohort", key + (c["follow_up"],),
                                    lambda s: measures.cohort_charge_rate(s, area.code, c["period"], offence=c["offence"], follow_up=c["follow_up"]))
-    surv, surv_reason = cached("records_survival", key + (c["event"],),
-                               lambda s: survival.survival(s, area.code, c["period"], event=c["event"], offence=c["offence"]))
+    by = "force" if c["curves"] == "force" else None
+    surv, surv_reason = cached("records_survival", key + (c["event"], by),
+                               lambda s: survival.survival(s, area.code, c["period"], event=c["event"], offence=c["offence"], by=by))
     shares, shares_reason = cached("records_status", key, lambda s: measures.status_shares(s, area.code, c["period"], offence=c["offence"]))
     wd, wd_reason = cached("records_withdrawal", key, lambda s: measures.withdrawal(s, area.code, c["period"], offence=c["offence"]))
     att, att_reason = cached("records_attrition", key, lambda s: measures.attrition(s, area.code, c["period"], offence=c["offence"]))
