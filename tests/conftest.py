@@ -162,6 +162,33 @@ def records_copy(records_home, tmp_path, monkeypatch) -> Path:
     return home
 
 
+@pytest.fixture(scope="session")
+def south_east(loaded_home, synth_kent, tmp_path_factory):
+    """A store with the synthetic records of the three forces of CPS South East (Kent, Surrey,
+    Sussex): (home, an analyst's token, the folder each force's records came from)."""
+    from justicegap.records import access
+    from justicegap.records.load import load_records
+    from justicegap.records.synth import synthesise
+    from justicegap.store import Store
+
+    base = tmp_path_factory.mktemp("south-east")
+    home = base / "home"
+    home.mkdir()
+    shutil.copy(loaded_home / "justicegap.duckdb", home / "justicegap.duckdb")
+    folders = {"Kent": synth_kent}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("JUSTICEGAP_HOME", str(home))
+        mp.delenv("JUSTICEGAP_RECORDS_KEY", raising=False)
+        with Store(home / "justicegap.duckdb") as s:
+            for force in ("Surrey", "Sussex"):
+                folders[force] = base / force.lower()
+                synthesise(s, force, "2017/18", folders[force], seed=2)
+            for folder in folders.values():
+                load_records(s, folder)
+            token = access.add_token(s, "Ana Lyst")
+    return home, token, folders
+
+
 @pytest.fixture(scope="module")
 def browser():
     """Debian's Chromium (never a browser download), one per browser test module."""

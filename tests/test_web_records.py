@@ -321,42 +321,22 @@ def test_no_hidden_count_by_subtraction(served, raw):
 
 
 @pytest.fixture(scope="module")
-def south_east(loaded_home, synth_kent, tmp_path_factory):
-    """A store with the synthetic records of the three forces of CPS South East (Kent, Surrey,
-    Sussex), an analyst's token, and the folders the records came from."""
+def south_east_client(south_east):
     from fastapi.testclient import TestClient
 
-    from justicegap.records import access
-    from justicegap.records.load import load_records
-    from justicegap.records.synth import synthesise
     from justicegap.server import create_app
-    from justicegap.store import Store
 
-    base = tmp_path_factory.mktemp("south-east")
-    home = base / "home"
-    home.mkdir()
-    shutil.copy(loaded_home / "justicegap.duckdb", home / "justicegap.duckdb")
-    folders = {"Kent": synth_kent}
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("JUSTICEGAP_HOME", str(home))
-        mp.delenv("JUSTICEGAP_RECORDS_KEY", raising=False)
-        with Store(home / "justicegap.duckdb") as s:
-            for force in ("Surrey", "Sussex"):
-                folders[force] = base / force.lower()
-                synthesise(s, force, "2017/18", folders[force], seed=2)
-            for folder in folders.values():
-                load_records(s, folder)
-            token = access.add_token(s, "Ana Lyst")
-        app = create_app(home / "justicegap.duckdb", warm=False)
-        yield TestClient(app), token, folders
-        app.state.service.close()
+    home, token, folders = south_east
+    app = create_app(home / "justicegap.duckdb", warm=False)
+    yield TestClient(app), token, folders
+    app.state.service.close()
 
 
-def test_an_area_of_several_forces_draws_one_curve_per_force(south_east):
+def test_an_area_of_several_forces_draws_one_curve_per_force(south_east_client):
     """CPS South East's analyst page offers one time-to-charge curve for each force: each curve's
     crimes are that force's recorded in 2017/18, counted from its own synthetic file; all together
     they are the one curve the page draws by default. A single force is not offered the choice."""
-    client, token, folders = south_east
+    client, token, folders = south_east_client
     codes = reference.family_codes()["sexual_offences"]
 
     def crimes(folder):

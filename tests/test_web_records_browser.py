@@ -85,3 +85,25 @@ def test_records_pages_fit_draw_and_pass_axe(browser, server, width, tmp_path):
         fits(pg, width, base, charts=0)
     finally:
         ctx.close()
+
+
+@pytest.mark.parametrize("width", (390, 1280))
+def test_one_curve_per_force_fits_and_passes_axe(browser, south_east, width, tmp_path):
+    """CPS South East's page with a time-to-charge curve for each of its three forces: drawn, its
+    legend inside the chart, nothing wider than the screen, no WCAG violation."""
+    from justicegap.server import create_app
+
+    home, token, _folders = south_east
+    app = create_app(home / "justicegap.duckdb")
+    with running(app) as base:
+        ctx, pg = open_page(browser, width)
+        try:
+            ctx.set_extra_http_headers({"Authorization": f"Bearer {token}"})
+            response = pg.goto(base + "/area/CPS-SE/records?period=2017/18&curves=force")
+            ready(pg, timeout=120000)
+            assert response.status == 200 and pg.locator("tr[data-curve]").count() == 3
+            fits(pg, width, base, charts=5)
+            shot(pg, f"records-forces-{width}", tmp_path, "section[aria-labelledby=h-survival]")
+        finally:
+            ctx.close()
+    app.state.service.close()
