@@ -166,6 +166,17 @@ def test_periods_offered_are_those_that_answer(client, app):
         assert r.status_code == 200, (p, r.text[:200])
 
 
+def test_a_period_asked_stays_in_its_own_request(client):
+    """The period a visitor types is offered back in that visitor's form only: another page's form
+    (sharing the server's cached list of periods) never offers it (a fresh-user pass found every
+    period anyone had asked added to everyone's dropdowns)."""
+    before = {path: _options(_check_page(client.get(path)), "f-period") for path in ("/area/E23000032", "/compare", "/")}
+    asked = client.get("/area/E23000036", params={"period": "2031/32"})
+    assert "2031/32" in _options(asked.text, "f-period")
+    for path, offered in before.items():
+        assert _options(_check_page(client.get(path)), "f-period") == offered, path
+
+
 def test_ashford_opens_on_a_measure_it_has(client):
     html = _check_page(client.get("/area/E22000137"))
     head = re.search(r'<section aria-labelledby="h-headline".*?</section>', html, re.S).group(0)

@@ -342,12 +342,13 @@ class Service:
 
     # --- defaults ----------------------------------------------------------------------------
 
-    def periods(self) -> list[str]:
-        """Financial years (newest first) that some loaded dataset covers whole, for pickers."""
+    def periods(self) -> tuple[str, ...]:
+        """Financial years (newest first) that some loaded dataset covers whole, for pickers (a
+        tuple: one answer shared by every request)."""
         def run(s):
             rows = queries.coverage_spans(s)
             if not rows:
-                return []
+                return ()
             by_ds: dict[str, list] = {}
             for ds, a, b in rows:
                 by_ds.setdefault(ds, []).append((a, b))
@@ -358,7 +359,7 @@ class Service:
                     inside = [(a, b) for a, b in spans if fy.start <= a and b <= fy.end]
                     if inside and tiles(inside, fy):
                         years.add(y)
-            return [financial_year(y).label for y in sorted(years, reverse=True)]
+            return tuple(financial_year(y).label for y in sorted(years, reverse=True))
         return self.cached("periods", (), run)
 
     def default_period(self, metric: str = DEFAULT_METRIC, offence: str = DEFAULT_OFFENCE) -> str:

@@ -131,6 +131,12 @@ def _opt(request: Request, name: str, max_len: int = 120) -> Optional[str]:
     return v
 
 
+def periods_for(svc, metric: str, level: str | None) -> tuple[str, ...]:
+    """The periods the loaded data give ``metric`` for at ``level``, newest first, as one shared,
+    unchangeable answer of the server's cache."""
+    return svc.cached("periods_for", (metric, level), lambda s: tuple(p.label for p in available.periods(s, metric, level)))
+
+
 class View:
     """The parameters of a page, checked, with the options of its form."""
 
@@ -174,10 +180,10 @@ class View:
     def metric_edition(self, metric: str | None = None) -> str | None:
         return self.svc.edition_for(metric or self.metric, self.edition)
 
-    def periods_for(self, metric: str, level: str | None) -> list[str]:
-        """The periods the loaded data give ``metric`` for at ``level``, newest first."""
-        return self.svc.cached("periods_for", (metric, level),
-                               lambda s: [p.label for p in available.periods(s, metric, level)])
+    def periods_for(self, metric: str, level: str | None) -> tuple[str, ...]:
+        """The periods the loaded data give ``metric`` for at ``level``, newest first (a tuple: the
+        cache shares it between requests, which must not change it)."""
+        return periods_for(self.svc, metric, level)
 
     def first_metric(self, level: str, can_give) -> None:
         """Open on the first measure published at ``level`` that ``can_give`` (a page that was not
@@ -191,8 +197,8 @@ class View:
 
     def form(self, *, metrics_: bool = True, extra: dict | None = None, level: str | None = None) -> dict:
         """The form's choices: only the periods and measures the loaded data give at ``level``."""
-        periods = self.periods_for(self.metric, level) if level else list(self.svc.periods())
-        if self.period not in periods:
+        periods = list(self.periods_for(self.metric, level) if level else self.svc.periods())
+        if self.period not in periods:  # what this request asked, in this request's copy only
             periods.insert(0, self.period)
         reg = M.registry()
         m = reg[self.metric]
@@ -610,8 +616,7 @@ def _example(svc: Service, m: dict) -> dict | None:
     for level in ("nation", "pfa", "cps_area", "csp", "lad"):
         if level not in m["levels"]:
             continue
-        periods = svc.cached("periods_for", (m["id"], level), lambda s: [p.label for p in available.periods(s, m["id"], level)])
-        for p in periods[:3]:
+        for p in periods_for(svc, m["id"], level)[:3]:
             for offence in (DEFAULT_OFFENCE, "sexual_offences"):
                 try:
                     fig = svc.figure(m["id"], EXAMPLE_AREAS[level], p, offence, None, None)
