@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 import pytest
 
 from justicegap import metrics
+from justicegap.web.labels import edition_name
 
 
 
@@ -246,7 +247,7 @@ def test_compare_page_of_a_ratio_has_no_limits_and_says_why(client, lib):
     assert _per100(kent["numerator"] / kent["denominator"]) in text_of(row) and "%" not in text_of(row)
     assert "Value (ratio)" in t
     assert expected["editions"] == ["ho_outcomes-20440511f940"]
-    assert "edition: ho_outcomes-20440511f940" in t
+    assert "edition: Crime outcomes open data (prc-outcomes-2017-18.csv.gz)" in t  # named, not by its id
 
 
 def test_ratio_map_and_trend_read_as_ratios_per_100(client, lib):
@@ -270,7 +271,7 @@ def test_ratio_map_and_trend_read_as_ratios_per_100(client, lib):
         alt = alt_of(html, "chart-map")
         assert f"from {_per100(lo['numerator'] / lo['denominator'])} in {lo['area']['name']}" in alt
         assert f"to {_per100(hi['numerator'] / hi['denominator'])} in {hi['area']['name']}" in alt
-        assert "ho_outcomes-20440511f940" in alt
+        assert "Crime outcomes open data (prc-outcomes-2017-18.csv.gz)" in alt
     derbyshire = next(a for a in cmp["areas"] if a["area"]["name"] == "Derbyshire")
     assert _per100(derbyshire["numerator"] / derbyshire["denominator"]) in table_of(html, "map")
     assert "%" not in text_of(table_of(html, "map"))
@@ -350,7 +351,7 @@ def test_funnel_shows_each_stage_edition_and_flags(client):
     for s in stages.values():
         cells = text_of(rows[s["id"]])
         for e in s["editions"]:
-            assert e in cells
+            assert edition_name(e) in cells
         if len(s["editions"]) > 2:
             from justicegap import reference
 
@@ -358,7 +359,7 @@ def test_funnel_shows_each_stage_edition_and_flags(client):
             assert said in cells
             assert f"{s['label']}: " in alt and said in alt
         else:
-            assert f"(edition: {', '.join(s['editions'])})" in alt
+            assert f"(edition: {', '.join(edition_name(e) for e in s['editions'])})" in alt
         for flag, words in (("partial", "partial"), ("provisional", "provisional"), ("maturing", "maturing"),
                             ("low_count", "low count"), ("excludes_areas", "excludes")):
             assert (words in cells) == (flag in s["flags"]), (s["id"], flag)
@@ -400,14 +401,15 @@ def test_comparisons_show_their_editions(client, lib):
     for url in ("/", "/compare"):
         html = _check_page(client.get(url, params={"period": "2017/18", "metric": "charge_rate_cohort"}))
         shown = re.search(r"<span data-editions>(.*?)</span>", html).group(1)
-        assert shown == ", ".join(cmp["editions"]) == "ho_outcomes-20440511f940"
+        assert cmp["editions"] == ["ho_outcomes-20440511f940"]
+        assert shown == "Crime outcomes open data (prc-outcomes-2017-18.csv.gz)"
     # many editions (a CPS year of monthly files): counted in the caption, every one listed
     cmp = compare("cps_conviction_rate", level="pfa", period="2016/17", offence="sexual_offences", store=lib).model_dump()
     assert len(cmp["editions"]) == 12
     html = _check_page(client.get("/compare", params={"period": "2016/17", "metric": "cps_conviction_rate",
                                                       "offence": "sexual_offences"}))
     assert re.search(r"<span data-editions>(.*?)</span>", html).group(1) == "12 editions of CPS case outcomes by principal offence category (monthly)"
-    assert all(e in html for e in cmp["editions"])
+    assert all(edition_name(e) in html for e in cmp["editions"])
 
 
 def test_outcome_groups_show_their_denominator_and_edition(client, lib):
@@ -418,10 +420,10 @@ def test_outcome_groups_show_their_denominator_and_edition(client, lib):
     caption = text_of(re.search(r"<caption>(.*?)</caption>", table, re.S).group(1))
     assert f"of the {fig.denominator:,.0f} offences (sexual offences) recorded in Kent in 2017/18" in caption
     assert "sexual offences offences" not in caption
-    assert fig.edition in caption
+    assert edition_name(fig.edition) in caption
     assert table.count(f'data-denominator="{fig.denominator}"') == len(re.findall(r"<tr><th scope=\"row\">", table))
     alt = alt_of(html, "chart-outcomes")
-    assert f"as shares of the {fig.denominator:,.0f} offences recorded" in alt and fig.edition in alt
+    assert f"as shares of the {fig.denominator:,.0f} offences recorded" in alt and edition_name(fig.edition) in alt
 
 
 def test_area_on_the_funnel_plot_has_its_numerator_denominator_and_edition(client, lib):
@@ -432,12 +434,12 @@ def test_area_on_the_funnel_plot_has_its_numerator_denominator_and_edition(clien
     kent = next(a for a in cmp["areas"] if a["area"]["code"] == "E23000032")
     para = text_of(re.search(r"<p data-position=[^>]*>(.*?)</p>", html, re.S).group(1))
     assert (f"Kent: {_pct(kent['value'])} ({kent['numerator']:,.0f} of {kent['denominator']:,.0f} offences; "
-            f"edition {kent['edition']}), {kent['position']} the 99.8% control limits around the "
+            f"edition {edition_name(kent['edition'])}), {kent['position']} the 99.8% control limits around the "
             f"{100 * cmp['target']:.2f}% rate of all 43 areas ({cmp['target_numerator']:,.0f} of "
             f"{cmp['target_denominator']:,.0f})") in para
     assert (kent["numerator"], kent["denominator"]) == (42, 2529)
     alt = alt_of(html, "chart-funnelplot")
-    assert f"42 of 2,529 offences; edition {kent['edition']}" in alt
+    assert f"42 of 2,529 offences; edition {edition_name(kent['edition'])}" in alt
 
 
 def test_other_figures_carry_basis_population_and_flags(client, lib):

@@ -177,6 +177,23 @@ def test_a_period_asked_stays_in_its_own_request(client):
         assert _options(_check_page(client.get(path)), "f-period") == offered, path
 
 
+@pytest.mark.parametrize("path", ["/", "/area/E23000032", "/area/E23000032?metric=cps_conviction_rate&offence=sexual_offences",
+                                  "/compare", "/compare?level=cps_area&metric=cps_conviction_rate&offence=sexual_offences&period=2016/17",
+                                  "/area/E22000137", "/area/K04000001", "/metric/charge_rate_cohort"])
+def test_editions_are_named_by_publication_and_file_not_by_id(client, app, path):
+    """A page names each edition as its publication and file ("Crime outcomes open data
+    (prc-outcomes-2018-19.csv.gz)"), never by its id (found by a fresh-user pass); the downloads
+    keep the ids, which are data."""
+    from justicegap.web.labels import edition_name
+
+    ids = {e.edition for e in app.state.service.editions}
+    text = text_of(_check_page(client.get(path)))
+    shown = set(re.findall(r"\b[a-z_]+-[0-9a-f]{12}\b", text)) & ids
+    assert not shown, shown
+    if not path.startswith("/metric/"):  # a metric's page describes it, citing no edition
+        assert any(edition_name(e) in text for e in ids), path
+
+
 def test_ashford_opens_on_a_measure_it_has(client):
     html = _check_page(client.get("/area/E22000137"))
     head = re.search(r'<section aria-labelledby="h-headline".*?</section>', html, re.S).group(0)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..answers import plots
 from ..formats import num, pct
-from .labels import basis_words, data_flags, editions_text, lower_first, ratio_per, value_text
+from .labels import basis_words, data_flags, edition_name, editions_text, lower_first, ratio_per, value_text
 
 BLUE, GREY, DARK, HIGHLIGHT = "#1d70b8", "#505a5f", "#0b0c0c", "#d4351c"
 CONFIG = {"aria": False, "font": "system-ui, sans-serif", "view": {"stroke": None},
@@ -102,7 +102,7 @@ def outcomes_chart(r: dict) -> tuple[dict, str]:
     """Shares of the offences recorded in the period by outcome group, with their denominator and edition."""
     groups = r["outcome_groups"]
     rows = [{"order": i, "group": g["label"], "share": g["share"], "lo": g["ci_low"], "hi": g["ci_high"], "count": g["count"],
-             "denominator": g["denominator"], "edition": g["edition"]}
+             "denominator": g["denominator"], "edition": edition_name(g["edition"])}
             for i, g in enumerate(groups)]
     dens = sorted({g["denominator"] for g in groups if g.get("denominator") is not None})
     recorded = " ".join(["the", *([" or ".join(num(d) for d in dens)] if dens else []), "offences recorded"])
@@ -167,7 +167,7 @@ def trend_chart(t: dict) -> tuple[dict, str]:
     it is (2017/18 Q2); data breaks are shaded bands named in a legend. A flagged quarter (low count,
     maturing, partial...) is a hollow point with its flags in the tooltip and the text alternative."""
     kind = t["kind"]
-    pts = [{**p, "mid": _mid(p["start"], p["end"]), "shown": _shown(kind, p["value"]),
+    pts = [{**p, "edition": edition_name(p["edition"]), "mid": _mid(p["start"], p["end"]), "shown": _shown(kind, p["value"]),
             "flags_text": "; ".join(data_flags(p)) or "none", "flagged": bool(data_flags(p))} for p in t["points"]]
     yfmt = _d3_format(kind)
     x = {"field": "mid", "type": "temporal", "title": "Financial year",
@@ -208,7 +208,7 @@ def trend_chart(t: dict) -> tuple[dict, str]:
            f"{pts[0]['period']} to {pts[-1]['period']}: "
            + "; ".join(f"{p['period']} {value_text(kind, p['value'], t.get('metric'))}"
                        + (f" ({p['flags_text']})" if p["flagged"] else "") for p in pts)
-           + f". Each quarter from the newest edition holding it: {editions_text(list(dict.fromkeys(p['edition'] for p in pts)))}."
+           + f". Each quarter from the newest edition holding it: {editions_text(list(dict.fromkeys(p['edition'] for p in t['points'])))}."
            + (" Flagged quarters are hollow points." if flagged else "")
            + (" Data breaks shaded: " + "; ".join(f"{b['break']} ({b['when']})" for b in bands) + "." if bands else ""))
     return spec, alt
@@ -462,7 +462,7 @@ def funnel_plot(c: dict, highlight: str | None = None, zoom: bool = False) -> tu
     alt = plots.funnel_plot_text(c)
     if hl is not None:
         alt += (f" {hl['area']['name']} is marked with a red diamond: {value_text(hl['kind'], hl['value'], hl.get('metric'))} "
-                f"({num(hl['numerator'])} of {num(hl['denominator'])} {hl['unit']}; edition {hl['edition']}), "
+                f"({num(hl['numerator'])} of {num(hl['denominator'])} {hl['unit']}; edition {edition_name(hl['edition'])}), "
                 f"{hl.get('position', 'within')} the 99.8% limits.")
     if domains:
         alt += " The plot is zoomed on the half of the areas with the fewest cases."

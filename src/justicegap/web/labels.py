@@ -120,12 +120,32 @@ def data_flags(item: dict) -> list[str]:
     return [n for n in flag_notes(item) if not n.startswith("data break: ")]
 
 
+# What each edition id is called on a page: the publication's title and its file. An id names the
+# same file for good (it holds the file's SHA-256), so what is learnt once holds for every store.
+_EDITION_NAMES: dict[str, str] = {}
+
+
+def learn_editions(editions) -> None:
+    """Remember the names of the store's editions (``store.Edition`` objects)."""
+    for e in editions:
+        if e.edition not in _EDITION_NAMES:
+            _EDITION_NAMES[e.edition] = f"{e.title} ({e.file_name})" if e.title else e.file_name
+
+
+def edition_name(edition: str | None) -> str:
+    """An edition as a reader knows it (publication and file), not by its id; several ids joined
+    by ", " (a figure from two editions) are named each."""
+    if not edition:
+        return "n/a"
+    return ", ".join(_EDITION_NAMES.get(e, e) for e in str(edition).split(", "))
+
+
 def editions_text(editions) -> str:
-    """Editions as a short text: listed when there are one or two, otherwise counted by dataset
+    """Editions as a short text: named when there are one or two, otherwise counted by dataset
     (a CPS year is twelve monthly files); the full list stays in the tables and downloads."""
     eds = [e for e in (editions or []) if e]
     if len(eds) <= 2:
-        return ", ".join(eds) or "n/a"
+        return ", ".join(edition_name(e) for e in eds) or "n/a"
     by_ds: dict[str, int] = {}
     for e in eds:
         ds = e.rsplit("-", 1)[0]
@@ -134,7 +154,7 @@ def editions_text(editions) -> str:
 
     titles = reference.sources()
     return "; ".join(f"{n} editions of {titles.get(ds, {}).get('title', ds)}" if n > 1
-                     else next(e for e in eds if e.startswith(ds + "-")) for ds, n in by_ds.items())
+                     else edition_name(next(e for e in eds if e.startswith(ds + "-"))) for ds, n in by_ds.items())
 
 
 def of_text(kind: str, numerator, denominator, unit: str = "") -> str:

@@ -72,13 +72,21 @@ def _templates():
                       trim_blocks=True, lstrip_blocks=True, finalize=_public)
     env.filters.update(pct=pct, num=num, words=words, value_text=labels.value_text, rate_text=labels.rate_text,
                        lower_first=labels.lower_first, kind_word=labels.kind_word,
-                       flag_notes=labels.flag_notes, data_flags=labels.data_flags, editions_text=labels.editions_text,
+                       flag_notes=labels.flag_notes, data_flags=labels.data_flags, editions_text=labels.editions_text, edition_name=labels.edition_name,
                        of_text=labels.of_text, web_text=lambda t: t or "")
     env.globals.update(VEGA_PATH=assets.VEGA_PATH, SWAGGER_PATH=assets.SWAGGER_PATH, LEVEL_NAMES=A.LEVEL_NAMES)
     return env
 
 
+def named_editions(request: Request) -> None:
+    """Before a page is built (its charts' texts too): the names of the editions it may cite."""
+    service = getattr(request.app.state, "service", None)
+    if service is not None:
+        labels.learn_editions(service.editions)
+
+
 def render(request: Request, template: str, status: int = 200, **ctx) -> HTMLResponse:
+    named_editions(request)
     html = _templates().get_template(template).render(request=request, **ctx)
     return HTMLResponse(html, status_code=status, headers={"Content-Security-Policy": CSP})
 
@@ -754,7 +762,7 @@ EVALUATE_PARAMS = ("metric", "area", "offence", "from", "to", "intervention", "c
 
 
 def build_web() -> APIRouter:
-    r = APIRouter(include_in_schema=False, dependencies=[Depends(reject_unknown)])
+    r = APIRouter(include_in_schema=False, dependencies=[Depends(reject_unknown), Depends(named_editions)])
     pages = [("/", home, VIEW_PARAMS), ("/area/{code}", area_page, VIEW_PARAMS), ("/areas", areas_page, ("q", "level")),
              ("/compare", compare_page, VIEW_PARAMS), ("/metric/{metric_id}", metric_page, VIEW_PARAMS),
              ("/metrics", metrics_page, VIEW_PARAMS), ("/evaluate", evaluate_page, EVALUATE_PARAMS)]
