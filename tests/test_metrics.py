@@ -304,3 +304,25 @@ def test_every_metric_says_what_it_is_confused_with():
     for m in reg.values():
         for c in m.get("confused_with") or []:
             assert c["metric"] in reg and c["metric"] != m["id"] and len(c["how"]) > 20
+
+
+def test_how_to_say_a_metric_reads_as_words():
+    """`justicegap metrics ID` shows how a figure is said as a pattern in words, never the
+    template's field names (a fresh-user pass saw "{denominator_int} {offence_plural}")."""
+    import re
+
+    from justicegap.metrics.registry import PLACEHOLDER_WORDS
+
+    for k, m in metrics.registry().items():
+        assert set(re.findall(r"\{([a-z_0-9]+)\}", m["sentence"])) <= set(PLACEHOLDER_WORDS), k
+        said = metrics.explain(k)["how_to_say"]
+        assert "{" not in said and "_" not in said.replace(k, ""), (k, said)
+    assert metrics.explain("charge_rate_cohort")["how_to_say"].startswith("Of the [denominator] [offences] recorded by [police force]")
+
+
+def test_metrics_command_prints_the_pattern(loaded_home):
+    from test_cli import run
+
+    out = run("metrics", "charge_rate_cohort", home=loaded_home).stdout
+    assert "how to say it: Of the [denominator] [offences]" in out and "{" not in out
+    assert out.splitlines()[0].rstrip().endswith("[charge_rate_cohort]")  # the id, not swallowed as markup

@@ -88,17 +88,18 @@ def metrics_cmd(metric: Optional[str] = typer.Argument(None, help="A metric id t
         d = metrics.explain(metric)
         if as_json:
             return print_json(d)
+        from rich.markup import escape
+
         c = console()
-        c.print(f"[bold]{d['name']}[/bold] [{d['id']}]")
-        for k in ("official_name", "stage", "kind", "basis", "unit", "numerator", "denominator", "definition"):
-            if d.get(k):
-                c.print(f"  {k.replace('_', ' ')}: {d[k]}")
-        c.print(f"  sources: {', '.join(d['datasets'])}; levels: {', '.join(d['levels'])}")
-        for cav in d.get("caveats") or []:
-            c.print(f"  caveat: {cav}")
-        for cw in d.get("confused_with") or []:
-            c.print(f"  not to be confused with {cw['metric']}: {cw['how']}")
-        c.print(f"  how to say it: {d['sentence']}")
+        c.print(f"[bold]{escape(d['name'])}[/bold] {escape('[' + d['id'] + ']')}")
+        lines = [f"  {k.replace('_', ' ')}: {d[k]}" for k in ("official_name", "stage", "kind", "basis", "unit", "numerator",
+                                                               "denominator", "definition") if d.get(k)]
+        lines.append(f"  sources: {', '.join(d['datasets'])}; levels: {', '.join(d['levels'])}")
+        lines += [f"  caveat: {cav}" for cav in d.get("caveats") or []]
+        lines += [f"  not to be confused with {cw['metric']}: {cw['how']}" for cw in d.get("confused_with") or []]
+        lines.append(f"  how to say it: {d['how_to_say']}")
+        for line in lines:  # the registry's words as they are: "[x]" is text, not markup
+            c.print(line, markup=False)
         return
     reg = metrics.registry()
     if as_json:

@@ -79,4 +79,24 @@ def explain(metric_id: str) -> dict:
     out = {k: m.get(k) for k in ("id", "name", "official_name", "stage", "kind", "basis", "unit", "numerator",
                                   "denominator", "definition", "datasets", "levels", "caveats", "sentence", "confused_with")}
     out["caveats"] = all_caveats(m)
+    out["how_to_say"] = sentence_pattern(m["sentence"])
     return out
+
+
+# What each part of a metric's sentence stands for, for a reader who sees the pattern, not a figure.
+PLACEHOLDER_WORDS = {
+    "area": "[area]", "area_police": "[police force]", "area_police_cap": "[Police force]", "area_in": "",
+    "period": "[period]", "offence_plural": "[offences]", "offence_singular": "[offence]",
+    "numerator_int": "[numerator]", "denominator_int": "[denominator]", "value_int": "[count]",
+    "value_pct": "[rate]", "value_1dp": "[value]", "ci": "[interval]", "outcome_label": "[outcome]",
+    "population_per": "[residents]", "population_note": "[population estimate]", "follow_up": "[follow-up]",
+    "extract_date": "[extract date]", "median_ci": "[interval]",
+}
+
+
+def sentence_pattern(template: str) -> str:
+    """A sentence template in words ("Of the [denominator] [offences] recorded by [police force]
+    ..."), for showing how a figure is said without the template's field names."""
+    import re
+
+    return re.sub(r"\{([a-z_0-9]+)\}", lambda m: PLACEHOLDER_WORDS.get(m.group(1), f"[{m.group(1).replace('_', ' ')}]"), template)
