@@ -306,6 +306,8 @@ def test_report_section_is_the_evaluation_by_month_over_the_months_held(store, w
     for r, p in zip(recs, wm.points):
         assert (r["Completed prosecutions"], r["Convictions"], r["Conviction rate"]) == (p.denominator, p.count, p.value)
     assert table.notes[0] == wm.sentence and table.metrics == ["cps_conviction_rate"] and len(table.editions) == 45
+    assert f"Model: {wm.model.description}" in table.notes  # in words, not the result class's name
+    assert not [n for n in table.notes if re.match(r"[A-Z][a-z]+[A-Z]\w*:", n)]
     none, why = report_section(A.resolve("Kent"), ["2017/18"], "2016-10", "rape", store)
     assert none is None and "does not publish rape separately" in why["reason"]
 

@@ -571,7 +571,7 @@ def report_section(area: A.Area, years: list[str], intervention: str | date, off
     rows = [[p.period, p.denominator, p.count, p.value, p.fitted, p.counterfactual, p.counterfactual_low, p.counterfactual_high,
              "yes" if p.after else "no"] for p in ev.points]
     e = ev.effect
-    notes = [ev.sentence, f"SegmentedModel: {ev.model.description}", f"Placebos: {ev.placebos.summary}",
+    notes = [ev.sentence, f"Model: {ev.model.description}", f"Placebos: {ev.placebos.summary}",
              *(f"Data break: {b.title}: {b.description}" for b in ev.breaks if b.kind != "missing_data"), *ev.caveats]
     if e.trend_change_per_year is not None:
         notes.insert(1, f"Level change {e.level_change.estimate:.3f} (95% CI {e.level_change.ci_low:.3f} to "
