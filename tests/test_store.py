@@ -113,3 +113,17 @@ def test_dimensions_follow_the_reference_tables(home, monkeypatch):
         for cached in (reference.table, reference.family_codes):
             cached.cache_clear()
         areas._index.cache_clear()
+
+
+def test_an_editions_count_is_of_the_facts_it_stored(loaded_store, shared_data):
+    """What `update` and `sources` show beside an edition ("facts stored") is the number of facts
+    in the store from it, which is not the file's row count (a fresh-user pass read it as rows)."""
+    import gzip
+
+    for e in loaded_store.editions():
+        stored = loaded_store.con.execute("select count(*) from facts where edition = ?", [e.edition]).fetchone()[0]
+        assert e.rows == stored, e.edition
+    e = next(e for e in loaded_store.editions() if e.file_name == "prc-outcomes-2017-18.csv.gz")
+    with gzip.open(shared_data / "homeoffice" / e.file_name, "rt", encoding="utf-8-sig") as f:
+        file_rows = sum(1 for _ in f) - 1
+    assert e.rows != file_rows and file_rows > 0

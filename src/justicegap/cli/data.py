@@ -80,7 +80,7 @@ def update(source_dir: Optional[Path] = typer.Option(None, "--source-dir", help=
         print_json([r.to_dict() for r in results])
     else:
 
-        t = table("file", "status", "dataset", "edition", "rows", "message")
+        t = table("file", "status", "dataset", "edition", "facts stored", "message")
         for r in results:
             if r.status != "skipped" and not up.offline(results):
                 t.add_row(r.file, r.status, r.dataset or "", r.edition or "", f"{r.rows:,}", r.message)
@@ -129,7 +129,7 @@ def sources(catalogue: bool = typer.Option(False, "--catalogue", help="List the 
         eds = store.editions()
     if as_json:
         return print_json([e.to_dict() for e in eds])
-    t = table("dataset", "edition", "file", "published", "loaded", "sha256", "rows", "covers")
+    t = table("dataset", "edition", "file", "published", "loaded", "sha256", "facts stored", "covers")
     for e in eds:
         t.add_row(e.dataset, e.edition, e.file_name, str(e.published or ""), f"{e.loaded_at:%Y-%m-%d %H:%M}", e.sha256[:16],
                   f"{e.rows:,}", f"{e.period_start}..{e.period_end}" if e.period_start else "(no facts)")

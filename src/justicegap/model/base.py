@@ -61,7 +61,8 @@ class Edition(Result):
     url: Optional[str] = None
     period_start: Optional[str] = None
     period_end: Optional[str] = None
-    rows: Count
+    rows: Count = Field(description="Facts stored from the file (one per area, period, offence, outcome and measure), "
+                                     "not the file's own rows")
 
 
 class SourceEdition(Edition):
