@@ -40,6 +40,23 @@ def test_2018_19_sexual_offences_come_from_the_first_release(loaded, shared_data
     assert any("first release" in c for c in fig.caveats)
 
 
+def test_a_rate_per_100k_in_a_year_of_first_releases(loaded, shared_data):
+    """2018/19 has no Home Office recorded-crime table loaded: the rate per 100,000 divides the ONS
+    first release's count by the mid-2018 population, recomputed here from both raw files (a
+    fresh-user pass found the rate refused though both were loaded)."""
+    import csv
+    import gzip
+
+    kent = {"E06000035", "E07000105", "E07000106", "E07000107", "E07000108", "E07000109", "E07000110", "E07000111",
+            "E07000112", "E07000113", "E07000114", "E07000115", "E07000116"}
+    with gzip.open(shared_data / "ons" / "population-lad-2001-2020.csv.gz", "rt", encoding="utf-8-sig", newline="") as f:
+        pop = sum(int(r["population"]) for r in csv.DictReader(f) if r["code"] in kent and r["year"] == "2018")
+    count = _raw_p1(shared_data / "ons" / FILES["2018/19"])["E23000032"]
+    fig = metrics.measure("recorded_per_100k", area="Kent", period="2018/19", offence="sexual_offences")
+    assert (fig.numerator, fig.denominator, fig.dataset) == (count, pop, "ons_pfa_tables")
+    assert fig.value == pytest.approx(100_000 * count / pop) and any("first release" in c for c in fig.caveats)
+
+
 def test_both_2017_18_editions_kept_newest_by_default(loaded, shared_data):
     from justicegap.answers.maturation import maturation
 
