@@ -194,6 +194,17 @@ def test_editions_are_named_by_publication_and_file_not_by_id(client, app, path)
         assert any(edition_name(e) in text for e in ids), path
 
 
+def test_home_offers_the_periods_its_measure_has(client):
+    """The home page's period list is the chosen measure's (for rape charge rates, the outcomes
+    years), not every year any publication covers: each one offered draws its chart (a fresh-user
+    pass chose 2016/17, a CPS year, and got "No figure")."""
+    html = _check_page(client.get("/", params={"metric": "charge_rate_cohort", "offence": "rape"}))
+    offered = _options(html, "f-period")
+    assert offered and "2016/17" not in offered and "2014/15" not in offered
+    for p in offered[:4]:
+        assert 'id="chart-map"' in _check_page(client.get("/", params={"period": p, "metric": "charge_rate_cohort", "offence": "rape"})), p
+
+
 def test_ashford_opens_on_a_measure_it_has(client):
     html = _check_page(client.get("/area/E22000137"))
     head = re.search(r'<section aria-labelledby="h-headline".*?</section>', html, re.S).group(0)

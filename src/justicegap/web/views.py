@@ -281,10 +281,11 @@ def home(request: Request) -> HTMLResponse:
             mapchart = charts.map_chart(cmp, "/api/v1/boundaries?level=pfa")
     headlines = _headlines(svc, funnel, NATION, v)
     instead = [] if any(s["available"] and s.get("volume") is not None for s in funnel["stages"]) else \
-        [{"text": p, "href": link("/", period=p, offence=v.offence, metric=v.metric)} for p in svc.periods()[:6] if p != v.period]
+        [{"text": p, "href": link("/", period=p, offence=v.offence, metric=v.metric)}
+         for p in periods_for(svc, v.metric, "nation")[:6] if p != v.period]
     pinned = _pinned(cmp["editions"] if cmp else None, v)
     q = dict(period=v.period, offence=v.offence, metric=v.metric, edition=pinned)
-    return render(request, "home.html", nav="home", v=v, form=v.form(), funnel=funnel, funnel_chart=fchart,
+    return render(request, "home.html", nav="home", v=v, form=v.form(level="nation"), funnel=funnel, funnel_chart=fchart,
                   cmp=cmp, cmp_reason=cmp_reason, map_chart=mapchart, instead=instead, preparing=preparing, bounds_reason=bounds_reason, headlines=headlines,
                   permalink=link("/", **q), q=q, metric_info=M.get(v.metric),
                   area_query=urlencode({k: val for k, val in dict(period=v.period, offence=v.offence, metric=v.metric,
