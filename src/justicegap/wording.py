@@ -21,7 +21,7 @@ ACTION_TEXT = {
         "load_records": "Load a force's case records with `justicegap records load DIR` (`justicegap synth` makes synthetic ones to try it).",
     },
     "api": {
-        "load_data": "The server's data are being loaded or have not been loaded yet.",
+        "load_data": f"The server answers from the editions it has loaded ({API}/editions lists them).",
         "search_areas": f"Search the areas at {API}/areas?search=TEXT.",
         "list_metrics": f"See {API}/metrics for the list.",
         "list_editions": f"See {API}/editions for the editions loaded.",
@@ -30,7 +30,7 @@ ACTION_TEXT = {
         "load_records": "Case records are loaded into the server's store by its operator.",
     },
     "web": {
-        "load_data": "The data for this have not been loaded on this site yet.",
+        "load_data": "This site answers from the publications it has loaded (see the editions loaded).",
         "search_areas": "Try the area search.",
         "list_metrics": "See the list of measures.",
         "list_editions": "See the editions loaded.",
