@@ -392,7 +392,10 @@ def area_page(request: Request, code: str) -> Response:
         cmp_reason = (f"{area.name} is the total of every force: compare the forces on the comparison page." if area.level == "nation"
                       else f"A {A.LEVEL_NAMES[area.level]} is not compared with others on a funnel plot.")
     timely = svc.timeliness(area.code, v.period, v.offence)
-    notes = svc.level_notes(area.code, v.period, v.offence)
+    # a measure the timeliness table gives (for the calendar year overlapping the period) is not
+    # also listed as missing for the period
+    timed = {r["metric"] for r in (timely or {}).get("rows", [])}
+    notes = [n for n in svc.level_notes(area.code, v.period, v.offence) if n["metric"] not in timed]
     stage_reasons = {s["metric"]: s["reason"] for s in funnel["stages"] if not s["available"]}
     not_level = [n for n in notes if n["why"] == "level"]
     not_data = [n for n in notes if n["why"] != "level"]
