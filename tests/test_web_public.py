@@ -121,6 +121,18 @@ def test_area_search_ranks_whole_names_first(client):
     assert client.get("/areas", params={"q": "Brighton"}, follow_redirects=False).status_code in (200, 302)
 
 
+def test_area_search_says_what_it_found_in_words(client):
+    """A search is not an error: it says what it found ("unknown area 'Brighton'; closest matches"
+    was shown above the matches), and when no name holds the text it lists the closest as links."""
+    html = _check_page(client.get("/areas", params={"q": "Brighton"}))
+    t = text_of(html)
+    assert "No area is called \u201cBrighton\u201d exactly; 2 whose name or code contains it:" in t and "unknown area" not in t
+    assert html.count('<li><a href="/area/') == 2
+    html = _check_page(client.get("/areas", params={"q": "Manchestr"}))
+    assert "contains \u201cManchestr\u201d. The closest names:" in text_of(html)
+    assert f'href="/area/{A.resolve("Greater Manchester").code}"' in html
+
+
 def test_metric_page_says_it_with_a_real_sentence(client, app):
     html = _check_page(client.get("/metric/charge_rate_cohort"))
     shown = text_of(re.search(r"<blockquote[^>]*data-example>(.*?)</blockquote>", html, re.S).group(1)).strip()

@@ -656,11 +656,30 @@ def areas_page(request: Request) -> Response:
             return RedirectResponse(f"/area/{a.code}", status_code=302)
         except NotFound as e:
             found = A.all_areas(None, q)
-            return render(request, "areas.html", nav="area", q=q, found=found, message=str(e), levels=_area_levels(),
-                          permalink=link("/areas", q=q), level=None)
+            message = _search_words(q, found)
+            if not found:  # the closest names instead, each a link
+                found = [x for x in (_area_or_none(s.split(" (")[0]) for s in e.suggestions) if x is not None]
+                message += " The closest names:" if found else ""
+            return render(request, "areas.html", nav="area", q=q, found=found, message=message,
+                          levels=_area_levels(), permalink=link("/areas", q=q), level=None)
     found = A.all_areas(level if level in A.LEVELS else None, q)
-    return render(request, "areas.html", nav="area", q=q, found=found, message=None, levels=_area_levels(),
-                  permalink=link("/areas", q=q, level=level), level=level)
+    return render(request, "areas.html", nav="area", q=q, found=found, message=_search_words(q, found) if q else None,
+                  levels=_area_levels(), permalink=link("/areas", q=q, level=level), level=level)
+
+
+def _search_words(q: str, found: list) -> str:
+    """What a search found, in words (a search is not an error)."""
+    if found:
+        return f"No area is called \u201c{q}\u201d exactly; {len(found)} whose name or code contains it:" if len(found) > 1 else \
+            f"No area is called \u201c{q}\u201d exactly; one whose name or code contains it:"
+    return f"No area\u2019s name or code contains \u201c{q}\u201d."
+
+
+def _area_or_none(name: str):
+    try:
+        return A.resolve(name)
+    except JusticegapError:
+        return None
 
 
 def _area_levels():
