@@ -217,6 +217,19 @@ def test_home_offers_the_periods_its_measure_has(client):
         assert 'id="chart-map"' in _check_page(client.get("/", params={"period": p, "metric": "charge_rate_cohort", "offence": "rape"})), p
 
 
+def test_a_district_sharing_its_partnership_points_to_it(client):
+    """Dartford's recorded crime is published with Gravesham's: its page says so at the top and
+    links the partnership's page, where the figures are; a district with a partnership of its own
+    (Ashford) has no such note."""
+    csp = A.get(A.get("E07000107").csps[0])
+    assert set(csp.lads) == {"E07000107", "E07000109"}  # Dartford and Gravesham, from the reference lookup
+    html = _check_page(client.get("/area/E07000107"))
+    note = re.search(r'<p class="notice" data-shared>(.*?)</p>', html).group(1)
+    assert "shares its Community Safety Partnership with Gravesham" in note and f'href="/area/{csp.code}"' in note
+    assert 'data-figure="recorded"' in _check_page(client.get(f"/area/{csp.code}"))  # the figures are there
+    assert "data-shared" not in _check_page(client.get("/area/E07000105"))
+
+
 def test_ashford_opens_on_a_measure_it_has(client):
     html = _check_page(client.get("/area/E22000137"))
     head = re.search(r'<section aria-labelledby="h-headline".*?</section>', html, re.S).group(0)

@@ -322,6 +322,16 @@ def _pinned(editions: list[str] | None, v: View) -> str | None:
     return None
 
 
+def _shared_partnership(area: A.Area) -> dict | None:
+    """For a district whose Community Safety Partnership holds other districts too: the partnership
+    (where its recorded crime is published) and the other districts."""
+    if area.level != "lad" or len(area.csps) != 1:
+        return None
+    csp = A.get(area.csps[0])
+    others = [A.get(c).name for c in csp.lads if c != area.code]
+    return {"code": csp.code, "name": csp.name, "others": others} if others else None
+
+
 def _local_defaults(v: View, area: A.Area) -> tuple[str, str, str | None]:
     """For partnerships and districts: the latest period and offence family with local figures."""
     svc = v.svc
@@ -362,6 +372,7 @@ def area_page(request: Request, code: str) -> Response:
     local_note = None
     if area.level in ("csp", "lad"):
         v.period, v.offence, local_note = _local_defaults(v, area)
+    shared = _shared_partnership(area)
     v.first_metric(area.level, lambda mid: _try(svc.figure, mid, area.code, v.period, v.offence, None, None)[0] is not None)
     funnel = svc.funnel(area.code, v.period, v.offence, v.edition)
     fchart = charts.funnel_chart(funnel)
@@ -416,7 +427,7 @@ def area_page(request: Request, code: str) -> Response:
                   form=v.form(level=area.level), funnel=funnel, funnel_chart=fchart, outcomes_chart=ochart, fig=fig, fig_reason=fig_reason,
                   trends=trends, cmp=cmp, cmp_reason=cmp_reason, plot=plot, highlight=highlight, level=level, instead=instead,
                   preparing=preparing,
-                  timeliness=timely, not_level=not_level, not_data=not_data, local_note=local_note,
+                  timeliness=timely, not_level=not_level, not_data=not_data, local_note=local_note, shared=shared,
                   permalink=link(f"/area/{area.code}", **q), q=q, metric_info=M.get(v.metric),
                   downloads={"funnel": link("/download/funnel", area=area.code, period=v.period, offence=v.offence, edition=v.edition),
                              "outcomes": link("/download/outcomes", area=area.code, period=v.period, offence=v.offence, edition=v.edition),
