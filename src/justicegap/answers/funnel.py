@@ -126,8 +126,11 @@ def outcome_groups(store: Store, area: A.Area, period: Period, fam: str, edition
         for t, (gid, grp) in zip(terms[1:], groups):
             k = g.values.get(gid, 0.0)
             row = {"group": gid, "label": grp["label"], "count": k, "share": None, "ci_low": None, "ci_high": None,
-                   "denominator": total, "basis": m["basis"], "unit": m["unit"], "edition": eds, "reason": None}
+                   "denominator": total, "basis": m["basis"], "unit": m["unit"], "edition": eds, "reason": None,
+                   "flags": ["partial"] if g.missing_spans else []}  # a period held only in part: its rows say so
             negative = g.negatives_in(t)
+            if negative:
+                row["flags"].append("negative_published")
             before = _not_yet_introduced(t.outcomes, period)
             if before:
                 row.update(count=None, reason=before)

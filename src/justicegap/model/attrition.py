@@ -51,6 +51,8 @@ class OutcomeGroupRow(Result):
     unit: str
     edition: str
     reason: Optional[str] = Field(None, description="Why the count or share is blank, or what the count includes")
+    flags: list[str] = Field(default_factory=list, description="partial: the data hold only part of the period; "
+                                                               "negative_published: the sum includes published corrections")
 
 
 class Attrition(Result):
