@@ -20,7 +20,7 @@ from . import areas as A
 from . import reference
 from .errors import InvalidParameter, NotAvailable
 from .periods import Period, parse
-from .store import Edition, Store, queries
+from .store import Edition, Store
 
 DATASET = "ons_population"
 AGE_LABELS = [str(a) for a in range(90)] + ["90+"]
@@ -136,7 +136,7 @@ def _age_text(ages: tuple[str, ...] | None) -> str:
 
 def _variants(store: Store):
     """(year, sex, by_age) -> editions newest first, for the population estimates loaded."""
-    rows = queries.population_variants(store, DATASET)
+    rows = store.facts.population_variants(DATASET)
     out: dict[tuple, list] = {}
     for day, sex, by_age, edition, pub, loaded in sorted(rows, key=lambda r: (r[4], r[5]), reverse=True):
         out.setdefault((day.year, sex, bool(by_age)), []).append(edition)
@@ -192,7 +192,7 @@ def population_for(store: Store, area, period, *, sex: str | None = None, ages=N
     year = years[0]
     plan = _plan(variants, year, sex, labels)
     day = date(year, 6, 30)
-    stored = queries.population_areas(store, [e for e, _ in plan], day)
+    stored = store.facts.population_areas(tuple(e for e, _ in plan), day)
     if targets is None:
         chosen = [c for c in stored if c[:1] in ("E", "W")]
     else:
@@ -207,7 +207,8 @@ def population_for(store: Store, area, period, *, sex: str | None = None, ages=N
         raise NotAvailable(f"The mid-{year} population estimates loaded have no districts in {the_area.name}.")
     total = 0.0
     for edition, s in plan:
-        total += queries.population_sum(store, edition, day, s, chosen, labels)
+        by_area = store.facts.population_by_area(edition, day, s, labels)
+        total += sum(by_area.get(c, 0.0) for c in chosen)
     who = {None: "", "female": "females ", "male": "males "}[sex]
     ages_text = _age_text(labels)
     if who and ages_text == "all ages":

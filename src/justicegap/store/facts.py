@@ -4,7 +4,8 @@ Two implementations answer the same questions. :class:`Facts` asks DuckDB each t
 single figure. :class:`Prefetched` reads each (dataset, measure) coverage and each (dataset,
 offence family) aggregate once and answers every later question from memory: a comparison of 43
 forces, a ten-year report or a dashboard then costs a few queries instead of thousands. Both give
-the same answers (``tests/test_store_facts.py`` checks one against the other).
+the same answers (``tests/test_store_facts.py`` checks one against the other, and
+``tests/test_golden.py`` every figure both ways).
 """
 
 from __future__ import annotations
@@ -133,6 +134,34 @@ class Facts:
         return self._q(sql, params)
 
 
+    # --- population estimates (rates per resident) ------------------------------------------
+
+    def population_variants(self, dataset: str) -> list[tuple]:
+        """(mid-year day, sex, has ages, edition, published or loaded date, loaded at) per estimate series."""
+        return self._q(
+            "select f.period_start, f.sex, bool_or(f.age is not null), f.edition,"
+            " max(coalesce(e.published, cast(e.loaded_at as date))), max(e.loaded_at)"
+            " from facts f join editions e using (edition)"
+            " where f.dataset = ? and f.measure = 'population' group by f.period_start, f.sex, f.edition", [dataset])
+
+    def population_areas(self, editions: tuple[str, ...], day: date) -> list[str]:
+        return [r[0] for r in self._q(
+            f"select distinct area from facts where edition in ({_marks(len(editions))}) and measure = 'population'"
+            " and period_start = ?", [*editions, day])]
+
+    def population_by_area(self, edition: str, day: date, sex: str | None, ages: tuple | None) -> dict[str, float]:
+        """Each area's population in one estimate (of one sex, or none; of these ages, or all)."""
+        cond = "sex is null" if sex is None else "sex = ?"
+        params = [edition, day, *([] if sex is None else [sex])]
+        age_cond = ""
+        if ages:
+            age_cond = f" and age in ({_marks(len(ages))})"
+            params += list(ages)
+        return dict(self._q(
+            f"select area, sum(value) from facts where edition = ? and measure = 'population' and period_start = ?"
+            f" and {cond}{age_cond} group by area", params))
+
+
 class Prefetched(Facts):
     """The same answers from memory: each dataset's coverage and each offence family's facts
     (summed over its offence codes) are read once, on first use."""
@@ -172,6 +201,16 @@ class Prefetched(Facts):
         if key not in self._coverage:
             self._coverage[key] = make()
         return self._coverage[key]
+
+    def population_variants(self, dataset):
+        return self.once(("population_variants", dataset), lambda: Facts.population_variants(self, dataset))
+
+    def population_areas(self, editions, day):
+        return self.once(("population_areas", tuple(editions), day), lambda: Facts.population_areas(self, tuple(editions), day))
+
+    def population_by_area(self, edition, day, sex, ages):
+        key = ("population_by_area", edition, day, sex, tuple(ages) if ages else None)
+        return self.once(key, lambda: Facts.population_by_area(self, edition, day, sex, ages))
 
     def spans(self, dataset, measure, start, end):
         distinct = self.once(("spans", dataset, measure), lambda: list(

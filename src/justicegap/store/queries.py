@@ -69,36 +69,6 @@ def defendants_by_sex_age(store, edition: str, start: date, end: date, offences:
     return store.con.execute(sql + " group by all order by 1, 2, 3", params).fetchall()
 
 
-# --- population estimates -------------------------------------------------------------------------
-
-def population_variants(store, dataset: str) -> list[tuple]:
-    """(mid-year day, sex, has ages, edition, published or loaded date, loaded at) per estimate series."""
-    return store.con.execute(
-        "select f.period_start, f.sex, bool_or(f.age is not null), f.edition,"
-        " max(coalesce(e.published, cast(e.loaded_at as date))), max(e.loaded_at)"
-        " from facts f join editions e using (edition)"
-        " where f.dataset = ? and f.measure = 'population' group by f.period_start, f.sex, f.edition",
-        [dataset]).fetchall()
-
-
-def population_areas(store, editions: list[str], day: date) -> list[str]:
-    return [r[0] for r in store.con.execute(
-        f"select distinct area from facts where edition in ({_marks(len(editions))}) and measure = 'population'"
-        " and period_start = ?", [*editions, day]).fetchall()]
-
-
-def population_sum(store, edition: str, day: date, sex: str | None, areas: list[str], ages=None) -> float:
-    cond = "sex is null" if sex is None else "sex = ?"
-    params = [edition, day, *([] if sex is None else [sex]), *areas]
-    age_cond = ""
-    if ages:
-        age_cond = f" and age in ({_marks(len(ages))})"
-        params += list(ages)
-    return store.con.execute(
-        f"select coalesce(sum(value), 0) from facts where edition = ? and measure = 'population' and period_start = ?"
-        f" and {cond} and area in ({_marks(len(areas))}){age_cond}", params).fetchone()[0]
-
-
 # --- geography --------------------------------------------------------------------------------
 
 def newest_boundaries(store, level: str) -> str | None:
