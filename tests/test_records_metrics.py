@@ -306,6 +306,53 @@ def test_api_gives_record_figures_after_disclosure_control(served, synth_kent):
     assert line["user"] == "Ana Lyst" and "records_charge_rate_365" in line["what"] and line["rows"] == n_child
 
 
+OVERLAPPING = ("2017-05", "2017-04", "2017-04..2017-05")  # May's hidden count = April-May minus April (QA's attack)
+
+
+def _transferred(folder: Path, first: date, last: date) -> tuple[int, int]:
+    """(transferred, every crime record) of rape recorded from ``first`` to ``last``, from the file."""
+    frame = [r for r in rows(folder / "offences.csv")
+             if r["offence_code"] in RAPE and first <= date.fromisoformat(r["date_recorded"]) <= last]
+    return sum(r["status"] == "transferred" for r in frame), len(frame)
+
+
+def _refused_for_the_period(resp) -> None:
+    body = resp.json()
+    assert resp.status_code == 422 and body["parameter"] == "period", body
+    assert "whole financial year the records cover: 2017/18" in body["message"] and "subtracting" in body["message"]
+
+
+def test_anyone_gets_case_records_for_whole_financial_years_only(served, synth_kent):
+    """A month, and months that overlap it, are refused on every public route (so no hidden count
+    follows by subtraction); the whole year is given; an analyst still gets the month, audited."""
+    client, token, home = served
+    fig = "/api/v1/figure?metric=records_transferred_share&area=Kent&offence=rape&period="
+    agg = "/api/v1/records/aggregates?area=Kent&offence=rape&period="
+    cmp = "/api/v1/compare?metric=records_transferred_share&level=pfa&offence=rape&period="
+    for period in OVERLAPPING:
+        for base in (fig, agg, cmp):
+            _refused_for_the_period(client.get(base + period))
+        _refused_for_the_period(client.get(fig + period + "&format=csv"))
+    for period in ("2017/18 Q1", "2017", "2017-04..2018-04"):
+        _refused_for_the_period(client.get(fig + period))
+    year = client.get(fig + "2017/18").json()
+    assert (year["numerator"], year["denominator"]) == _transferred(synth_kent, date(2017, 4, 1), date(2018, 3, 31))
+    assert client.get(agg + "2017/18").status_code == 200
+    assert [a["area"]["name"] for a in client.get(cmp + "2017/18").json()["areas"]] == ["Kent"]
+    assert not (home / "records-audit.log").exists()
+    # an analyst is given the month, as on the command line, and the request is audited
+    may = client.get(fig + "2017-05", headers={"Authorization": f"Bearer {token}"}).json()
+    assert (may["numerator"], may["denominator"]) == _transferred(synth_kent, date(2017, 5, 1), date(2017, 5, 31))
+    assert "period=2017-05" in (home / "records-audit.log").read_text()
+    # the library: the comparison served to anyone refuses the month; the command line's gives it
+    from justicegap.answers.compare import compare
+
+    with pytest.raises(InvalidParameter, match="subtracting"):
+        compare("records_transferred_share", level="pfa", period="2017-05", offence="rape", disclose=True)
+    [kent] = compare("records_transferred_share", level="pfa", period="2017-05", offence="rape").model_dump()["areas"]
+    assert (kent["numerator"], kent["denominator"]) == (may["numerator"], may["denominator"])
+
+
 # --- the installed script --------------------------------------------------------------------
 
 def test_get_as_users_run_it(records_home, loaded_home, synth_kent, tmp_path):

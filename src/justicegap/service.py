@@ -290,7 +290,7 @@ class Service:
                 from .metrics.from_records import public
                 from .records.scope import check_public
 
-                check_public(A.resolve(area), metrics.family(offence))
+                check_public(A.resolve(area), metrics.family(offence), period, s)
                 d = public(d)
             return d
         return self.cached("figure", (metric, area, period, offence, outcome, edition, allow_partial), run)

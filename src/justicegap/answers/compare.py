@@ -77,6 +77,18 @@ def compare(metric_id: str, *, level: str = "pfa", period, offence: str = "rape"
                 check_public(first, metrics.family(offence))
 
         members, loaded_note = with_records(m, members, level, store)
+        if disclose:  # whole financial years only: periods that overlap would give a hidden count away
+            from ..records.scope import check_public_period
+
+            refusals = []
+            for a in members:
+                try:
+                    check_public_period(store, a, p)
+                    break
+                except InvalidParameter as e:
+                    refusals.append(e)
+            else:
+                raise refusals[0]
     figures, excluded = [], []
     for cell in metrics.panel(metric_id, areas=members, periods=[p], offences=[offence], outcome=outcome,
                               edition=edition, store=store):

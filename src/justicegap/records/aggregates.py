@@ -18,8 +18,8 @@ def outcome_table(store, area: str, period: str, *, offence: str = "rape", for_a
     from .reconcile import _quarter
 
     sc = S.select(store, area, period, offence)
-    if for_anyone:  # an analyst's page shows it for every group and area
-        S.check_public(sc.area, sc.offence)
+    if for_anyone:  # an analyst's page shows it for every group, area and period
+        S.check_public(sc.area, sc.offence, sc.period, store)
     groups = {k: v["group"] for k, v in reference.outcomes().items()}
     labels = {k: v["label"] for k, v in reference.outcome_groups().items()}
     rec = sc.recorded.with_columns(pl.col("outcome_type").fill_null("0").replace_strict(groups, default="not_yet_assigned").alias("grp"))

@@ -128,8 +128,9 @@ PUBLIC_FAMILIES = ("rape", "other_sexual")
 PUBLIC_LEVELS = ("pfa",)
 
 
-def check_public(area: A.Area, family: str) -> None:
-    """Refuse, for the public surfaces, a question about case records outside that partition."""
+def check_public(area: A.Area, family: str, period: str | Period | None = None, store=None) -> None:
+    """Refuse, for the public surfaces, a question about case records outside that partition (of
+    offences, areas and, given ``period`` and the ``store``, time: :func:`check_public_period`)."""
     if area.level not in PUBLIC_LEVELS:
         raise NotAvailable(
             f"Figures from case records are given to everyone only for a police force area, not for a {area.level_name} "
@@ -143,3 +144,22 @@ def check_public(area: A.Area, family: str) -> None:
             "of offences that contain one another would let a hidden small count be worked out by subtraction. "
             "Analysts who sign in see every group.",
             available=[labels[f]["label"] for f in PUBLIC_FAMILIES])
+    if period is not None:
+        check_public_period(store, area, period)
+
+
+def check_public_period(store, area: A.Area, period: str | Period) -> None:
+    """Refuse, for the public surfaces, any period but one of :func:`periods` (a whole financial
+    year the records cover, ended by the extract date). Those years never overlap; a month beside
+    its year, or two ranges sharing months, would let a count hidden in one be worked out by
+    subtracting the other shown (QA found May's hidden charges as April-May minus April)."""
+    p = parse(period)
+    years = periods(store, area)
+    if any((q.start, q.end) == (p.start, p.end) for q in map(parse, years)):
+        return
+    can = ("only for a whole financial year the records cover: " + ", ".join(years) if years
+           else "only for a whole financial year the records cover, and they cover none that ended by their extract date")
+    raise InvalidParameter(
+        "period", f"figures from the case records of {area.name} are given to everyone {can}; not for {p}. Periods that "
+                  "overlap (a month and the year holding it, or two ranges sharing months) would let a count hidden in one "
+                  "be worked out by subtracting another. The force's and the CPS's analysts can have any period.")

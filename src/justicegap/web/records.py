@@ -137,6 +137,9 @@ def _choices(request: Request, area: A.Area) -> dict:
     period = parse(per).label if per else (periods[0] if periods else None)
     if not periods:
         raise NotAvailable(f"The case records loaded for {area.name} cover no whole financial year that ended by their extract date.")
+    if per and not analyst_of(request):  # anyone: whole financial years only, so no two periods overlap
+        with svc.cursor() as s:
+            scope.check_public_period(s, area, per)
     if per and period not in periods:
         raise InvalidParameter("period", f"the case records loaded for {area.name} cover "
                                + (", ".join(periods) if periods else "no whole financial year before their extract date"))
