@@ -6,6 +6,7 @@ the plain statement when an area's records are not loaded. (The sign-in: test_we
 from __future__ import annotations
 
 import csv
+import html as html_lib
 import io
 import json
 import re
@@ -202,6 +203,31 @@ def test_public_page_shows_only_counts_that_passed_disclosure_control(served, ra
     assert "data-cohort-rate" not in html and "offences.csv" not in html and "data-public" in html
     assert not set(re.findall(r"\b[0-9a-f]{20}\b", html)) & ids
     assert audit() == []
+
+
+def test_the_public_page_says_what_anyone_can_have_and_the_comparison_says_synthetic(served):
+    """The page's words are true: the record-based measures anyone is given (a whole year, small
+    counts not shown) are listed, each linked to a comparison that gives it to anyone; that
+    comparison says the records are synthetic, as the records page does, and a published one does not."""
+    from justicegap import metrics
+
+    client = served[0]
+    html = _check_page(client.get(KENT, params={"period": PERIOD, "offence": "rape"}))
+    public = re.search(r"<div class=\"notice\" data-public>(.*?)</div>", html, re.S)[1]
+    words = text_of(public)
+    assert "single figure for a whole financial year" in words and "count of 1 to 4" in words
+    assert "samples for case review" in words and "downloads of the records" in words
+    links = dict((html_lib.unescape(text_of(n)).strip(), html_lib.unescape(h)) for h, n in re.findall(r'<li><a href="([^"]+)">(.*?)</a></li>', public))
+    record_metrics = {m["name"]: k for k, m in metrics.registry().items() if m.get("records")}
+    assert set(links) == set(record_metrics) and len(links) == 6
+    rate = client.get(links["Charge rate within 365 days (case records)"])
+    page = text_of(_check_page(rate))
+    assert "Synthetic records: not real cases" in page and "Kent" in page
+    for name, href in links.items():
+        assert f"metric={record_metrics[name]}" in href and "period=2017%2F18" in href and "offence=rape" in href
+        assert client.get(href).status_code == 200, name
+    published = text_of(_check_page(client.get("/compare", params={"metric": "charge_rate_cohort", "period": PERIOD})))
+    assert "Synthetic records" not in published
 
 
 ROUTES = [KENT, KENT + "/aggregates.csv", KENT + "/offences.csv", KENT + "/sample.xlsx", KENT + "/sample", "/area/Kent/records",

@@ -188,6 +188,8 @@ def _records_page(request: Request, code: str, user: tuple | None) -> Response:
     agg, agg_reason = _section(lambda: svc.cached("records_aggregates", key, lambda s: outcome_table(
         s, area.code, c["period"], offence=c["offence"], for_anyone=not user)))
     ctx = {"agg": agg, "agg_reason": agg_reason, "agg_chart": RC.aggregates_chart(agg) if agg and agg.rows else None}
+    if not user:
+        ctx["public_measures"] = _public_measures(c)
     if user:
         ctx.update(_analyst_sections(request, area, c))
         rows = ctx["attrition"].stages[0].count if ctx.get("attrition") else 0
@@ -207,6 +209,16 @@ def _records_page(request: Request, code: str, user: tuple | None) -> Response:
                   **ctx)
     resp.headers.update(headers)
     return resp
+
+
+def _public_measures(c: dict) -> list[dict]:
+    """The record-based metrics anyone is given (a whole year, small counts suppressed), each linked
+    to its comparison of the force areas whose records are loaded."""
+    from ..records.scope import PUBLIC_FAMILIES
+
+    offence = c["offence"] if c["offence"] in PUBLIC_FAMILIES else PUBLIC_FAMILIES[0]
+    return [{"name": m["name"], "href": link("/compare", metric=mid, level="pfa", period=c["period"], offence=offence)}
+            for mid, m in M.registry().items() if m.get("records")]
 
 
 def _follow_ups(c: dict, agg) -> list[int]:

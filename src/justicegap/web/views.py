@@ -484,6 +484,7 @@ def compare_page(request: Request) -> HTMLResponse:
     instead = [] if cmp is not None or preparing else _instead(v, level)
     here = {k: val for k, val in q.items() if k not in ("highlight", "zoom")}
     return render(request, "compare.html", nav="compare", v=v, cmp=cmp, reason=reason, plot=plot, level=level, instead=instead,
+                  synthetic=bool(cmp) and any(a.get("synthetic") for a in cmp["areas"]),
                   maps=maps, map_reason=map_reason, hl_code=hl_code, zoom=zoom, preparing=preparing,
                   mark_link=lambda code: link("/compare", **here, zoom=zoom, highlight=code) + "#plot",
                   zoom_link=link("/compare", **here, highlight=hl_code, zoom=None if zoom else "dense") + "#plot",
