@@ -230,6 +230,22 @@ def test_the_public_page_says_what_anyone_can_have_and_the_comparison_says_synth
     assert "Synthetic records" not in published
 
 
+def test_a_refused_offence_still_says_the_extract_date_and_synthetic(served, raw):
+    """The extract date and the synthetic notice come from the loads, not from the refused answer;
+    anyone's form offers only the offences anyone may ask, an analyst's every one."""
+    client, token = served[0], served[1]
+    html = _check_page(client.get(KENT, params={"offence": "rape_adult_male"}))
+    words = text_of(html)
+    assert "subtraction" in words  # the section is refused ...
+    assert f"The records were extracted on {raw['extract'].isoformat()}" in words and "None" not in words  # ... not the records' facts
+    assert "Synthetic records: not real cases" in words
+    options = re.findall(r'<option value="([a-z_]+)"', re.search(r'<select id="f-offence".*?</select>', html, re.S)[0])
+    assert options == ["rape", "other_sexual"]
+    html = client.get(KENT, params={"offence": "rape_adult_male"}, headers=bearer(token)).text
+    options = re.findall(r'<option value="([a-z_]+)"', re.search(r'<select id="f-offence".*?</select>', html, re.S)[0])
+    assert options == list(reference.families()) and len(options) > 2
+
+
 ROUTES = [KENT, KENT + "/aggregates.csv", KENT + "/offences.csv", KENT + "/sample.xlsx", KENT + "/sample", "/area/Kent/records",
           "/area/E23000033/records", "/area/CPS-SE/records/offences.csv", "/records/sign-in"]
 QUERIES = ["", f"?period={PERIOD}", f"?period={PERIOD}&offence=rape", "?period=2099/00", "?period=nonsense", "?offence=nope",

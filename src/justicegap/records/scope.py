@@ -76,6 +76,16 @@ def held(store, area: A.Area) -> bool:
     return bool(forces) and forces <= loaded
 
 
+def extract(store, area: A.Area) -> tuple[date | None, bool]:
+    """The extract date of the loaded records of ``area`` (the earliest, when its forces' differ)
+    and whether any are synthetic: what a page says of the records whatever it is asked, even when
+    the question itself is refused. (None, False) when none are loaded."""
+    held_ = rstore.scope_loads(store.con, list(A.forces(area, what="Case records"))) if rstore.has_records(store.con) else []
+    if not held_:
+        return None, False
+    return min(d["extract_date"] for d in held_), any(d["synthetic"] for d in held_)
+
+
 def periods(store, area: A.Area) -> list[str]:
     """The financial years the loaded records of ``area`` cover that ended by their extract date,
     newest first (the periods a question about them can be asked for)."""

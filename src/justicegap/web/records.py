@@ -159,7 +159,8 @@ def _choices(request: Request, area: A.Area) -> dict:
                                else f"use all: {area.name} is one force")
     return {"periods": periods, "period": period, "offence": offence, "follow_up": int(fu), "event": event,
             "curves": curves, "several_forces": several,
-            "offences": [(k, v["label"]) for k, v in reference.families().items()]}
+            "offences": [(k, v["label"]) for k, v in reference.families().items()
+                         if analyst_of(request) or k in scope.PUBLIC_FAMILIES]}
 
 
 def records_page(request: Request, code: str) -> Response:
@@ -187,6 +188,10 @@ def _records_page(request: Request, code: str, user: tuple | None) -> Response:
 
     agg, agg_reason = _section(lambda: svc.cached("records_aggregates", key, lambda s: outcome_table(
         s, area.code, c["period"], offence=c["offence"], for_anyone=not user)))
+    from ..records import scope
+
+    # said whatever the question, even a refused one: they come from the loads, not from the answer
+    extract_date, synthetic = svc.cached("records_extract", (area.code,), lambda s: scope.extract(s, area))
     ctx = {"agg": agg, "agg_reason": agg_reason, "agg_chart": RC.aggregates_chart(agg) if agg and agg.rows else None}
     if not user:
         ctx["public_measures"] = _public_measures(c)
@@ -200,9 +205,9 @@ def _records_page(request: Request, code: str, user: tuple | None) -> Response:
         q |= {"follow_up": c["follow_up"] if c["follow_up"] != 365 else None, "event": c["event"] if c["event"] != "charge" else None,
               "curves": c["curves"] if c["curves"] != "all" else None}
     here = link(f"/area/{area.code}/records", **q)
-    resp = render(request, "records.html", nav="area", area=area, held=True, c=c, user=user, synthetic=agg.synthetic if agg else False,
-                  extract_date=agg.extract_date if agg else None, offence_label=reference.families()[c["offence"]]["label"],
-                  permalink=here, signin_next=here, sample_by=SAMPLE_BY, events=EVENTS, follow_ups=_follow_ups(c, agg),
+    resp = render(request, "records.html", nav="area", area=area, held=True, c=c, user=user, synthetic=synthetic,
+                  extract_date=extract_date, offence_label=reference.families()[c["offence"]]["label"],
+                  permalink=here, signin_next=here, sample_by=SAMPLE_BY, events=EVENTS, follow_ups=_follow_ups(c, extract_date),
                   downloads={"aggregates": link(f"/area/{area.code}/records/aggregates.csv", period=c["period"], offence=c["offence"]),
                              "offences": link(f"/area/{area.code}/records/offences.csv", period=c["period"], offence=c["offence"]),
                              "sample": f"/area/{area.code}/records/sample"},
@@ -221,11 +226,9 @@ def _public_measures(c: dict) -> list[dict]:
             for mid, m in M.registry().items() if m.get("records")]
 
 
-def _follow_ups(c: dict, agg) -> list[int]:
+def _follow_ups(c: dict, extract_date) -> list[int]:
     """The follow-ups some crimes of the period had had by the extract date (and the one chosen)."""
-    if agg is None:
-        return list(FOLLOW_UPS)
-    longest = (agg.extract_date - parse(c["period"]).start).days
+    longest = (extract_date - parse(c["period"]).start).days
     return [d for d in FOLLOW_UPS if d <= longest or d == c["follow_up"]]
 
 
