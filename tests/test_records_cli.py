@@ -66,6 +66,33 @@ def test_bad_parameters_are_one_message(records_copy, tmp_path):
         assert needle in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)
 
 
+def test_refusals_name_forces_and_say_records_are_held_not_published(records_home, synth_kent, tmp_path):
+    """The words a fresh user met: the forces missing by name (not code); case records held by the
+    force and its CPS Area, never published; a follow-up no crime could have had is refused, with
+    the longest one, counted here from the synthetic file, instead of 'Of the 0 crimes ...'."""
+    import csv
+    from datetime import date
+
+    r = run(records_home, "records", "measures", "--area", "CPS South East", "--period", "2017/18")
+    err = " ".join(r.stderr.split())
+    assert r.returncode == 4 and "missing: Surrey, Sussex." in err and "E23000031" not in err and "E23000033" not in err
+    r = run(records_home, "synth", "--area", "Ashford", "--period", "2017/18", "--out", str(tmp_path / "a"))
+    err = " ".join(r.stderr.split())
+    assert r.returncode == 4 and "published" not in err.replace("never published", "")
+    assert "held by each police force (and its CPS Area)" in err and "Kent Police and CPS South East" in err
+    extract = date.fromisoformat(json.loads((synth_kent / "manifest.json").read_text())["extract_date"])
+    with open(synth_kent / "offences.csv", newline="") as f:
+        first = min(date.fromisoformat(x["date_recorded"]) for x in csv.DictReader(f)
+                    if x["status"] == "recorded" and "2017-04-01" <= x["date_recorded"] <= "2018-03-31")
+    longest = (extract - first).days
+    r = run(records_home, "records", "measures", "--area", "Kent", "--period", "2017/18", "--follow-up", "5000")
+    err = " ".join(r.stderr.split())
+    assert r.returncode == 2 and r.stdout == "" and err.count("error:") == 1 and "Traceback" not in r.stderr
+    assert "--follow-up" in err and f"the longest any had is {longest} days" in err
+    r = run(records_home, "records", "measures", "--area", "Kent", "--period", "2017/18", "--follow-up", str(longest), "--json")
+    assert r.returncode == 0 and json.loads(r.stdout)["charge_rate"]["denominator"] > 0
+
+
 def test_token_is_printed_once_and_audit_is_empty_at_first(records_copy):
     r = run(records_copy, "records", "token", "--user", "Ana")
     assert r.returncode == 0 and r.stdout.strip().splitlines()[-1].startswith("jg_")

@@ -246,6 +246,19 @@ def test_a_refused_offence_still_says_the_extract_date_and_synthetic(served, raw
     assert options == list(reference.families()) and len(options) > 2
 
 
+def test_a_token_not_recognised_is_said_on_the_page(served, audit):
+    """A page asked with a token that is no analyst's says so, and shows what anyone sees (nothing
+    record-level, nothing audited); no token, or an analyst's, gets no such notice."""
+    client, token = served[0], served[1]
+    for headers in (bearer("jg_not-a-token"), bearer(token + "x"), {"Cookie": "justicegap_analyst=jg_ended"}):
+        html = _check_page(client.get(KENT, params={"period": PERIOD}, headers=headers))
+        assert "data-token-unrecognised" in html and "was not recognised" in text_of(html), headers
+        assert "data-public" in html and "data-signed-in" not in html and "data-cohort-rate" not in html
+    assert audit() == []
+    assert "data-token-unrecognised" not in client.get(KENT, params={"period": PERIOD}).text
+    assert "data-token-unrecognised" not in client.get(KENT, params={"period": PERIOD}, headers=bearer(token)).text
+
+
 ROUTES = [KENT, KENT + "/aggregates.csv", KENT + "/offences.csv", KENT + "/sample.xlsx", KENT + "/sample", "/area/Kent/records",
           "/area/E23000033/records", "/area/CPS-SE/records/offences.csv", "/records/sign-in"]
 QUERIES = ["", f"?period={PERIOD}", f"?period={PERIOD}&offence=rape", "?period=2099/00", "?period=nonsense", "?offence=nope",

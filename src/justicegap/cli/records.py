@@ -101,9 +101,10 @@ def records_linkage(area: str = AreaOpt, as_json: bool = JsonOpt):
     """The linkage report of the loaded records of an area."""
     from .. import areas as A
     from ..records.load import linkage_report
+    from ..records.scope import forces_of
 
     with open_store() as store:
-        rep = linkage_report(store, list(A.forces(A.resolve(area), what="Case records")))
+        rep = linkage_report(store, list(forces_of(A.resolve(area))))
     if as_json:
         return print_json(rep.model_dump(mode="json"))
     c = console()

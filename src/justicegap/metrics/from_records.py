@@ -81,7 +81,7 @@ def not_loaded(m: dict, area: A.Area, missing: list[str], forces: list[str]) -> 
 
 
 def _scope(m: dict, area: A.Area, period, fam: str, store):
-    forces = list(A.forces(area, what="Case records"))
+    forces = list(S.forces_of(area))
     con = store.con
     held = rstore.scope_loads(con, forces) if rstore.has_records(con) else []
     have = {f for d in held for f in d["forces"].split(",")}
@@ -116,7 +116,7 @@ def with_records(m: dict, members: list[A.Area], level: str, store=None) -> tupl
     out = []
     for a in members:
         try:
-            if set(A.forces(a, what="Case records")) <= have:
+            if set(S.forces_of(a)) <= have:
                 out.append(a)
         except JusticegapError:
             continue

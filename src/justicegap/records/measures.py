@@ -49,6 +49,10 @@ def cohort_charge_rate(store, area: str, period: str, *, offence: str = "sexual_
         raise InvalidParameter("follow_up", "must be a positive number of days")
     sc = S.select(store, area, period, offence)
     k, n, excluded = charged_within(sc.recorded, follow_up)
+    if not n and excluded:  # not a charge rate of 0 of 0: no crime of the period could be followed that long
+        longest = (sc.extract_date - sc.recorded["date_recorded"].min()).days
+        raise InvalidParameter("follow_up", f"no crime recorded in {sc.period} could have been followed for {follow_up:,} days by "
+                                            f"the extract date ({sc.extract_date}); the longest any had is {longest:,} days")
     lo, hi = wilson(k, n) if n else (None, None)
     value = k / n if n else None
     basis = (f"crimes recorded in {sc.period} followed for {follow_up} days each: charged or summonsed within "

@@ -31,10 +31,29 @@ class Scope:
         return self.frame.filter(pl.col("status") == "recorded")
 
 
+def forces_of(area: A.Area) -> tuple[str, ...]:
+    """The forces whose case records make up ``area``; for an area that is not made of forces (a
+    district, a partnership), a refusal in the records' words: they are held by the force and its
+    CPS Area, never published."""
+    try:
+        return A.forces(area, what="Case records")
+    except NotAvailable:
+        force = area
+        while force.parent and force.level != "pfa":
+            force = A.get(force.parent)
+        if force.level != "pfa":
+            raise
+        cps = [c.name for c in A.all_areas("cps_area") if force.code in c.members]
+        raise NotAvailable(
+            f"Case records are held by each police force (and its CPS Area), not kept for a {area.level_name} such as "
+            f"{area.name}; they are never published.", available=[f"{force.name} (the whole force area)"],
+            holder=" and ".join([force.police_name or force.name, *cps]) + " (their own case records)") from None
+
+
 def resolve(area: str, period: str, offence: str):
     """What the user typed, for records: (the area, its forces, the period, the offence codes)."""
     ar = A.resolve(area)
-    forces = list(A.forces(ar, what="Case records"))
+    forces = list(forces_of(ar))
     families = reference.family_codes()
     if offence not in families:
         raise InvalidParameter("offence", f"'{offence}' is not an offence family: {', '.join(families)}")
@@ -57,8 +76,9 @@ def select(store, area: str, period: str, offence: str = "sexual_offences") -> S
         raise InvalidParameter("period", f"{per} ends after the records' extract date {extract}")
     missing = sorted(set(forces) - {f for d in held for f in d["forces"].split(",")})
     if missing:
-        raise NotAvailable(f"Case records are loaded for only some of the forces of {ar.name}; missing: {', '.join(missing)}.",
-                           holder="those forces (their own records)")
+        names = [A.get(f).name for f in missing]
+        raise NotAvailable(f"Case records are loaded for only some of the forces of {ar.name}; missing: {', '.join(names)}.",
+                           holder=", ".join(A.get(f).police_name or A.get(f).name for f in missing) + " (their own records)")
     return Scope(ar, per, offence, codes, forces, frame, extract, any(d["synthetic"] for d in held))
 
 
@@ -69,7 +89,7 @@ def held(store, area: A.Area) -> bool:
     if not rstore.has_records(con):
         return False
     try:
-        forces = set(A.forces(area, what="Case records"))
+        forces = set(forces_of(area))
     except NotAvailable:
         return False
     loaded = {f for d in rstore.loads(con) for f in d["forces"].split(",")}
@@ -80,7 +100,7 @@ def extract(store, area: A.Area) -> tuple[date | None, bool]:
     """The extract date of the loaded records of ``area`` (the earliest, when its forces' differ)
     and whether any are synthetic: what a page says of the records whatever it is asked, even when
     the question itself is refused. (None, False) when none are loaded."""
-    held_ = rstore.scope_loads(store.con, list(A.forces(area, what="Case records"))) if rstore.has_records(store.con) else []
+    held_ = rstore.scope_loads(store.con, list(forces_of(area))) if rstore.has_records(store.con) else []
     if not held_:
         return None, False
     return min(d["extract_date"] for d in held_), any(d["synthetic"] for d in held_)
@@ -89,7 +109,7 @@ def extract(store, area: A.Area) -> tuple[date | None, bool]:
 def periods(store, area: A.Area) -> list[str]:
     """The financial years the loaded records of ``area`` cover that ended by their extract date,
     newest first (the periods a question about them can be asked for)."""
-    forces = list(A.forces(area, what="Case records"))
+    forces = list(forces_of(area))
     held_ = rstore.scope_loads(store.con, forces)
     first, last = rstore.recorded_span(store.con, forces)
     if not held_ or first is None:
@@ -111,7 +131,7 @@ def quarters(store, area: A.Area, follow_up_days: int = 0) -> list[Period]:
 
     from ..periods import financial_quarter
 
-    forces = list(A.forces(area, what="Case records"))
+    forces = list(forces_of(area))
     held_ = rstore.scope_loads(store.con, forces)
     first, last = rstore.recorded_span(store.con, forces)
     if not held_ or first is None:

@@ -40,6 +40,12 @@ def analyst_of(request: Request) -> tuple[str, str] | None:
     return tuple(user) if user and user[1] == "analyst" else None
 
 
+def unrecognised(request: Request) -> bool:
+    """Whether the request carried a token (header or sign-in cookie) that is no analyst's: the page
+    says so rather than silently showing what anyone sees."""
+    return token_of(request) is not None and analyst_of(request) is None
+
+
 def audit(request: Request, user: tuple, what: str, rows: int) -> None:
     access.record(user[0], user[1], what, rows, request.client.host if request.client else None)
 

@@ -22,8 +22,9 @@ from .. import reference
 from ..errors import InvalidParameter, NotAvailable, NotFound
 from ..periods import parse
 from ..query import reject_unknown
+from ..records import scope
 from . import record_charts as RC
-from .analyst import PRIVATE, analyst_of, audit, denied, refused
+from .analyst import PRIVATE, analyst_of, audit, denied, refused, unrecognised
 from .views import _opt, link, render
 
 FOLLOW_UPS = (90, 180, 365, 730)
@@ -52,7 +53,7 @@ def records_link(request: Request, area: A.Area) -> str | None:
 def _forces(area: A.Area) -> list[A.Area]:
     """The police force areas whose records make up ``area`` (none for a district or partnership)."""
     try:
-        return [A.get(f) for f in A.forces(area, what="Case records") if f != "BTP"]
+        return [A.get(f) for f in scope.forces_of(area) if f != "BTP"]
     except NotAvailable:
         return []
 
@@ -195,6 +196,7 @@ def _records_page(request: Request, code: str, user: tuple | None) -> Response:
     ctx = {"agg": agg, "agg_reason": agg_reason, "agg_chart": RC.aggregates_chart(agg) if agg and agg.rows else None}
     if not user:
         ctx["public_measures"] = _public_measures(c)
+        ctx["token_unrecognised"] = unrecognised(request)
     if user:
         ctx.update(_analyst_sections(request, area, c))
         rows = ctx["attrition"].stages[0].count if ctx.get("attrition") else 0
@@ -254,7 +256,7 @@ def _analyst_sections(request: Request, area: A.Area, c: dict) -> dict:
     att, att_reason = cached("records_attrition", key, lambda s: measures.attrition(s, area.code, c["period"], offence=c["offence"]))
     rec, rec_reason = cached("records_reconcile", key, lambda s: reconcile(s, area.code, c["period"], offence=c["offence"]))
     linkage, linkage_reason = cached("records_linkage", (area.code,),
-                                     lambda s: linkage_report(s, list(A.forces(area, what="Case records"))))
+                                     lambda s: linkage_report(s, list(scope.forces_of(area))))
     outcomes, offences = reference.outcomes(), reference.offences()
     return {
         "cohort": cohort, "cohort_reason": cohort_reason,
