@@ -40,8 +40,6 @@ SAMPLE_BY = {"outcome": "Police outcome", "outcome_group": "Police outcome group
 
 def held(request: Request, area: A.Area) -> bool:
     """Whether this area's own case records are loaded (every one of its forces)."""
-    from ..records import scope
-
     return request.app.state.service.cached("records_held", (area.code,), lambda s: scope.held(s, area))
 
 
@@ -130,22 +128,21 @@ def _analyst_scope(request: Request, code: str):
 
 def _choices(request: Request, area: A.Area) -> dict:
     """The page's parameters, checked against what the loaded records can give."""
-    from ..records import scope
-
     svc = request.app.state.service
     periods = svc.cached("records_periods", (area.code,), lambda s: scope.periods(s, area))
     per = _opt(request, "period", 40)
     period = parse(per).label if per else (periods[0] if periods else None)
     if not periods:
         raise NotAvailable(f"The case records loaded for {area.name} cover no whole financial year that ended by their extract date.")
-    if per and not analyst_of(request):  # anyone: whole financial years only, so no two periods overlap
+    analyst = analyst_of(request) is not None
+    if per and not analyst:  # anyone: whole financial years only, so no two periods overlap
         with svc.cursor() as s:
             scope.check_public_period(s, area, per)
     if per and period not in periods:
         raise InvalidParameter("period", f"the case records loaded for {area.name} cover "
                                + (", ".join(periods) if periods else "no whole financial year before their extract date"))
     # anyone is given rape and other sexual offences each on its own (records.scope.check_public)
-    offence = M.family(_opt(request, "offence", 40) or (DEFAULT_OFFENCE if analyst_of(request) else "rape"))
+    offence = M.family(_opt(request, "offence", 40) or (DEFAULT_OFFENCE if analyst else "rape"))
     fu = _opt(request, "follow_up", 5) or "365"
     if not fu.isdigit() or int(fu) not in FOLLOW_UPS:
         raise InvalidParameter("follow_up", f"use {', '.join(map(str, FOLLOW_UPS))} (days)")
@@ -161,7 +158,7 @@ def _choices(request: Request, area: A.Area) -> dict:
     return {"periods": periods, "period": period, "offence": offence, "follow_up": int(fu), "event": event,
             "curves": curves, "several_forces": several,
             "offences": [(k, v["label"]) for k, v in reference.families().items()
-                         if analyst_of(request) or k in scope.PUBLIC_FAMILIES]}
+                         if analyst or k in scope.PUBLIC_FAMILIES]}
 
 
 def records_page(request: Request, code: str) -> Response:
@@ -189,8 +186,6 @@ def _records_page(request: Request, code: str, user: tuple | None) -> Response:
 
     agg, agg_reason = _section(lambda: svc.cached("records_aggregates", key, lambda s: outcome_table(
         s, area.code, c["period"], offence=c["offence"], for_anyone=not user)))
-    from ..records import scope
-
     # said whatever the question, even a refused one: they come from the loads, not from the answer
     extract_date, synthetic = svc.cached("records_extract", (area.code,), lambda s: scope.extract(s, area))
     ctx = {"agg": agg, "agg_reason": agg_reason, "agg_chart": RC.aggregates_chart(agg) if agg and agg.rows else None}
@@ -221,9 +216,7 @@ def _records_page(request: Request, code: str, user: tuple | None) -> Response:
 def _public_measures(c: dict) -> list[dict]:
     """The record-based metrics anyone is given (a whole year, small counts suppressed), each linked
     to its comparison of the force areas whose records are loaded."""
-    from ..records.scope import PUBLIC_FAMILIES
-
-    offence = c["offence"] if c["offence"] in PUBLIC_FAMILIES else PUBLIC_FAMILIES[0]
+    offence = c["offence"] if c["offence"] in scope.PUBLIC_FAMILIES else scope.PUBLIC_FAMILIES[0]
     return [{"name": m["name"], "href": link("/compare", metric=mid, level="pfa", period=c["period"], offence=offence)}
             for mid, m in M.registry().items() if m.get("records")]
 
@@ -313,8 +306,6 @@ def offences_csv(request: Request, code: str) -> Response:
         return denied(request)
     import csv
     import io
-
-    from ..records import scope
 
     with refused(request, user, f"case records download offences area={code}"):
         area, c, redirect = _analyst_scope(request, code)
