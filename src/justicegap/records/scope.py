@@ -106,21 +106,26 @@ def extract(store, area: A.Area) -> tuple[date | None, bool]:
     return min(d["extract_date"] for d in held_), any(d["synthetic"] for d in held_)
 
 
-def periods(store, area: A.Area) -> list[str]:
-    """The financial years the loaded records of ``area`` cover that ended by their extract date,
-    newest first (the periods a question about them can be asked for)."""
+def _span(store, area: A.Area) -> tuple[date, date, date] | None:
+    """(first and last recording dates, extract date) of the loaded records of ``area``; None
+    when none are loaded."""
     forces = list(forces_of(area))
     held_ = rstore.scope_loads(store.con, forces)
     first, last = rstore.recorded_span(store.con, forces)
     if not held_ or first is None:
+        return None
+    return first, last, min(d["extract_date"] for d in held_)
+
+
+def periods(store, area: A.Area) -> list[str]:
+    """The financial years the loaded records of ``area`` cover that ended by their extract date,
+    newest first (the periods a question about them can be asked for)."""
+    span = _span(store, area)
+    if span is None:
         return []
-    extract = min(d["extract_date"] for d in held_)
-    out = []
-    for y in range(_fy(last), _fy(first) - 1, -1):
-        p = parse(f"{y}/{str(y + 1)[2:]}")
-        if p.end <= extract:
-            out.append(p.label)
-    return out
+    first, last, extract = span
+    years = (parse(f"{y}/{str(y + 1)[2:]}") for y in range(_fy(last), _fy(first) - 1, -1))
+    return [p.label for p in years if p.end <= extract]
 
 
 def quarters(store, area: A.Area, follow_up_days: int = 0) -> list[Period]:
@@ -131,12 +136,10 @@ def quarters(store, area: A.Area, follow_up_days: int = 0) -> list[Period]:
 
     from ..periods import financial_quarter
 
-    forces = list(forces_of(area))
-    held_ = rstore.scope_loads(store.con, forces)
-    first, last = rstore.recorded_span(store.con, forces)
-    if not held_ or first is None:
+    span = _span(store, area)
+    if span is None:
         return []
-    extract = min(d["extract_date"] for d in held_)
+    first, last, extract = span
     out = []
     for y in range(_fy(first), _fy(last) + 1):
         for q in (1, 2, 3, 4):
