@@ -184,3 +184,40 @@ def test_a_typed_result(loaded):
 
     r = compare("charge_rate_cohort", level="pfa", period="2018/19", offence="rape")
     assert isinstance(r, Comparison) and all(isinstance(a.numerator, int) for a in r.areas)
+
+
+def _cps_sexual_offences(shared_data, months) -> dict[str, int]:
+    """Sexual offences finalised (convictions + unsuccessful) per row of the CPS monthly files."""
+    import csv
+
+    out: dict[str, int] = {}
+    for month in months:
+        with open(shared_data / "cps" / "case-outcomes-by-principal-offence" / f"{month}.csv", newline="") as f:
+            rows = csv.reader(f)
+            head = next(rows)
+            conv, unsucc = head.index("Number of Sexual Offences Convictions"), head.index("Number of Sexual Offences Unsuccessful")
+            for r in rows:
+                if r and r[0]:
+                    out[r[0]] = out.get(r[0], 0) + int(r[conv].replace(",", "")) + int(r[unsucc].replace(",", ""))
+    return out
+
+
+def test_totals_note_says_what_really_makes_the_totals_differ(loaded, shared_data):
+    """CPS data have no British Transport Police: the national total differs from the forces' by the
+    "Metropolitan and City" row, left out of a force comparison; Home Office data count BTP."""
+    months = [f"2016-{m:02d}" for m in range(4, 13)] + [f"2017-{m:02d}" for m in range(1, 4)]
+    raw = _cps_sexual_offences(shared_data, months)
+    forces = sum(v for k, v in raw.items() if k not in ("National", "Metropolitan and City"))
+    r = compare("cps_conviction_rate", level="pfa", period="2016/17", offence="sexual_offences").model_dump()
+    [note] = [c for c in r["caveats"] if "add up to" in c]
+    assert r["target_denominator"] == forces
+    assert f"add up to {forces:,} defendants: 41 of the 43 police force areas." in note
+    assert (f"The England and Wales figure ({raw['National']:,}) also counts Metropolitan Police and City of London "
+            f"({raw['Metropolitan and City']:,} defendants together)") in note
+    assert raw["National"] - forces == raw["Metropolitan and City"]
+    assert "British Transport Police" not in note
+
+    ho = compare("charge_rate_cohort", level="pfa", period="2018/19", offence="rape").model_dump()
+    [note] = [c for c in ho["caveats"] if "add up to" in c]
+    assert f"add up to {ho['target_denominator']:,} offences: the 43 police force areas." in note
+    assert "also counts British Transport Police" in note and "left out" not in note

@@ -155,7 +155,8 @@ def compare(metric_id: str, *, level: str = "pfa", period, offence: str = "rape"
                              f"; the rest are within limits widened for overdispersion ({overdispersion}): variation between "
                              "areas beyond chance is allowed for, so these limits are not what chance alone would give."))
         if level == "pfa" and m["kind"] == "proportion" and not m.get("records"):
-            out["caveats"].append(_btp_note(m, sum(n), national, len(figures)))
+            out["caveats"].append(_totals_note(m, sum(n), national, len(figures), len(members),
+                                               [e["area"] for e in excluded], (p, offence, outcome, edition, store)))
         outside = len(above) + len(below)
         if overdispersion is None and outside > max(2, 0.05 * len(rows)):
             out["caveats"].append(
@@ -196,22 +197,54 @@ def _limits_text(fun: dict, asked: str | None, kind: str = "proportion") -> str:
     return text
 
 
-def _national(m: dict, level: str, p, offence, outcome, edition, store) -> float | None:
-    """The England and Wales denominator beside a comparison of force areas (it includes British
-    Transport Police), or None."""
+def _national(m: dict, level: str, p, offence, outcome, edition, store):
+    """The England and Wales figure beside a comparison of force areas, or None."""
     if level != "pfa" or m["kind"] != "proportion":
         return None
     try:
         return metrics.measure(m["id"], area="England and Wales", period=p, offence=offence, outcome=outcome,
-                               edition=edition, store=store).denominator
+                               edition=edition, store=store)
     except JusticegapError:
         return None
 
 
-def _btp_note(m: dict, compared: int, national: float | None, areas: int) -> str:
-    """The comparison's total is the 43 force areas'; the England and Wales figure also counts British
-    Transport Police, who police the railways rather than an area: say so wherever both are shown."""
-    whole = f" ({national:,.0f})" if national is not None else ""
-    return (f"The areas compared add up to {compared:,} {m['unit']}: the {areas} police force areas. The England and Wales "
-            f"figure{whole} also counts British Transport Police, who police the railways rather than an area and so are not "
-            "compared here: that is why the two totals differ.")
+def _held_by(m: dict, left_out: list[dict], ask) -> tuple[str, int | None]:
+    """The areas left out, named as the data hold them (the CPS's one row "Metropolitan and City"
+    for two forces), and what they hold together; the count is None when it cannot be told."""
+    p, offence, outcome, edition, store = ask
+    codes = [a["code"] for a in left_out]
+    for code in dict.fromkeys(("+".join(codes), "+".join(sorted(codes)))):
+        try:
+            group = A.get(code)
+            return group.name, metrics.measure(m["id"], area=group, period=p, offence=offence, outcome=outcome,
+                                               edition=edition, store=store).denominator
+        except JusticegapError:
+            continue
+    return " and ".join(a["name"] for a in left_out), None
+
+
+def _totals_note(m: dict, compared: int, national, areas: int, of: int, left_out: list[dict], ask) -> str:
+    """Why the comparison's total differs from England and Wales', as the data make it differ: British
+    Transport Police only where the national figure counts them (Home Office data), and the areas
+    left out (the CPS publishes the Metropolitan Police and the City of London as one row)."""
+    unit = m["unit"]
+    head = (f"The areas compared add up to {compared:,} {unit}: "
+            + (f"the {areas} police force areas." if areas == of else f"{areas} of the {of} police force areas."))
+    if national is None or national.denominator is None:
+        return head
+    whole = int(round(national.denominator))
+    btp = {a.code for a in A.all_areas("btp")}
+    reasons = []
+    if any(c in btp for g in national.all_gathered for c in g.areas_used):
+        reasons.append("British Transport Police, who police the railways rather than an area and so are not compared here")
+    if left_out:
+        names, held = _held_by(m, left_out, ask)
+        count = f" ({held:,.0f} {unit}{' together' if len(left_out) > 1 else ''})" if held is not None else ""
+        whose = "they have no complete figure of their own" if len(left_out) > 1 else "it has no complete figure of its own"
+        reasons.append(f"{names}{count}, left out of the comparison because {whose}")
+    if whole == compared:
+        return head + f" The England and Wales figure is the same ({whole:,})."
+    if not reasons:
+        return head + f" The England and Wales figure is {whole:,}."
+    return head + f" The England and Wales figure ({whole:,}) also counts " + " and ".join(reasons) + \
+        ": that is why the two totals differ."
