@@ -113,3 +113,24 @@ def test_text_format_prints_the_same_rows_aligned(loaded):
     for c in rows[1]:  # every cell of the csv row, in order, on the text line
         at = text[1].index(c, at) + len(c)
     assert " 2529 " in text[1] and len(text) == 2
+
+
+def test_trend_rows_name_the_missing_quarters_on_every_surface(loaded, client):
+    """A trend with gaps: the library, `trend --format csv` and the page download give the same rows,
+    a quarter without a figure being a row with empty values and its reason."""
+    from justicegap.answers.trend import trend
+
+    lib = render.write(render.flatten(trend("cps_conviction_rate", area="Kent", offence="sexual_offences"), "series"),
+                       "csv").decode("utf-8")
+    cli = _cli(loaded, "trend", "cps_conviction_rate", "--area", "Kent", "--offence", "sexual_offences", "--format", "csv")
+    page = client.get("/download/trend.csv", params={"metric": "cps_conviction_rate", "area": "E23000032",
+                                                    "offence": "sexual_offences"}).text
+    assert _rows(cli) == _rows(lib) == _rows(page)
+    rows = list(csv.DictReader(io.StringIO(lib)))
+    starts = [r["period_start"] for r in rows]
+    assert starts == sorted(starts)
+    gaps = {r["period"]: r for r in rows if r["reason"]}
+    assert list(gaps) == ["2015/16 Q3", "2015/16 Q4", "2017/18 Q1"]
+    assert all(r["value"] == r["numerator"] == "" for r in gaps.values())
+    after = rows[[r["period"] for r in rows].index("2016/17 Q1")]
+    assert after["value"] != "" and after["reason"] == ""

@@ -118,3 +118,72 @@ def test_record_based_trends_are_not_public(records_store, records_home):
             svc.trend("records_cancelled_share", "Kent", "rape")
     finally:
         svc.close()
+
+
+def raw_cps_kent(shared) -> dict[str, tuple[int, int]]:
+    """Kent's sexual offences prosecutions finalised in each month held: (convictions, completed)."""
+    out = {}
+    for path in sorted((shared / "cps" / "case-outcomes-by-principal-offence").glob("*.csv")):
+        with open(path, newline="") as f:
+            rows = csv.reader(f)
+            head = next(rows)
+            conv, unsucc = head.index("Number of Sexual Offences Convictions"), head.index("Number of Sexual Offences Unsuccessful")
+            [kent] = [r for r in rows if r and r[0] == "Kent"]
+            c, u = int(kent[conv].replace(",", "")), int(kent[unsucc].replace(",", ""))
+            out[path.stem] = (c, c + u)
+    return out
+
+
+def _quarter(month: str) -> str:
+    y, m = int(month[:4]), int(month[5:])
+    fy = y if m >= 4 else y - 1
+    return f"{fy}/{(fy + 1) % 100:02d} Q{(m - 4) % 12 // 3 + 1}"
+
+
+def test_quarters_without_a_figure_are_named_with_their_reason(loaded, shared_data):
+    """The CPS monthly files lack some months: the quarters they break have no figure, and the series
+    names each (between its first and last point) with the months missing, instead of jumping."""
+    months = raw_cps_kent(shared_data)
+    by_quarter: dict[str, list[str]] = {}
+    for month in months:
+        by_quarter.setdefault(_quarter(month), []).append(month)
+    whole = sorted(q for q, ms in by_quarter.items() if len(ms) == 3)
+    s = trend("cps_conviction_rate", area="Kent", offence="sexual_offences", max_points=100)
+    assert [p.period for p in s.points] == whole
+    for p in s.points:
+        ms = by_quarter[p.period]
+        assert (p.numerator, p.denominator) == (sum(months[m][0] for m in ms), sum(months[m][1] for m in ms))
+    # every quarter between the first point and the last that is not whole, from the files held
+    first, last = whole[0], whole[-1]
+    every, y, q = [], int(first[:4]), int(first[-1])
+    while f"{y}/{(y + 1) % 100:02d} Q{q}" != last:
+        every.append(f"{y}/{(y + 1) % 100:02d} Q{q}")
+        y, q = (y + 1, 1) if q == 4 else (y, q + 1)
+    gaps = [x for x in every if x not in whole]
+    assert gaps == ["2015/16 Q3", "2015/16 Q4", "2017/18 Q1"]
+    assert [g.period for g in s.missing] == gaps
+    assert "November 2015 is missing" in s.missing[0].reason
+    assert "February 2016 to March 2016 is missing" in s.missing[1].reason
+    assert "No loaded data cover 2017/18 Q1" in s.missing[2].reason
+    # the data breaks of the CPS data (none), not the police ones: as a single figure says
+    from justicegap import metrics
+
+    assert metrics.measure("cps_conviction_rate", area="Kent", period="2016/17", offence="sexual_offences").events == []
+    assert s.events == []
+    # a police measure keeps its police breaks, over the quarters it has
+    police = trend("charge_rate_cohort", area="Kent", offence="rape")
+    assert police.missing == [] and {e.id for e in police.events} == {"recording_integrity", "alternate_offence_subcodes"}
+
+
+def test_command_line_names_the_missing_quarters(loaded_home):
+    args = ("trend", "cps_conviction_rate", "--area", "Kent", "--offence", "sexual_offences")
+    table = run(*args, home=loaded_home).stdout
+    assert "No figure for 2015/16 Q3: The data cover only part of 2015/16 Q3 for Kent: November 2015 is missing" in table
+    assert "No figure for 2017/18 Q1" in table and "Data break" not in table
+    rows = list(csv.DictReader(run(*args, "--format", "csv", home=loaded_home).stdout.splitlines()))
+    assert [r["period"] for r in rows][6:10] == ["2015/16 Q2", "2015/16 Q3", "2015/16 Q4", "2016/17 Q1"]
+    gap = rows[7]
+    assert gap["value"] == gap["numerator"] == gap["denominator"] == gap["edition"] == ""  # absent, not zero
+    assert "November 2015 is missing" in gap["reason"] and rows[6]["reason"] == ""
+    d = json.loads(run(*args, "--json", home=loaded_home).stdout)
+    assert [g["period"] for g in d["missing"]] == ["2015/16 Q3", "2015/16 Q4", "2017/18 Q1"] and d["events"] == []

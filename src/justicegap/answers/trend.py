@@ -4,13 +4,14 @@ happened; a quarter the data cover only in part is left out, not estimated."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from .. import areas as A
 from .. import metrics, reference
 from ..errors import NotAvailable
 from ..metrics.data import tiles
-from ..periods import Period, financial_quarter, parse
+from ..periods import Period, financial_quarter, quarter_of
 from ..store import Store, queries
 
 if TYPE_CHECKING:
@@ -58,6 +59,18 @@ def _periods(m: dict, area: A.Area, max_points: int, store: Store) -> list[Perio
     return _whole_quarters(spans, max_points)
 
 
+def _with_gaps(quarters: list[Period]) -> list[Period]:
+    """Every financial quarter from the first to the last of ``quarters``: those the data do not
+    tile are asked too, so that each comes back with the reason it has no figure."""
+    if not quarters:
+        return []
+    out, q = [], quarters[0]
+    while q.start <= quarters[-1].start:
+        out.append(q)
+        q = quarter_of(q.end + timedelta(days=1))
+    return out
+
+
 def trend(metric: str, *, area, offence: str = "rape", edition: str | None = None, max_points: int = 20,
           store: Store | None = None, disclose: bool = False) -> Series:
     """``metric`` for ``area`` in each whole financial quarter held (the newest ``max_points``).
@@ -71,27 +84,35 @@ def trend(metric: str, *, area, offence: str = "rape", edition: str | None = Non
     try:
         if m.get("records") and disclose:
             raise NotAvailable(PUBLIC_RECORDS, available=["one year at a time, on the force's case-records page"])
-        points, reasons = [], []
-        for cell in metrics.panel(metric, areas=[the_area], periods=_periods(m, the_area, max_points, store), offences=[offence],
-                                  edition=edition, store=store):
+        points, missing, used = [], [], {}
+        for cell in metrics.panel(metric, areas=[the_area], periods=_with_gaps(_periods(m, the_area, max_points, store)),
+                                  offences=[offence], edition=edition, store=store):
+            p = cell.period
             if cell.error is not None:
-                reasons.append(str(cell.error))
+                missing.append({"period": p.label, "start": p.start.isoformat(), "end": p.end.isoformat(), "error": cell.error})
                 continue
-            p, d = cell.period, cell.figure.to_dict()
+            d = cell.figure.to_dict()
+            for ds in {g.dataset for g in cell.figure.all_gathered} or {cell.figure.dataset} - {None}:
+                used.setdefault(ds, [p.start, p.end])[1] = p.end
             points.append({"period": p.label, "start": p.start.isoformat(), "end": p.end.isoformat(),
                            "value": d["value"], "numerator": d["numerator"], "denominator": d["denominator"],
                            "ci_low": d["ci_low"], "ci_high": d["ci_high"], "edition": d["edition"],
                            "flags": [x for x in d["flags"] if not x.startswith("event:")]})
         if not points:
-            raise NotAvailable(reasons[0] if reasons else f"No quarterly figures of {m['name'].lower()} for {the_area.name}.")
-        whole = Period(parse(points[0]["period"]).start, parse(points[-1]["period"]).end, "", "range")
-        dataset = m["datasets"][0] if len(m["datasets"]) == 1 else None
-        events = [{k: ev[k] for k in ("id", "title", "start", "end", "description", "kind")}
-                  for ev in metrics.events_touching(whole, the_area, dataset, offence)]
+            if missing:
+                raise missing[0]["error"]
+            raise NotAvailable(f"No quarterly figures of {m['name'].lower()} for {the_area.name}.")
+        # a quarter is missing only between the first and the last point: outside them the series simply ends
+        missing = [{"period": g["period"], "start": g["start"], "end": g["end"], "reason": g["error"].message}
+                   for g in missing if points[0]["start"] < g["start"] < points[-1]["start"]]
+        events = {}
+        for ds, (start, end) in used.items():  # the breaks of the datasets the points came from, over their quarters
+            for ev in metrics.events_touching(Period(start, end, "", "range"), the_area, ds, offence):
+                events.setdefault(ev["id"], {k: ev[k] for k in ("id", "title", "start", "end", "description", "kind")})
     finally:
         if own:
             store.close()
     return Series.model_validate({
         "metric": m["id"], "name": m["name"], "kind": m["kind"], "basis": m["basis"], "unit": m["unit"],
         "area": the_area.to_dict(), "offence": {"family": offence, "label": reference.families()[metrics.family(offence)]["label"]},
-        "points": points, "events": events, "start": points[0]["start"], "end": points[-1]["end"]})
+        "points": points, "missing": missing, "events": list(events.values()), "start": points[0]["start"], "end": points[-1]["end"]})

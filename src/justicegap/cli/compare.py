@@ -118,7 +118,8 @@ def trend(metric: str = typer.Argument(..., help="Metric id: see `justicegap met
           quarters: int = typer.Option(20, "--quarters", min=1, max=200, help="How many of the newest whole quarters"),
           fmt: Optional[str] = FormatOpt, as_json: bool = AliasJsonOpt):
     """The metric by financial quarter, each quarter with its numerator, denominator, interval and
-    edition; quarters the data cover only in part are left out, and data breaks are listed."""
+    edition; quarters the data cover only in part have no figure and are listed with the reason, and
+    data breaks are listed."""
     from ..answers.trend import trend as run
 
     out = output_format(fmt, as_json)
@@ -135,6 +136,8 @@ def trend(metric: str = typer.Argument(..., help="Metric id: see `justicegap met
         t.add_row(p.period, value_text(r.kind, p.value), ci, _num(p.numerator) if p.numerator is not None else "",
                   _num(p.denominator) if p.denominator is not None else "", p.edition, flags_text(p.flags))
     c.print(t)
+    for g in r.missing:
+        c.print(f"  • No figure for {g.period}: {g.reason}", markup=False)
     print_events(c, [e.model_dump() for e in r.events])
 
 

@@ -21,6 +21,14 @@ class Point(Result):
     flags: list[str]
 
 
+class Gap(Result):
+    """A quarter between the series' first and last points with no figure, and why: absent, not zero."""
+    period: str
+    start: str
+    end: str
+    reason: str
+
+
 class SeriesEvent(Result):
     id: str
     title: str
@@ -39,6 +47,7 @@ class Series(Result):
     area: AreaRef
     offence: OffenceRef
     points: list[Point]
+    missing: list[Gap] = []
     events: list[SeriesEvent]
     start: str
     end: str
