@@ -221,3 +221,38 @@ def test_totals_note_says_what_really_makes_the_totals_differ(loaded, shared_dat
     [note] = [c for c in ho["caveats"] if "add up to" in c]
     assert f"add up to {ho['target_denominator']:,} offences: the 43 police force areas." in note
     assert "also counts British Transport Police" in note and "left out" not in note
+
+
+def test_no_area_has_a_figure_one_reason_with_its_own_alternatives(loaded, shared_data):
+    """Every area refused: one sentence with the first area's reason and how many share it, the first
+    error's alternatives and holder as data, never other errors' sentences as alternatives."""
+    years = sorted(p.name[len("prc-outcomes-"):-len(".csv.gz")].replace("-", "/")
+                   for p in (shared_data / "homeoffice").glob("prc-outcomes-*.csv.gz"))
+    assert "2019/20" not in years
+    with pytest.raises(NotAvailable) as e:
+        compare("charge_rate_cohort", level="pfa", period="2019/20", offence="rape")
+    err = e.value
+    assert err.message.startswith("No police force area has charge rate (offences recorded in the period) for 2019/20: "
+                                  "no loaded data cover 2019/20 for charge rate (offences recorded in the period) in "
+                                  "Avon and Somerset (the same for 42 of the 43 police force areas).")
+    assert err.available == [f"Crime outcomes open data: {years[0]}..{years[-1]}"]
+    assert str(err).count("Available instead") == 1 and "Bedfordshire" not in str(err)
+
+    with pytest.raises(NotAvailable) as e:
+        compare("cps_conviction_rate", level="pfa", period="2016/17", offence="rape")
+    err = e.value
+    assert str(err).count("does not publish rape separately") == 1 and str(err).count("Available instead") == 1
+    assert "(the same for 41 of the 43 police force areas)" in err.message and err.available == ["Sexual offences"]
+    assert err.message.count("only together with") == 1  # the Metropolitan Police and the City of London: one reason
+
+
+def test_no_area_has_a_figure_through_the_command_line(loaded_home):
+    import json
+
+    from test_cli import run
+
+    p = run("compare", "charge_rate_cohort", "--level", "pfa", "--period", "2019/20", "--json", home=loaded_home, check=False)
+    assert p.returncode == 4 and "Traceback" not in p.stderr
+    err = json.loads(p.stdout or p.stderr)["error"]
+    assert err["code"] == "not_available" and len(err["alternatives"]) == 1
+    assert err["message"].count("Available instead") == 1

@@ -187,3 +187,17 @@ def test_command_line_names_the_missing_quarters(loaded_home):
     assert "November 2015 is missing" in gap["reason"] and rows[6]["reason"] == ""
     d = json.loads(run(*args, "--json", home=loaded_home).stdout)
     assert [g["period"] for g in d["missing"]] == ["2015/16 Q3", "2015/16 Q4", "2017/18 Q1"] and d["events"] == []
+
+
+def test_refusal_keeps_the_areas_alternatives_and_holder(loaded):
+    """A trend no quarter of which can be given is refused with the cell's own error: its holder and
+    alternatives travel as data."""
+    from justicegap import areas, metrics
+
+    with pytest.raises(NotAvailable) as e:
+        trend("charge_rate_cohort", area="Ashford", offence="rape")
+    with pytest.raises(NotAvailable) as one:
+        metrics.measure("charge_rate_cohort", area="Ashford", period="2017/18 Q1", offence="rape")
+    kent = areas.resolve("Ashford").parent
+    assert e.value.holder == one.value.holder and "Kent Police" in e.value.holder
+    assert e.value.available == one.value.available == [f"{areas.get(kent).name} (the whole force area)"]

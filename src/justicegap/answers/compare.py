@@ -89,12 +89,13 @@ def compare(metric_id: str, *, level: str = "pfa", period, offence: str = "rape"
                     refusals.append(e)
             else:
                 raise refusals[0]
-    figures, excluded = [], []
+    figures, excluded, refused = [], [], []
     for cell in metrics.panel(metric_id, areas=members, periods=[p], offences=[offence], outcome=outcome,
                               edition=edition, store=store):
         fig, area = cell.figure, cell.area
         if cell.error is not None:
             excluded.append({"area": area.to_dict(), "reason": str(cell.error)})
+            refused.append((area, cell.error))
             continue
         if fig.value is None or "partial" in fig.flags:
             excluded.append({"area": area.to_dict(), "reason": "no figure for the whole period"})
@@ -113,7 +114,7 @@ def compare(metric_id: str, *, level: str = "pfa", period, offence: str = "rape"
         figures.append(fig)
     national = _national(m, level, p, offence, outcome, edition, store)
     if not figures:
-        raise NotAvailable(f"No area has {m['name'].lower()} for {p}.", available=[e["reason"] for e in excluded[:3]])
+        raise _none_has(m, level, p, refused, len(members))
     rows = [{**f.to_dict(), "sentence": f.sentence} for f in figures]
     out = {
         "metric": m["id"], "name": m["name"], "basis": m["basis"], "unit": m["unit"], "kind": m["kind"],
@@ -182,6 +183,38 @@ def compare(metric_id: str, *, level: str = "pfa", period, offence: str = "rape"
     from ..model.comparison import Comparison
 
     return Comparison.model_validate(out)
+
+
+def _none_has(m: dict, level: str, p, refused: list, areas: int) -> NotAvailable:
+    """No area has a figure: one sentence with the first area's reason and how many areas share it
+    (an area's name aside, the areas' reasons are mostly one), each other reason once; the first
+    error's alternatives and holder are kept as data, for each skin to word."""
+    what = f"No {A.LEVEL_NAMES[level]} has {_lower_first(m['name'])} for {p}"
+    if not refused:  # every area had a figure for part of the period only
+        return NotAvailable(f"{what}: none has a figure for the whole period.").with_actions("allow_partial")
+    names = sorted({a.name for a, _ in refused}, key=len, reverse=True)
+    reasons: dict[str, list] = {}
+    for area, err in refused:  # the same reason, whichever areas it names
+        key = err.message
+        for name in names:
+            key = key.replace(name, "\0")
+        reasons.setdefault(key, []).append((area, err))
+    first = refused[0][1]
+    text, *_ = reasons
+    share = len(reasons[text])
+    every = "all" if share == areas else f"{share} of the"
+    msg = (f"{what}: {_lower_first(first.message).rstrip('.')}"
+           + (f" (the same for {every} {areas} {A.LEVEL_NAMES[level]}s)." if share > 1 else "."))
+    for other, hit in list(reasons.items())[1:]:
+        msg += f" {hit[0][1].message.rstrip('.')}" + (f" (the same for {len(hit)} {A.LEVEL_NAMES[level]}s)." if len(hit) > 1 else ".")
+    out = NotAvailable(msg, available=first.available, holder=first.holder)
+    out.code, out.actions = first.code, first.actions
+    return out
+
+
+def _lower_first(text: str) -> str:
+    """A sentence run on after a colon: its first word in lower case, unless an acronym (CPS)."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
 
 def _limits_text(fun: dict, asked: str | None, kind: str = "proportion") -> str:
