@@ -326,3 +326,31 @@ def test_metrics_command_prints_the_pattern(loaded_home):
     out = run("metrics", "charge_rate_cohort", home=loaded_home).stdout
     assert "how to say it: Of the [denominator] [offences]" in out and "{" not in out
     assert out.splitlines()[0].rstrip().endswith("[charge_rate_cohort]")  # the id, not swallowed as markup
+
+
+def test_reasons_fit_the_metric_and_the_kind_of_area(loaded, client, shared_data):
+    """A reporting body is not a police force, and British Transport Police has no residents nor
+    partnerships: the reasons and the alternatives say so, and name no outcomes nor partnerships."""
+    with pytest.raises(NotAvailable) as e:
+        metrics.compute("recorded", area="Action Fraud", period="2017/18", offence="rape")
+    assert "outcomes" not in e.value.message and "non-police reporting body" in e.value.message
+    assert not any("Community Safety Partnership" in a and "published for" not in a for a in e.value.available)
+
+    with pytest.raises(NotAvailable) as e:
+        metrics.compute("recorded_per_100k", area="British Transport Police", period="2017/18", offence="rape")
+    assert "no resident population" in e.value.message
+    assert e.value.available == ["Offences recorded by the police (a count, without a rate)"]
+    # the alternative is real: the count is given, the published one
+    btp = sum_counts(shared_data / "homeoffice" / "prc-pfa-2017-18.csv.gz", "Number of Offences",
+                     lambda r: r["Offence Code"] in RAPE and r["Force Name"] == "British Transport Police")
+    assert metrics.compute("recorded", area="British Transport Police", period="2017/18", offence="rape").value == btp > 0
+
+    r = client.get("/api/v1/figure", params={"metric": "recorded_per_100k", "area": "British Transport Police",
+                                             "period": "2017/18", "offence": "rape"})
+    assert r.status_code == 409 and r.json()["available"] == ["Offences recorded by the police (a count, without a rate)"]
+    assert "Community Safety Partnerships" not in r.json()["message"]
+
+    # an outcomes metric keeps the outcomes reason where it is the reason
+    with pytest.raises(NotAvailable, match="publishes police outcomes by police force area only") as e:
+        metrics.compute("charge_rate_cohort", area="Ashford", period="2017/18", offence="rape")
+    assert e.value.available == ["Kent (the whole force area)"]

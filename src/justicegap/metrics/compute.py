@@ -78,12 +78,17 @@ def _choose_dataset(store, m, area, period, fam, edition, terms) -> Gathered:
 
 
 def level_message(m: dict, area: A.Area) -> str:
+    """Why the metric cannot be given for an area of this level, in terms of this metric and this
+    kind of area (a reporting body is not a police force; British Transport Police has no residents)."""
     if m.get("records"):
         return (f"{m['name']} comes from police forces' own case records, which are followed by police force area only (and "
                 f"for the CPS Areas and England and Wales they add up to), not for a {area.level_name} such as {area.name}.")
+    if area.level == "reporting_body":
+        return (f"{m['name']} cannot be given for {area.name} ({area.level_name}): justicegap gives figures for police forces "
+                "and the areas they cover." + (f" {area.note}" if area.note else ""))
     if m["kind"] == "per_100k" and area.level == "btp":
         return f"{m['name']} cannot be given for British Transport Police: it polices the railways and has no resident population."
-    if "ho_outcomes" in m["datasets"]:
+    if set(m["datasets"]) == {"ho_outcomes"}:
         return (f"{m['name']} cannot be given for {area.name} ({area.level_name}): the Home Office publishes police "
                 "outcomes by police force area only.")
     return f"{m['name']} is not published for a {area.level_name} such as {area.name}."
@@ -318,7 +323,9 @@ def _check_average(g: Gathered, area: A.Area, period: Period) -> None:
 
 
 def level_alternatives(m: dict, area: A.Area) -> list[str]:
-    """Where the same figure is published instead: the enclosing force or CPS Area, or the levels."""
+    """Where the same figure is published instead: the enclosing force or CPS Area, the local areas
+    (for an area that has them), or the levels; for British Transport Police, which has no residents,
+    the count without a rate."""
     out = []
     if area.parent and "pfa" in m["levels"]:
         out.append(f"{A.get(area.parent).name} (the whole force area)")
@@ -326,8 +333,13 @@ def level_alternatives(m: dict, area: A.Area) -> list[str]:
         cps = cps_area_of(area)
         if cps:
             out.append(f"{cps.name} (the CPS Area covering {A.get(area.parent).name if area.parent else area.name})")
-    if "csp" in m["levels"] and area.level != "csp":
+    if "csp" in m["levels"] and area.level not in ("csp", "btp", "reporting_body"):  # these have no partnerships
         out.append("Community Safety Partnerships")
+    if m["kind"] == "per_100k" and area.level in ("btp", "reporting_body"):
+        from .registry import registry
+
+        out += [f"{c['name']} (a count, without a rate)" for c in registry().values() if c["kind"] == "count"
+                and area.level in c["levels"] and c["datasets"][:1] == m["datasets"][:1]][:1]
     if not out:
         out.append("published for: " + ", ".join(A.LEVEL_NAMES[x] for x in m["levels"]))
     return out
