@@ -13,8 +13,8 @@ from ..formats import whole
 from ..periods import Period, parse
 from ..store import Edition, Store
 from .caveats import events_touching
-from .data import (Gathered, Term, availability, dataset_levels, describe_negatives, describe_spans, gather, straddling,
-                   sub_codes)
+from .data import (Gathered, Term, availability, dataset_levels, describe_holes, describe_negatives, describe_spans, gather,
+                   straddling, sub_codes)
 from .figure import PROPORTION_KINDS, Figure
 from .finish import _finish
 from .parameters import _for, _term_outcomes, _Term, family, outcome_types
@@ -200,10 +200,11 @@ def _compute(m, area, period, fam, outcome, edition_text, store, allow_partial) 
                            "cases are inside their parent outcome type.", available=["the parent outcome type, e.g. 1 for 1A"])
     for g, (spec, terms) in zip(found, groups):
         if g.partial and not allow_partial:
-            have = ", ".join(availability(store, g.dataset, _for(terms, g.dataset)[0].measure))
+            measure = _for(terms, g.dataset)[0].measure
+            have = ", ".join(availability(store, g.dataset, measure))
             raise NotAvailable(
-                f"The data cover only part of {period} for {area.name}: {describe_spans(g.missing_spans)} "
-                f"{'is' if len(g.missing_spans) == 1 else 'are'} missing, so no figure is given for the whole period.",
+                f"The data cover only part of {period} for {area.name}: "
+                f"{describe_holes(store, g.dataset, measure, period, g.missing_spans)}, so no figure is given for the whole period.",
                 available=[f"{reference.sources()[g.dataset]['title']}: {have}"]).with_actions("allow_partial", code="partial_period")
     if kind == "average":
         _check_average(found[0], area, period)

@@ -263,3 +263,24 @@ def describe_spans(spans) -> str:
         label = describe(s, e)
         out.append(months if label in (f"{s:%Y-%m}", f"{s:%Y-%m}..{e:%Y-%m}") else f"{months} ({label})")
     return "; ".join(out)
+
+
+def describe_holes(store: Store, dataset: str, measure: str, period: Period, holes) -> str:
+    """What a period's uncovered parts are: months the data lack, or months inside a published
+    period that runs past the period's edge (a quarter straddling its end), which cannot be cut."""
+    around = sorted(store.facts.overlapping_spans(dataset, measure, period.start, period.end))
+    missing, parts = [], []
+    for s, e in holes:
+        over = [(a, b) for a, b in around if a <= s and e <= b]
+        if not over:
+            missing.append((s, e))
+            continue
+        a, b = over[0]
+        verb = "is" if (s.year, s.month) == (e.year, e.month) else "are"
+        edge = (f"runs past the period's end and is published only whole: the data cannot be cut at the end of {period.end:%B %Y}"
+                if b > period.end else "begins before the period's start and is published only whole: the data cannot be cut "
+                f"at the start of {period.start:%B %Y}")
+        parts.append(f"{describe_spans([(s, e)])} {verb} inside {describe(a, b)}, which {edge}")
+    if missing:
+        parts.insert(0, f"{describe_spans(missing)} {'is' if len(missing) == 1 else 'are'} missing")
+    return "; ".join(parts)
