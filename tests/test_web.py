@@ -493,3 +493,18 @@ def test_a_district_shared_by_partnerships_takes_none_of_their_colours(client):
         assert "Allerdale, Carlisle and Copeland share one district's shape" in alt_of(html, chart)
     table = table_of(html, "compare")
     assert all(f">{name}<" in table for name in sharing)
+
+
+def test_area_trend_names_the_quarters_it_has_no_figure_for(client, lib):
+    """Kent's CPS conviction rate by quarter skips three quarters: the page names each, with the
+    library's reason, under the table (left out, not zero)."""
+    from justicegap.answers.trend import trend
+
+    s = trend("cps_conviction_rate", area="Kent", offence="sexual_offences", store=lib)
+    assert len(s.missing) == 3
+    html = _check_page(client.get("/area/E23000032", params={"metric": "cps_conviction_rate", "offence": "sexual_offences"}))
+    block = re.search(r"<p data-missing-quarters>(.*?)</ul>", html, re.S).group(1)
+    t = _html.unescape(text_of(block))  # tags become spaces: "<strong>2015/16 Q3</strong>: why" reads "2015/16 Q3 : why"
+    assert "No figure for 3 quarters" in t
+    for gap in s.missing:
+        assert f"{gap.period} : {gap.reason}" in t, gap.period
