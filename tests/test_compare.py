@@ -256,3 +256,16 @@ def test_no_area_has_a_figure_through_the_command_line(loaded_home):
     err = json.loads(p.stdout or p.stderr)["error"]
     assert err["code"] == "not_available" and len(err["alternatives"]) == 1
     assert err["message"].count("Available instead") == 1
+
+
+def test_a_rate_per_resident_names_its_population(loaded):
+    """A comparison of adult female rape per 100,000 says what it divides by (women aged 16 and
+    over) and which estimate (mid-2020, the nearest loaded to 2017/18), not "residents"."""
+    from justicegap.answers.compare import compare
+
+    c = compare("recorded_per_100k", level="cps_area", period="2017/18", offence="rape_adult_female")
+    target = next(x for x in c.caveats if x.startswith("Target:"))
+    assert f"of {c.target_denominator:,} women aged 16 and over" in target
+    assert c.target_denominator == sum(a.denominator for a in c.areas)
+    notes = {a.population["note"] for a in c.areas}
+    assert f"Population: {'; '.join(sorted(notes))}." in c.caveats and all("mid-2020" in n for n in notes)

@@ -138,11 +138,17 @@ def compare(metric_id: str, *, level: str = "pfa", period, offence: str = "rape"
             row.update({k: a[k] for k in ("z", "position", "alert")})
             row.update({k: a[k] * scale for k in ("lower95", "upper95", "lower998", "upper998")})
         pooled = value_text(m["kind"], out["target"])
+        pops = [f.population for f in figures if f.population]
+        per = next((x.get("per") for x in pops if x.get("per")), "residents")
         out["caveats"].append(
             f"Target: the pooled rate of the {len(figures)} areas "
-            f"with data ({sum(r):,} of {sum(n):,}{'' if m['kind'] == 'proportion' else ' residents'}, {pooled})"
+            f"with data ({sum(r):,} of {sum(n):,}{'' if m['kind'] == 'proportion' else ' ' + per}, {pooled})"
             + (f"; {len(excluded)} area(s) without a complete figure of their own are left out of the target and the plot: "
                + ", ".join(e["area"]["name"] for e in excluded) if excluded else "") + ".")
+        if pops:  # the population each rate divides by, and from which estimate (its year can differ from the period's)
+            notes = sorted({x["note"] for x in pops})
+            out["caveats"].append("Population: " + "; ".join(notes) + ("." if len(notes) == 1 else
+                                  " (the estimates differ between areas)."))
         out["caveats"].append("Limits: " + _limits_text(fun, overdispersion, m["kind"]))
         above = [x["area"]["name"] for x in rows if x["position"] == "above"]
         below = [x["area"]["name"] for x in rows if x["position"] == "below"]
