@@ -269,3 +269,17 @@ def test_a_rate_per_resident_names_its_population(loaded):
     assert c.target_denominator == sum(a.denominator for a in c.areas)
     notes = {a.population["note"] for a in c.areas}
     assert f"Population: {'; '.join(sorted(notes))}." in c.caveats and all("mid-2020" in n for n in notes)
+
+
+def test_summary_words_fit_what_was_found(loaded):
+    """Nothing outside the limits reads "all N areas are within", not "0 are above and 0 below";
+    names the ONS writes inverted ("Bristol, City of") are listed with semicolons, so each reads
+    as one name."""
+    from justicegap.answers.compare import compare
+
+    c = compare("cps_conviction_rate", level="cps_area", period="2016/17", offence="sexual_offences", overdispersion="multiplicative")
+    assert not [a for a in c.areas if a.position in ("above", "below")] and len(c.areas) == 13
+    assert "all 13 areas are within limits widened for overdispersion (multiplicative)" in c.summary and "0 are above" not in c.summary
+    c = compare("recorded_per_100k", level="csp", period="YE Jun 2025", offence="sexual_offences")
+    above = [a.area.name for a in c.areas if a.position == "above"]
+    assert "Bristol, City of" in above and f"({'; '.join(above)})" in c.summary

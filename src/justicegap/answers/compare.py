@@ -155,12 +155,16 @@ def compare(metric_id: str, *, level: str = "pfa", period, offence: str = "rape"
         from .sentences import basis_text
 
         what = f"{m['name']}, {out['offence']['label'].lower()}, {p.label}, by {A.LEVEL_NAMES[level]} (basis: {basis_text(m['basis'])})"
-        out["summary"] = (f"{what}: of {len(rows)} area{'' if len(rows) == 1 else 's'}, {len(above)} {'is' if len(above) == 1 else 'are'} above the 99.8% limit"
-                          + (f" ({', '.join(above)})" if above else "") + f" and {len(below)} below"
-                          + (f" ({', '.join(below)})" if below else "")
-                          + ("; the rest are within what chance alone would give." if overdispersion is None else
-                             f"; the rest are within limits widened for overdispersion ({overdispersion}): variation between "
-                             "areas beyond chance is allowed for, so these limits are not what chance alone would give."))
+        within = ("what chance alone would give" if overdispersion is None else
+                  f"limits widened for overdispersion ({overdispersion}): variation between areas beyond chance is allowed "
+                  "for, so these limits are not what chance alone would give")
+        if above or below:
+            out["summary"] = (f"{what}: of {len(rows)} area{'' if len(rows) == 1 else 's'}, {len(above)} {'is' if len(above) == 1 else 'are'} above the 99.8% limit"
+                              + (f" ({_names(above)})" if above else "") + f" and {len(below)} below"
+                              + (f" ({_names(below)})" if below else "") + f"; the rest are within {within}.")
+        else:
+            every = "the area is" if len(rows) == 1 else f"all {len(rows)} areas are"
+            out["summary"] = f"{what}: {every} within {within}."
         if level == "pfa" and m["kind"] == "proportion" and not m.get("records"):
             out["caveats"].append(_totals_note(m, sum(n), national, len(figures), len(members),
                                                [e["area"] for e in excluded], (p, offence, outcome, edition, store)))
@@ -221,6 +225,11 @@ def _none_has(m: dict, level: str, p, refused: list, areas: int) -> NotAvailable
 def _lower_first(text: str) -> str:
     """A sentence run on after a colon: its first word in lower case, unless an acronym (CPS)."""
     return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def _names(names: list[str]) -> str:
+    """Area names in a list: the ONS's inverted names ("Bristol, City of") read as one name each."""
+    return "; ".join(names) if any("," in n for n in names) else ", ".join(names)
 
 
 def _limits_text(fun: dict, asked: str | None, kind: str = "proportion") -> str:
