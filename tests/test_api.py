@@ -579,3 +579,18 @@ def test_funnel_volumes_are_whole_numbers(client):
     d = client.get(f"{API}/funnel", params={"area": "Kent", "period": "2017/18", "offence": "rape"}).json()
     recorded = next(s for s in d["stages"] if s["id"] == "recorded")
     assert recorded["volume"] == 2529 and isinstance(recorded["volume"], int)
+
+
+@pytest.mark.parametrize("params,parameter", [
+    ({"metric": "recorded", "area": "Narnia", "period": "2017/18"}, "area"),
+    ({"metric": "chrge_rate_cohort", "area": "Kent", "period": "2017/18"}, "metric"),
+    ({"metric": "recorded", "area": "Kent", "period": "2017/18", "edition": "xx"}, "edition"),
+    ({"metric": "outcome_share_cohort", "area": "Kent", "period": "2017/18", "outcome": "99"}, "outcome"),
+    ({"metric": "cps_conviction_rate", "area": "Kent", "period": "2017/18", "offence": "sexual_offences"}, "period"),
+])
+def test_an_error_about_one_value_names_its_parameter(client, params, parameter):
+    """The API names the query parameter of an unknown name (as the command line names its flag,
+    from the same library mapping) and of a period the data cover only in part."""
+    r = client.get(f"{API}/figure", params=params)
+    assert r.status_code in (404, 409), r.json()
+    assert r.json()["parameter"] == parameter

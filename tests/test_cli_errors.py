@@ -12,12 +12,12 @@ from test_cli import run
 KEYS = {"code", "message", "parameter", "alternatives", "holder"}
 
 
-def json_error(p) -> dict:
+def json_error(p, extra=()) -> dict:
     """The one JSON object on stderr (nothing on stdout: a script reading it gets no half answer)."""
     assert p.stdout == ""
     assert "Traceback" not in p.stderr
     doc = json.loads(p.stderr)
-    assert set(doc) == {"error"} and set(doc["error"]) == KEYS
+    assert set(doc) == {"error"} and set(doc["error"]) == KEYS | set(extra)
     return doc["error"]
 
 
@@ -25,7 +25,7 @@ def test_unknown_area(loaded_home):
     p = run("get", "recorded", "--area", "Kentt", "--period", "2017/18", "--json", home=loaded_home, check=False)
     e = json_error(p)
     assert p.returncode == 3
-    assert e["code"] == "unknown_area" and e["parameter"] is None and e["holder"] is None
+    assert e["code"] == "unknown_area" and e["parameter"] == "--area" and e["holder"] is None
     assert "Kent (police force area)" in e["alternatives"]
     # the sentence text mode prints, worded for the command line (its action names a command)
     text = run("get", "recorded", "--area", "Kentt", "--period", "2017/18", home=loaded_home, check=False)
@@ -127,3 +127,51 @@ def test_json_is_read_from_the_command_line():
 def test_export_writing_json_files_words_its_errors_as_text(loaded_home, tmp_path):
     p = run("export", "--area", "Kent", "--period", "2017/18", "--format", "json", "--out", tmp_path, home=loaded_home, check=False)
     assert p.returncode == 2 and p.stderr.startswith("error: METRIC: give a metric")
+
+
+@pytest.mark.parametrize("args,code,parameter", [
+    (["get", "charge_rate_cohort", "--area", "Narnia", "--period", "2017/18"], "unknown_area", "--area"),
+    (["get", "nosuchmetric", "--area", "Kent", "--period", "2017/18"], "unknown_metric", "METRIC"),
+    (["get", "charge_rate_cohort", "--area", "Kent", "--period", "2017/18", "--offence", "rapee"], "unknown_offence_family", "--offence"),
+    (["get", "charge_rate_cohort", "--area", "Kent", "--period", "2017/18", "--edition", "xx"], "unknown_edition", "--edition"),
+    (["get", "outcome_share_cohort", "--area", "Kent", "--period", "2017/18", "--outcome", "99"], "unknown_outcome", "--outcome"),
+    (["get", "charge_rate_cohort", "--area", "Kent", "--period", "2017"], "partial_period", "--period"),
+    (["areas", "--level", "xyz"], "unknown_area_level", "--level"),
+    # check takes its metric as an option: the same library error names that option
+    (["check", "Only 1.3% of rapes were charged", "--metric", "nosuch", "--value", "1.3", "--area", "Kent",
+      "--period", "2017/18"], "unknown_metric", "--metric"),
+])
+def test_an_unknown_name_names_its_parameter(loaded_home, args, code, parameter):
+    p = run(*args, "--json", home=loaded_home, check=False)
+    e = json_error(p)
+    assert e["code"] == code and e["parameter"] == parameter, e
+
+
+def test_an_unknown_name_carries_its_closest_matches(loaded_home):
+    e = json_error(run("get", "charge_rate_cohort", "--area", "Kent", "--period", "2017/18", "--offence", "rapee", "--json",
+                       home=loaded_home, check=False))
+    from justicegap import reference
+
+    assert e["alternatives"] and "rape" in e["alternatives"] and set(e["alternatives"]) <= set(reference.families())
+
+
+def test_a_bad_file_has_a_code_and_its_place(loaded_home, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("month,count\n2016-01,12\n2016-02,lots\n")
+    p = run("evaluate", "--series", bad, "--intervention", "2016-02", "--json", home=loaded_home, check=False)
+    e = json_error(p, extra={"file", "sheet", "row", "column"})
+    assert p.returncode == 2 and e["code"] == "bad_input"
+    assert e["file"] == "bad.csv" and e["column"] is not None and e["row"] is not None
+    assert str(e["row"]) in e["message"] and e["column"] in e["message"]
+
+
+def test_a_missing_value_points_to_its_commands_help(loaded_home):
+    e = json_error(run("get", "charge_rate_cohort", "--json", "--area", home=loaded_home, check=False))
+    assert e["parameter"] == "--area" and e["message"].endswith("See 'justicegap get --help'.")
+    p = run("get", "charge_rate_cohort", "--area", home=loaded_home, check=False)
+    assert p.returncode == 2 and "See 'justicegap get --help'." in p.stderr
+
+
+def test_a_mistyped_command_carries_the_close_ones(loaded_home):
+    e = json_error(run("gett", "charge_rate_cohort", "--json", home=loaded_home, check=False))
+    assert "Did you mean 'get'?" in e["message"] and e["alternatives"] == ["get"]

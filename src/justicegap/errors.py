@@ -37,6 +37,7 @@ class InputError(JusticegapError):
     """A file that cannot be read or does not hold what it should, with its location."""
 
     exit_code = 2
+    code = "bad_input"
 
     def __init__(self, message: str, *, file=None, sheet=None, row=None, column=None):
         self.message, self.file, self.sheet, self.row, self.column = message, file, sheet, row, column
@@ -59,13 +60,21 @@ class InputError(JusticegapError):
                 "sheet": self.sheet, "row": self.row, "column": self.column}
 
 
+# The parameter through which each kind of name is given (the library's names: each skin spells
+# them, ``--offence`` on the command line, ``offence`` in the API).
+PARAMETER_OF_KIND = {"area": "area", "area code": "area", "metric": "metric", "offence family": "offence",
+                     "outcome": "outcome", "edition": "edition", "area level": "level", "source": "source"}
+
+
 class NotFound(JusticegapError):
-    """A name (area, metric, offence family, outcome, edition...) that does not resolve."""
+    """A name (area, metric, offence family, outcome, edition...) that does not resolve; ``parameter``
+    is the one it was given through (:data:`PARAMETER_OF_KIND`), unless the raiser knows better."""
 
     exit_code = 3
 
-    def __init__(self, kind: str, value: str, suggestions=(), hint: str = ""):
+    def __init__(self, kind: str, value: str, suggestions=(), hint: str = "", *, parameter: str | None = None):
         self.kind, self.value, self.suggestions, self.hint = kind, value, list(suggestions), hint
+        self.parameter = parameter or PARAMETER_OF_KIND.get(kind)
         self.code = "unknown_" + kind.replace(" ", "_")
         super().__init__(str(self))
 
@@ -79,7 +88,7 @@ class NotFound(JusticegapError):
 
     def to_dict(self) -> dict:
         return {**super().to_dict(), "kind": self.kind, "value": self.value,
-                "suggestions": self.suggestions}
+                "suggestions": self.suggestions, "parameter": self.parameter}
 
 
 class InvalidParameter(JusticegapError):
@@ -113,13 +122,14 @@ class UnknownParameter(InvalidParameter):
 
 
 class NotAvailable(JusticegapError):
-    """The data cannot answer this at the level or for the period asked: says why and who holds it."""
+    """The data cannot answer this at the level or for the period asked: says why and who holds it
+    (and, where one value given is the cause, such as a period the data cover only in part, its parameter)."""
 
     exit_code = 4
     code = "not_available"
 
-    def __init__(self, message: str, *, available=(), holder: str = ""):
-        self.message, self.available, self.holder = message, list(available), holder
+    def __init__(self, message: str, *, available=(), holder: str = "", parameter: str | None = None):
+        self.message, self.available, self.holder, self.parameter = message, list(available), holder, parameter
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -131,7 +141,7 @@ class NotAvailable(JusticegapError):
         return msg
 
     def to_dict(self) -> dict:
-        return {**super().to_dict(), "available": self.available, "holder": self.holder}
+        return {**super().to_dict(), "available": self.available, "holder": self.holder, "parameter": self.parameter}
 
 
 class DownloadError(JusticegapError):

@@ -5,7 +5,7 @@ and routes, the pages links. No message is rewritten after the fact.
 
 from __future__ import annotations
 
-from .errors import InvalidParameter, JusticegapError, UnknownParameter
+from .errors import InputError, InvalidParameter, JusticegapError, UnknownParameter
 
 API = "/api/v1"
 
@@ -54,15 +54,16 @@ def parameter(name: str | None, where: str = "api") -> str | None:
     return "--" + bare.replace("_", "-") if where == "cli" else bare
 
 
-def text(e: JusticegapError | str, where: str = "api") -> str:
-    """The error's message for ``where`` (cli, api or web), with its actions worded there."""
+def text(e: JusticegapError | str, where: str = "api", spell=None) -> str:
+    """The error's message for ``where`` (cli, api or web), with its actions worded there; ``spell``
+    names a parameter as the skin's caller knows it (a command's argument METRIC, not --metric)."""
     if isinstance(e, str):
         return e
     if isinstance(e, UnknownParameter) and where == "web":  # a page's parameter names are ids: not shown
         msg = (f"This page's address has a part the page does not use (“{e.parameter}”). "
                "Remove it from the address, or choose again with the page's form.")
     elif isinstance(e, InvalidParameter):
-        msg = f"{parameter(e.parameter, where)}: {e.message}"
+        msg = f"{(spell or parameter)(e.parameter, where)}: {e.message}"
     else:
         msg = str(e)
     # on a page an action with a link is the link, not a sentence beside it as well
@@ -81,27 +82,33 @@ def error_body(e: JusticegapError, where: str = "api") -> dict:
     """``e.to_dict()`` worded for HTTP: parameter names as the query names them."""
     d = e.to_dict()
     d["message"] = text(e, where)
-    if isinstance(e, InvalidParameter):
-        d["parameter"] = parameter(e.parameter, where)
+    if "parameter" in d:
+        d["parameter"] = parameter(d["parameter"], where)
     if "holder" in d and not d["holder"]:
         d["holder"] = None  # no holder named: null, not an empty name
     return d
 
 
 def error_object(code: str | None, message: str, *, parameter: str | None = None, alternatives=(),
-                 holder: str | None = None) -> dict:
+                 holder: str | None = None, location: dict | None = None) -> dict:
     """One error as a program reading a skin's JSON output gets it: the same keys every time (null
-    or an empty list when the error does not carry one)."""
+    or an empty list when the error does not carry one); a file's error adds where in the file
+    (``location``: file, sheet, row, column)."""
     return {"error": {"code": code, "message": message, "parameter": parameter,
-                      "alternatives": [str(a) for a in alternatives], "holder": holder or None}}
+                      "alternatives": [str(a) for a in alternatives], "holder": holder or None, **(location or {})}}
 
 
-def error_json(e: JusticegapError, where: str = "cli") -> dict:
+def error_json(e: JusticegapError, where: str = "cli", spell=None) -> dict:
     """``e`` as :func:`error_object`, worded for ``where``: the message the text output prints, the
-    parameter as ``where`` names it, the closest matches or what is available instead, the holder."""
-    return error_object(e.code, text(e, where), parameter=parameter(getattr(e, "parameter", None), where),
+    parameter as ``where`` names it (or as ``spell`` does), the closest matches or what is available
+    instead, the holder, and for a file's error the file, sheet, row and column."""
+    name = getattr(e, "parameter", None)
+    location = None
+    if isinstance(e, InputError):
+        location = {k: v for k, v in e.to_dict().items() if k in ("file", "sheet", "row", "column")}
+    return error_object(e.code, text(e, where, spell), parameter=None if name is None else (spell or parameter)(name, where),
                         alternatives=getattr(e, "suggestions", None) or getattr(e, "available", None) or (),
-                        holder=getattr(e, "holder", None))
+                        holder=getattr(e, "holder", None), location=location)
 
 
 def links(e: JusticegapError) -> list[dict]:

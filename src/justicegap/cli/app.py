@@ -17,9 +17,29 @@ def _usage_pieces(command, ctx) -> list[str]:
     return out
 
 
+def _make_parser(command, ctx):
+    """The command's parser, whose usage errors know their command (click raises "Option '--area'
+    requires an argument" without one, and the error would point to ``justicegap --help``)."""
+    parser = type(command).make_parser(command, ctx)
+    parse = parser.parse_args
+
+    def parse_args(args):
+        try:
+            return parse(args)
+        except Exception as e:
+            if getattr(e, "ctx", False) is None:  # a click usage error raised without its command
+                e.ctx = ctx
+            raise
+
+    parser.parse_args = parse_args
+    return parser
+
+
 class Group(typer.core.TyperGroup):
     """Commands that name their arguments in capitals, in the usage line, the help and the errors
-    (Typer writes a required argument as ``{metric}``, which reads like a placeholder left unfilled)."""
+    (Typer writes a required argument as ``{metric}``, which reads like a placeholder left unfilled),
+    whose usage errors name their command, and which remember the command run (its errors name
+    its parameters as its help does)."""
 
     def __init__(self, *args, **kwargs):
         from types import MethodType
@@ -28,9 +48,25 @@ class Group(typer.core.TyperGroup):
         for command in self.commands.values():
             if not isinstance(command, typer.core.TyperGroup):
                 command.collect_usage_pieces = MethodType(_usage_pieces, command)
+                command.make_parser = MethodType(_make_parser, command)
                 for param in command.params:
                     if param.param_type_name == "argument" and param.metavar is None:
                         param.metavar = param.name.upper()
+
+    def resolve_command(self, ctx, args):
+        """The command named (remembered for its errors); a name that is none carries the close ones."""
+        from . import errors
+
+        try:
+            name, command, rest = super().resolve_command(ctx, args)
+        except Exception as e:
+            if getattr(e, "ctx", None) is not None and args:
+                import difflib
+
+                e.alternatives = difflib.get_close_matches(args[0], list(self.commands))
+            raise
+        errors.invoked(command)
+        return name, command, rest
 
 
 app = typer.Typer(cls=Group, add_completion=False, no_args_is_help=True, rich_markup_mode=None,

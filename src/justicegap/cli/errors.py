@@ -20,6 +20,32 @@ def json_mode() -> bool:
     return _json_errors
 
 
+# The command being run (set by the Group that resolves it): its errors name its parameters as its
+# help does (the argument METRIC of ``get``, the option --metric of ``check``).
+_command = None
+
+
+def invoked(command) -> None:
+    global _command
+    _command = command
+
+
+def spell(name: str, where: str = "cli") -> str:
+    """A library parameter name as the command being run names it: its option (--from), else its
+    argument (METRIC), else as ``wording.parameter`` spells it for the command line."""
+    from ..wording import parameter
+
+    flag = "--" + name.removeprefix("--").replace("_", "-").lower()
+    params = getattr(_command, "params", ())
+    for p in params:
+        if p.param_type_name == "option" and flag in p.opts:
+            return flag
+    for p in params:
+        if p.param_type_name == "argument" and p.name.lower() == flag[2:].replace("-", "_"):
+            return p.metavar or p.name.upper()
+    return parameter(name, where)
+
+
 # Commands whose --format is the format of the files they write: what they print stays text.
 FILE_FORMATS = ("export",)
 
@@ -85,7 +111,7 @@ def _print_usage_error(e) -> None:
     msg += ("" if msg.endswith((".", "?", "!")) else ".") + hint
     from ..wording import error_object
 
-    print_error(msg, error_object("usage", msg, parameter=_usage_parameter(e)))
+    print_error(msg, error_object("usage", msg, parameter=_usage_parameter(e), alternatives=getattr(e, "alternatives", ())))
 
 
 def _usage_parameter(e) -> str | None:
@@ -110,7 +136,7 @@ def run(app) -> None:
     except JusticegapError as e:
         from ..wording import error_json, text
 
-        print_error(text(e, "cli"), error_json(e, "cli"))
+        print_error(text(e, "cli", spell), error_json(e, "cli", spell))
         sys.exit(e.exit_code)
     except exits as e:
         sys.exit(e.exit_code)

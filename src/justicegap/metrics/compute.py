@@ -205,7 +205,8 @@ def _compute(m, area, period, fam, outcome, edition_text, store, allow_partial) 
             raise NotAvailable(
                 f"The data cover only part of {period} for {area.name}: "
                 f"{describe_holes(store, g.dataset, measure, period, g.missing_spans)}, so no figure is given for the whole period.",
-                available=[f"{reference.sources()[g.dataset]['title']}: {have}"]).with_actions("allow_partial", code="partial_period")
+                available=[f"{reference.sources()[g.dataset]['title']}: {have}"], parameter="period",
+            ).with_actions("allow_partial", code="partial_period")
     if kind == "average":
         _check_average(found[0], area, period)
     g = found[0]

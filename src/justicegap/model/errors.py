@@ -20,6 +20,7 @@ class NotFoundError(ErrorBody):
     kind: Optional[str] = Field(None, description="What was not found: area, metric, offence family, outcome, edition...")
     value: Optional[str] = Field(None, description="The text given")
     suggestions: list[str] = Field(default_factory=list, description="The closest matches")
+    parameter: Optional[str] = Field(None, description="The parameter the name was given in (area, metric, offence, outcome, edition, level)")
 
 
 class InvalidParameterError(ErrorBody):
@@ -29,3 +30,4 @@ class InvalidParameterError(ErrorBody):
 class NotAvailableError(ErrorBody):
     available: list[str] = Field(default_factory=list, description="What can be had instead")
     holder: Optional[str] = Field(None, description="Who holds the data, when it is not published (null when no holder is named)")
+    parameter: Optional[str] = Field(None, description="The parameter whose value the data cannot answer for, where one is the cause (a period covered only in part)")
