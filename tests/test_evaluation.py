@@ -256,6 +256,23 @@ Q = {"metric": "cps_conviction_rate", "area": "West Midlands", "from": "2014-01"
      "offence": "sexual_offences"}
 
 
+@pytest.mark.parametrize("bad,parameter", [("from", "from"), ("to", "to"), ("intervention", "intervention")])
+def test_a_malformed_window_names_its_own_parameter(store, client, loaded_home, bad, parameter):
+    """The library names from, to or intervention (there is no period here); the API and the
+    command line word that name."""
+    given = {"from": "2014-01", "to": "2018-03", "intervention": "2016-10", bad: "2014-13"}
+    with pytest.raises(InvalidParameter) as e:
+        evaluate("cps_conviction_rate", area="Kent", start=given["from"], end=given["to"], intervention=given["intervention"],
+                 offence="sexual_offences", store=store)
+    assert e.value.parameter == parameter
+    r = client.get("/api/v1/evaluate", params={**Q, **given})
+    assert r.status_code == 422 and r.json()["parameter"] == parameter and r.json()["message"].startswith(f"{parameter}: '2014-13'")
+    p = run("evaluate", "cps_conviction_rate", "--area", "Kent", "--from", given["from"], "--to", given["to"],
+            "--intervention", given["intervention"], "--offence", "sexual_offences", "--json", home=loaded_home)
+    err = json.loads(p.stderr)["error"]
+    assert p.returncode == 2 and err["parameter"] == f"--{parameter}" and err["message"].startswith(f"--{parameter}: '2014-13'")
+
+
 def test_api_evaluate(client):
     from justicegap.model.evaluation import Evaluation
 

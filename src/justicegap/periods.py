@@ -175,10 +175,19 @@ def parse(text: str | Period) -> Period:
 
 
 def between(start: str | Period, end: str | Period) -> Period:
-    a, b = parse(start), parse(end)
+    """The window from ``start`` to ``end``; a malformed end names its own parameter (``from``,
+    ``to``), not the ``period`` neither command nor query has."""
+    a, b = _named("from", start), _named("to", end)
     if b.end < a.start:
         raise InvalidParameter("to", f"'{b}' is before '{a}'")
     return Period(a.start, b.end, f"{a}..{b}", "range")
+
+
+def _named(name: str, text: str | Period) -> Period:
+    try:
+        return parse(text)
+    except InvalidParameter as e:
+        raise InvalidParameter(name, e.message) from None
 
 
 def financial_years(period: Period) -> list[Period]:
