@@ -175,3 +175,29 @@ def test_a_missing_value_points_to_its_commands_help(loaded_home):
 def test_a_mistyped_command_carries_the_close_ones(loaded_home):
     e = json_error(run("gett", "charge_rate_cohort", "--json", home=loaded_home, check=False))
     assert "Did you mean 'get'?" in e["message"] and e["alternatives"] == ["get"]
+
+
+@pytest.mark.parametrize("args,flag", [
+    (["get", "charge_rate_cohort", "--area", "Kent", "--area", "Sussex", "--period", "2017/18"], "--area"),
+    (["get", "charge_rate_cohort", "-a", "Kent", "--area=Sussex", "--period", "2017/18"], "--area"),  # short and long forms
+    (["get", "charge_rate_cohort", "--area", "Kent", "--period", "2017/18", "--period", "2018/19"], "--period"),
+    (["export", "charge_rate_cohort", "--area", "Kent", "--area", "Sussex", "--period", "2017/18", "--out", "OUT"], "--area"),
+    (["records", "survival", "--area", "Kent", "--area", "Sussex"], "--area"),  # a command of a sub-group
+])
+def test_an_option_of_one_value_given_twice_is_refused(loaded_home, tmp_path, args, flag):
+    """Not the last one silently (the API refuses a repeated parameter too)."""
+    args = [str(tmp_path / "out") if a == "OUT" else a for a in args]
+    p = run(*args, home=loaded_home, check=False)
+    assert p.returncode == 2 and p.stdout == ""
+    assert f"error: {flag} given more than once. See 'justicegap {' '.join(args[:2] if args[0] == 'records' else args[:1])} --help'." in p.stderr
+    if args[0] != "export":  # export has no --json
+        e = json_error(run(*args, "--json", home=loaded_home, check=False))
+        assert e["code"] == "usage" and e["parameter"] == flag
+
+
+def test_an_option_that_takes_several_values_still_does(home, tmp_path):
+    """update --source is a list: given twice, both are kept (the load then stops at the empty folder)."""
+    p = run("update", "--source-dir", tmp_path, "--source", "ho_pfa", "--source", "ho_outcomes", home=home, check=False)
+    assert "more than once" not in p.stderr and "--source-dir" in p.stderr
+    p = run("update", "--source-dir", tmp_path, "--source-dir", tmp_path, home=home, check=False)
+    assert p.returncode == 2 and "--source-dir given more than once" in p.stderr

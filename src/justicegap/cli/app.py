@@ -19,20 +19,39 @@ def _usage_pieces(command, ctx) -> list[str]:
 
 def _make_parser(command, ctx):
     """The command's parser, whose usage errors know their command (click raises "Option '--area'
-    requires an argument" without one, and the error would point to ``justicegap --help``)."""
+    requires an argument" without one, and the error would point to ``justicegap --help``), and
+    which refuses an option of one value given twice (click keeps the last silently: ``--area Kent
+    --area Sussex`` would answer for Sussex), as the API refuses a repeated query parameter."""
     parser = type(command).make_parser(command, ctx)
     parse = parser.parse_args
 
     def parse_args(args):
         try:
-            return parse(args)
+            opts, rest, order = parse(args)
         except Exception as e:
             if getattr(e, "ctx", False) is None:  # a click usage error raised without its command
                 e.ctx = ctx
             raise
+        seen = set()
+        for param in order:
+            if param.param_type_name == "option" and not (param.is_flag or param.count or param.multiple):
+                if param.name in seen:
+                    flag = next((o for o in param.opts if o.startswith("--")), param.opts[0])
+                    raise _usage_error(ctx, flag, f"{flag} given more than once")
+                seen.add(param.name)
+        return opts, rest, order
 
     parser.parse_args = parse_args
     return parser
+
+
+def _usage_error(ctx, option: str, message: str):
+    """click's usage error about ``option``, from the copy of click the command runs on (recent
+    Typer releases vendor their own)."""
+    import importlib
+
+    exceptions = importlib.import_module(type(ctx).__module__.rpartition(".")[0] + ".exceptions")
+    return exceptions.BadOptionUsage(option, message, ctx)
 
 
 class Group(typer.core.TyperGroup):
