@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from typer.testing import CliRunner
 
@@ -116,3 +118,39 @@ def test_summary_when_no_measure_gives_a_figure():
     assert "charge_rate_closed]: no figure: no cases in the denominator (0 of 0)" in text
     assert _show({**cands[0], "numerator": None, "denominator": None}) == "no figure: no cases in the denominator"
     assert _show({**cands[0], "kind": "count", "value": 2238.0}) == "2,238 offences"
+
+
+@pytest.mark.parametrize("kind,accepted,refused", [
+    ("proportion", ["1.3%", "0.013", "1 in 24"], ["2238"]),
+    ("ratio", ["1.3%", "0.013", "1 in 24"], []),
+    ("count", ["2238", "2,238"], ["1.3%", "1 in 24"]),
+    ("average", ["412", "412.5"], ["1 in 24"]),
+    ("per_100k", ["45.2"], ["45%"]),
+])
+def test_the_examples_a_message_gives_are_accepted(kind, accepted, refused):
+    """Every form a message recommends for a kind of metric is one parse_value takes for it, and
+    what it refuses is refused with those examples."""
+    from justicegap.answers.claims import EXAMPLES
+
+    shown = re.findall(r"'[^']+'|[0-9](?:[0-9.,%]*[0-9%])?", EXAMPLES[kind])
+    assert sorted(s.strip("'") for s in shown) == sorted(accepted)
+    for v in accepted:
+        parse_value(v, kind)
+    for v in ["abc", *refused]:
+        with pytest.raises(InvalidParameter) as e:
+            parse_value(v, kind)
+        assert EXAMPLES[kind] in e.value.message
+
+
+def test_cli_value_examples_match_the_metric(loaded_home):
+    from test_cli import run
+
+    args = ("check", "Only 1.3% of rapes were charged", "--area", "Kent", "--period", "2017/18")
+    p = run(*args, "--metric", "charge_rate_cohort", "--value", "abc", home=loaded_home, check=False)
+    assert p.returncode == 2 and "1.3%, 0.013 or '1 in 24'" in p.stderr and "2238" not in p.stderr
+    p = run(*args, "--metric", "charge_rate_cohort", "--value", "2238", home=loaded_home, check=False)
+    assert p.returncode == 2 and "more than 100%" in p.stderr and "not a count" in p.stderr
+    p = run(*args, "--metric", "recorded", "--value", "abc", home=loaded_home, check=False)
+    assert p.returncode == 2 and "2238 or 2,238" in p.stderr and "1 in 24" not in p.stderr
+    p = run(*args, "--metric", "recorded", "--value", "2,529", home=loaded_home)
+    assert "matches" in p.stdout

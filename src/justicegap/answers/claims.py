@@ -21,6 +21,10 @@ from ..store import Store
 from .sentences import basis_text
 
 SUBJECTS = ("conviction", "charge", "referral", "prosecution", "admin_finalised", "days", "outcome_share", "recorded")
+RATES = ("proportion", "ratio")
+# How a figure of each kind is written, for the messages: only forms parse_value accepts for that kind.
+EXAMPLES = {"proportion": "1.3%, 0.013 or '1 in 24'", "ratio": "1.3%, 0.013 or '1 in 24'",
+            "count": "2238 or 2,238", "average": "412 or 412.5", "per_100k": "45.2"}
 
 
 def subject(metric: dict) -> str:
@@ -39,8 +43,7 @@ def subject(metric: dict) -> str:
 def related(metric_id: str) -> list[dict]:
     """Metrics on the same subject as ``metric_id`` whose value is of a comparable kind, same stage first."""
     m = metrics.get(metric_id)
-    rates = ("proportion", "ratio")
-    want = rates if m["kind"] in rates else (m["kind"],)
+    want = RATES if m["kind"] in RATES else (m["kind"],)
     out = [x for x in metrics.registry().values()
            if subject(x) == subject(m) and x.get("kind") in want and not x.get("needs_outcome")
            and not x.get("records")]  # a published claim is of published figures, not of a force's own records
@@ -49,16 +52,23 @@ def related(metric_id: str) -> list[dict]:
     return sorted(out, key=lambda x: (x["id"] != m["id"], x.get("stage") != m.get("stage"), x["id"]))
 
 
+def _examples(kind: str) -> str:
+    return EXAMPLES.get(kind, EXAMPLES["count"])
+
+
 def parse_value(value, kind: str = "proportion") -> dict:
     """A published figure -> its point value and the interval its rounding implies.
 
     "1.3%" -> 0.013 in [0.0125, 0.0135]; 0.013 -> [0.0125, 0.0135]; "1 in 24" -> 1/24 in [1/24.5, 1/23.5];
-    "2,238" -> a count in [2237.5, 2238.5]. For a rate, a bare number above 1 ("13") is read as a percentage.
+    "2,238" -> a count in [2237.5, 2238.5]. For a rate, a bare number above 1 ("13") is read as a percentage;
+    a count, average or rate per 100,000 is a number (a percentage or '1 in N' is refused: it is not one).
     """
     if value is None or (isinstance(value, str) and not value.strip()):
-        raise InvalidParameter("value", "give the published figure, e.g. 1.3%, 0.013 or '1 in 24'")
+        raise InvalidParameter("value", f"give the published figure, e.g. {_examples(kind)}")
     text = str(value).strip().lower().replace("per cent", "%").replace("percent", "%").replace(",", "").replace(" ", " ")
     m = re.fullmatch(r"(?:about|around|approximately|~)?\s*1\s*(?:in|out of)\s*([0-9]+(?:\.[0-9]+)?)", text)
+    if (m or text.endswith("%")) and kind not in RATES:
+        raise InvalidParameter("value", f"'{value}' is a rate, but this metric is a {kind.replace('_', ' ')}: write it as a number, e.g. {_examples(kind)}")
     if m:
         n = Decimal(m.group(1))
         if n < 1:
@@ -68,7 +78,7 @@ def parse_value(value, kind: str = "proportion") -> dict:
                 "high": float(1 / (n - half)) if n - half > 0 else 1.0, "precision": f"1 in {m.group(1)} (to the nearest {_step(half)})"}
     m = re.fullmatch(r"(?:about|around|approximately|~)?\s*(-?[0-9]*\.?[0-9]+)\s*(%?)", text)
     if not m:
-        raise InvalidParameter("value", f"'{value}' is not a figure justicegap can read: write 1.3%, 0.013, '1 in 24' or 2238")
+        raise InvalidParameter("value", f"'{value}' is not a figure justicegap can read: write {_examples(kind)}")
     num, pct = m.group(1), m.group(2) == "%"
     try:
         d = Decimal(num)
@@ -77,12 +87,13 @@ def parse_value(value, kind: str = "proportion") -> dict:
     if d < 0:
         raise InvalidParameter("value", f"'{value}' is negative: no count, rate or ratio here can be")
     if kind == "proportion" and d > 100:  # a bare number above 1 is read as a percentage
-        raise InvalidParameter("value", f"'{value}' is more than 100%, which a proportion of cases cannot be")
+        raise InvalidParameter("value", f"'{value}' is more than 100%, which a proportion of cases cannot be: give the rate "
+                                        f"as published ({_examples(kind)}), not a count of cases")
     half = Decimal(1).scaleb(_exponent(num)) / 2
-    if kind in ("proportion", "ratio") and (pct or d > 1):
+    if kind in RATES and (pct or d > 1):
         return {"given": str(value), "form": "percent", "point": float(d / 100), "low": float((d - half) / 100),
                 "high": float((d + half) / 100), "precision": f"{num}% (to the nearest {_step(half)} percentage point)"}
-    return {"given": str(value), "form": "decimal" if kind in ("proportion", "ratio") else "number", "point": float(d),
+    return {"given": str(value), "form": "decimal" if kind in RATES else "number", "point": float(d),
             "low": float(d - half), "high": float(d + half), "precision": f"{num} (to the nearest {_step(half)})"}
 
 
@@ -155,7 +166,7 @@ def _show(c: dict) -> str:
         if c.get("numerator") is not None and c.get("denominator") is not None:
             v += f" ({num(c['numerator'])} of {num(c['denominator'])})"
         return v
-    if c["kind"] in ("proportion", "ratio"):
+    if c["kind"] in RATES:
         v = pct(c["value"], 2)
         if c.get("numerator") is not None and c.get("denominator") is not None:
             v += f" ({num(c['numerator'])} of {num(c['denominator'])})"

@@ -128,7 +128,7 @@ def say(metric: str = typer.Argument(..., help="Metric id: see `justicegap metri
 def check(claim: str = typer.Argument(..., help="The claim as published, e.g. 'Only 1.3% of rapes were charged'"),
           metric: str = typer.Option(..., "--metric", "-m", help="The metric the claim is about, e.g. charge_rate_cohort"),
           area: str = AreaOpt, period: str = PeriodOpt,
-          value: str = typer.Option(..., "--value", help="The figure as published: 1.3%, 0.013 or '1 in 24'"),
+          value: str = typer.Option(..., "--value", help="The figure as published: a rate as 1.3%, 0.013 or '1 in 24', a count as 2238"),
           offence: str = OffenceOpt, as_json: bool = JsonOpt):
     """Check a published figure against the data on every related basis: which, if any, it matches."""
     from ..answers.claims import check_claim
