@@ -1,5 +1,7 @@
 """Areas as people name them: codes, names, aliases and spellings from every publisher."""
 
+import json
+
 import pytest
 
 from justicegap import areas as A
@@ -77,3 +79,35 @@ def test_group_note_reads_cleanly():
     assert group.note.count('"') % 2 == 0
     assert not group.note.rstrip().endswith('").') and "Metropolitan and City" in group.note
     assert group.note.count("(") == group.note.count(")")
+
+
+@pytest.mark.parametrize("text,name", [
+    ("GMP", "Greater Manchester Police"), ("gmp", "Greater Manchester Police"), ("MPS", "Metropolitan Police Service"),
+    ("Met", "Metropolitan Police Service"), ("TVP", "Thames Valley Police"), ("WMP", "West Midlands Police"),
+    ("WYP", "West Yorkshire Police"), ("SYP", "South Yorkshire Police"),
+])
+def test_a_forces_common_abbreviation_is_the_force(text, name):
+    """The abbreviation resolves to the force whose full name it abbreviates (the full name resolves on its own)."""
+    assert A.resolve(text) == A.resolve(name) and A.resolve(text).level == "pfa"
+    assert [a.code for a in A.all_areas(None, text)][0] == A.resolve(name).code
+
+
+def test_the_aliases_keep_their_source_line():
+    from importlib.resources import files
+
+    first = (files("justicegap") / "reference" / "area_aliases.csv").read_text().splitlines()[0]
+    assert first.startswith("# source:") and "GMP" in first
+
+
+def test_cli_search_that_finds_nothing_says_so(loaded_home):
+    from test_cli import run
+
+    p = run("areas", "--search", "Narnia", home=loaded_home)
+    assert p.stdout.split() == ("No area matches 'Narnia' (no name, code or alias holds it). See the list: "
+                                "`justicegap areas --level pfa` (police force areas; --level cps_area, csp, lad for others).").split()
+    p = run("areas", "--search", "Nrthumbria", home=loaded_home)
+    assert "Closest: Northumbria (police force area)" in " ".join(p.stdout.split())
+    p = run("areas", "--search", "GMP", home=loaded_home)
+    assert "E23000005" in p.stdout and "Greater Manchester" in p.stdout
+    p = run("get", "charge_rate_cohort", "--area", "GMP", "--period", "2017/18", "--json", home=loaded_home)
+    assert json.loads(p.stdout)["area"]["code"] == "E23000005"

@@ -145,11 +145,29 @@ def areas(level: Optional[str] = typer.Option(None, "--level", help="nation, pfa
     found = A.all_areas(level, search)
     if as_json:
         return print_json([{**a.to_dict(), "former_names": list(a.former_names), "note": a.note} for a in found])
+    if not found:  # an empty table says nothing: say that nothing matched, and where the list is
+        return _nothing_matched(search, level)
     t = table("code", "name", "level", "within", "note")
     for a in found:
         t.add_row(a.code, a.name + (f" (formerly {', '.join(a.former_names)})" if a.former_names else ""), a.level,
                   A.get(a.parent).name if a.parent else "", a.note or "")
     console().print(t)
+
+
+def _nothing_matched(search: str | None, level: str | None) -> None:
+    from .. import areas as A
+    from ..errors import NotFound
+
+    try:
+        A.resolve(search, level)
+        close = []
+    except NotFound as e:
+        close = e.suggestions
+    listing = f"justicegap areas --level {level or 'pfa'}"
+    console().print(f"No area{f' of level {level}' if level else ''} matches '{search}' (no name, code or alias holds it)."
+                    + (f" Closest: {', '.join(close)}." if close else "")
+                    + f" See the list: `{listing}`" + ("" if level else " (police force areas; --level cps_area, csp, lad for others)") + ".",
+                    markup=False)
 
 
 def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (default: loopback only)"),
