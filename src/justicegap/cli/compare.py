@@ -10,7 +10,7 @@ import typer
 from ..formats import interval, value_text
 from ..formats import num as _num
 from ..formats import pct as _pct
-from .options import AliasJsonOpt, AreaOpt, FormatOpt, JsonOpt, OffenceOpt, PeriodOpt
+from .options import AliasJsonOpt, AreaOpt, FormatOpt, OffenceOpt, PeriodOpt
 from .output import console, flags_text, output_format, print_events, print_json, print_rows, table
 
 
@@ -144,12 +144,16 @@ def trend(metric: str = typer.Argument(..., help="Metric id: see `justicegap met
 def maturation(metric: str = typer.Argument(..., help="A metric of the police outcomes, e.g. charge_rate_cohort"),
                area: str = AreaOpt, period: str = PeriodOpt, offence: str = OffenceOpt,
                outcome: Optional[str] = typer.Option(None, "--outcome", help="For outcome shares: a type or group"),
-               as_json: bool = JsonOpt):
-    """How the same cohort's figure changes from edition to edition, with the share still open."""
+               fmt: Optional[str] = FormatOpt, as_json: bool = AliasJsonOpt):
+    """How the same cohort's figure changes from edition to edition, with the share still open
+    (--format csv or text gives one row per edition)."""
     from ..answers.maturation import maturation as run
 
+    out = output_format(fmt, as_json)
     r = run(metric, area=area, period=period, offence=offence, outcome=outcome)
-    if as_json:
+    if out in ("csv", "text"):
+        return print_rows(r, "maturation", out)
+    if out == "json":
         return print_json(r)
     t = table("edition", "file", "published", "numerator", "denominator", "value", "95% CI", "not yet assigned", "flags")
     for e in r["editions"]:

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from .options import AreaOpt, OffenceOpt, PeriodOpt
+from .options import FAMILIES, AreaOpt, OffenceOpt, PeriodOpt
 from .output import console
 
 
@@ -17,7 +17,7 @@ REPORT_SUFFIXES = (".xlsx", ".html", ".pdf")
 def report(area: str = AreaOpt,
            start: Optional[str] = typer.Option(None, "--from", help="First period, e.g. 2013/14 (default: ten financial years before --to)"),
            end: Optional[str] = typer.Option(None, "--to", help="Last period, e.g. 2022/23 (default: the latest financial year loaded)"),
-           offence: str = typer.Option("sexual_offences", "--offence", "-o", help="rape, rape_adult, rape_child, other_sexual, sexual_offences"),
+           offence: str = typer.Option("sexual_offences", "--offence", "-o", help=f"Offence family: {FAMILIES}"),
            local: Optional[str] = typer.Option(None, "--local", help="Local areas for the borough table, comma-separated: "
                                                "'Ashford,Canterbury,Shepway' (default: every CSP of the force)"),
            intervention: Optional[str] = typer.Option(None, "--intervention", help="A date (2016-10-01): adds an interrupted time "

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ..errors import InvalidParameter
-from . import attrition, comparison, evaluation, figure, outcomes, records, report, series, timeliness
+from . import attrition, comparison, evaluation, figure, maturation, outcomes, records, report, series, timeliness
 from .table import Field, Table
 from .writers import WRITERS, write
 
@@ -28,6 +28,7 @@ KINDS: dict[str, Callable[[Any], Table]] = {
     "report_table": report.flatten,
     "records": records.flatten,
     "evaluation": evaluation.flatten,
+    "maturation": maturation.flatten,
 }
 
 # Result classes (module.qualname) and the kind each is; a subclass is its parent's kind.
