@@ -337,3 +337,22 @@ def test_report_with_an_intervention_has_the_section(loaded_store):
     t = r.table("evaluation")
     assert t.rows[0][0] == "2015-04" and t.rows[-1][0] == "2018-03"
     assert "consistent with" in t.notes[0]
+
+
+def test_cli_a_tiny_p_value_is_written_below_its_bound(tmp_path):
+    """A level that jumps six-fold has a p-value of (nearly) nothing: the text says p < 0.001, never
+    p = 0 or p = 0.000; a larger one keeps its three decimals."""
+    f = tmp_path / "step.csv"
+    f.write_text("period,count,denominator\n" + "".join(
+        f"{2015 + i // 12}-{i % 12 + 1:02d},{(100 if i < 18 else 600) + i},1000\n" for i in range(36)))
+    args = ("evaluate", "--series", f, "--intervention", "2016-07")
+    d = json.loads(run(*args, "--json", home=tmp_path).stdout)
+    assert d["effect"]["level_change"]["p_value"] < 0.001 and d["model"]["autocorrelation"]["p_value"] < 0.001
+    p = run(*args, home=tmp_path)
+    assert p.returncode == 0, p.stderr
+    out = " ".join(p.stdout.split())
+    assert "p = 0)" not in out and "p = 0.000" not in out and "p = 0," not in out
+    assert re.search(r"Level change at the intervention │ [0-9.]+ \(95% CI [0-9.]+–[0-9.]+, p < 0\.001\)", out)
+    assert "Ljung-Box over 7 lags, Q = " in out and re.search(r"Q = [0-9.]+, p < 0\.001", out)
+    placebo = [x for x in d["placebos"]["results"] if x.get("level_change") and x["level_change"]["p_value"] >= 0.001][0]
+    assert f"p = {placebo['level_change']['p_value']:.3f})" in out

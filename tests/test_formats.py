@@ -37,3 +37,11 @@ def test_a_non_zero_share_is_never_shown_as_zero(x):
     shown = Decimal(text.rstrip("%"))
     places = len(text.rstrip("%").split(".")[1])
     assert abs(shown - Decimal(100 * x)) <= Decimal(1).scaleb(-places) / 2 + Decimal("1e-12")
+
+
+def test_a_p_value_is_never_written_as_zero():
+    from justicegap.formats import p_text
+
+    assert [p_text(p) for p in (0.0, 1e-300, 0.000999, 0.001, 0.0313, 0.5, 1.0)] == [
+        "p < 0.001", "p < 0.001", "p < 0.001", "p = 0.001", "p = 0.031", "p = 0.500", "p = 1.000"]
+    assert p_text(None) == ""

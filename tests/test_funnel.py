@@ -178,3 +178,27 @@ def test_a_typed_result(loaded):
 
     r = attrition(area="Kent", period="2017/18", offence="rape")
     assert isinstance(r, Attrition) and r.area.name == "Kent" and r.stages[0].available
+
+
+def test_a_period_nothing_covers_is_refused_on_the_command_line(loaded, loaded_home):
+    """A funnel with no figure at any stage is one NotAvailable (exit 4, as any figure the data do
+    not cover), naming the period and what is held instead; the library's funnel of empty stages
+    (which the pages show beside what is held) is still there without refuse_empty."""
+    import json
+
+    from justicegap.errors import NotAvailable
+    from test_cli import run
+
+    empty = attrition(area="Kent", period="2030/31", offence="rape")
+    assert empty.stages and not any(s.available for s in empty.stages)
+    with pytest.raises(NotAvailable) as e:
+        attrition(area="Kent", period="2030/31", offence="rape", refuse_empty=True)
+    assert e.value.parameter == "period" and "Crime outcomes open data: 2017/18..2018/19" in e.value.available
+    p = run("funnel", "--area", "Kent", "--period", "2030/31", home=loaded_home, check=False)
+    assert p.returncode == 4 and p.stdout == ""
+    assert " ".join(p.stderr.split()).startswith("error: No data are loaded for 2030/31 that give any stage of the funnel for Kent (rape)")
+    err = json.loads(run("funnel", "--area", "Kent", "--period", "2030/31", "--json", home=loaded_home, check=False).stderr)["error"]
+    assert err["code"] == "not_available" and err["parameter"] == "--period" and err["alternatives"] == e.value.available
+    # a period with figures is answered as before
+    ok = run("funnel", "--area", "Kent", "--period", "2017/18", "--json", home=loaded_home)
+    assert any(s["available"] for s in json.loads(ok.stdout)["stages"])

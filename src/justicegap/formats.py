@@ -47,5 +47,13 @@ def value_text(kind: str, x, unit: str | None = None) -> str:
     return f"{text} {unit}" if unit and x is not None else text
 
 
+def p_text(p) -> str:
+    """A p-value as reported: 'p = 0.042', and below 0.001 'p < 0.001' (never 'p = 0' or 'p = 0.000':
+    a p-value is never zero, only too small to be worth more digits)."""
+    if p is None:
+        return ""
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
 def interval(low, high) -> str:
     return "" if low is None or high is None else f"{pct(low)}–{pct(high)}"

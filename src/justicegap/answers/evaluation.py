@@ -21,7 +21,7 @@ from .. import metrics as M
 from .. import reference
 from .. import timeseries as T
 from ..errors import InvalidParameter, JusticegapError, NotAvailable, NotFound
-from ..formats import pct_number
+from ..formats import p_text, pct_number
 from ..model.evaluation import (AreaRef, Autocorrelation, Break, Candidate, ComparisonAreas, Effect, Evaluation, Intervention, Interval,
                                 SegmentedModel, Placebo, Placebos, PeriodPoint, SeriesSource, Term, Window)
 from ..periods import Period, between, calendar_quarter, describe, parse
@@ -483,7 +483,7 @@ def _evaluate(metric, area, start, end, when, offence, comparison, seasonality, 
     ac = f.autocorrelation
     if ac is not None and ac.suggests_newey_west:
         flags.append("autocorrelation")
-        caveats.append(f"The residuals are autocorrelated (Ljung-Box over {ac.lags} lags, p = {ac.p_value:.3f}): "
+        caveats.append(f"The residuals are autocorrelated (Ljung-Box over {ac.lags} lags, {p_text(ac.p_value)}): "
                        + ("intervals robust to autocorrelation (Newey-West errors) are advisable; the model's own intervals "
                           "are likely too narrow." if errors == "model" else "the Newey-West intervals allow for it."))
     if f.scale > 1.5:

@@ -168,12 +168,14 @@ def _not_yet_introduced(types, period: Period) -> str | None:
 # --- the funnel ----------------------------------------------------------------------------------
 
 def attrition(*, area, period, offence: str = "rape", edition: str | None = None, store: Store | None = None,
-              figures=(), groups: OutcomeGroups | None = None) -> "Attrition":
+              figures=(), groups: OutcomeGroups | None = None, refuse_empty: bool = False) -> "Attrition":
     """Every stage available for ``area`` and ``period``, with what each counts and where they differ.
 
     ``figures`` and ``groups``: figures and outcome groups the caller has already computed for this
     area and offence from the newest editions (the report's); a stage they answer is not computed
-    again. They are ignored when ``edition`` is given.
+    again. They are ignored when ``edition`` is given. ``refuse_empty``: when no stage has a figure
+    (a period nothing loaded covers), one ``NotAvailable`` instead of a funnel of empty stages (the
+    pages show such a funnel with what is held instead; a command answers with the error).
     """
     the_area = area if isinstance(area, A.Area) else A.resolve(area)
     p = parse(period)
@@ -182,7 +184,7 @@ def attrition(*, area, period, offence: str = "rape", edition: str | None = None
     store = store or Store(read_only=True)
     known = {} if edition else {(f.metric["id"], f.period.start, f.period.end): f for f in figures
                                 if getattr(f, "metric", None) and f.area.code == the_area.code and f.offence == fam}
-    out_stages = []
+    out_stages, missing = [], []
     try:
         if edition:
             store.find_edition(edition)  # an edition of nothing loaded: NotFound naming those that are
@@ -204,6 +206,7 @@ def attrition(*, area, period, offence: str = "rape", edition: str | None = None
                                           edition=edition_of(store, edition, m["datasets"]))
                 except NotAvailable as e:
                     out_stages.append({**entry, "available": False, "reason": str(e)})
+                    missing.append(e)
                     continue
             d = fig.to_dict()
             entry.update(available=True, value=d["value"], numerator=d["numerator"], denominator=d["denominator"],
@@ -213,6 +216,10 @@ def attrition(*, area, period, offence: str = "rape", edition: str | None = None
             out_stages.append(entry)
         if groups is None or edition or groups.period is None or (groups.period.start, groups.period.end) != (p.start, p.end):
             groups = outcome_groups(store, the_area, p, fam, edition)
+        if refuse_empty and not any(st["available"] for st in out_stages) and not groups.rows:
+            raise NotAvailable(f"No data are loaded for {p.label} that give any stage of the funnel for {the_area.name} "
+                               f"({reference.families()[fam]['label'].lower()}): no stage has a figure for that period.",
+                               available=list(dict.fromkeys(a for e in missing for a in e.available)), parameter="period")
         revisions = [] if edition else _revisions(out_stages, the_area, fam, store)
     finally:
         if own:

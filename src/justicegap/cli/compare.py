@@ -78,7 +78,7 @@ def funnel(area: str = AreaOpt, period: str = PeriodOpt, offence: str = OffenceO
     from ..answers.funnel import attrition
 
     out = output_format(fmt, as_json)
-    r = attrition(area=area, period=period, offence=offence, edition=edition).model_dump(mode="json")
+    r = attrition(area=area, period=period, offence=offence, edition=edition, refuse_empty=True).model_dump(mode="json")
     if out in ("csv", "text"):
         return print_rows(r, "attrition", out)
     if out == "json":

@@ -7,6 +7,7 @@ from typing import Optional
 
 import typer
 
+from ..formats import p_text
 from .options import JsonOpt, OffenceOpt
 from .output import console, print_json, table
 
@@ -47,7 +48,7 @@ def evaluate(metric: Optional[str] = typer.Argument(None, help="Metric id, e.g. 
 
 def _ratio_text(i: dict | None) -> str:
     return "" if i is None else f"{i['estimate']:.3f} (95% CI {i['ci_low']:.3f}–{i['ci_high']:.3f}" + (
-        f", p = {i['p_value']:.3g})" if i.get("p_value") is not None else ")")
+        f", {p_text(i['p_value'])})" if i.get("p_value") is not None else ")")
 
 
 def show_evaluation(d: dict, errors: str = "model") -> None:
@@ -72,7 +73,7 @@ def show_evaluation(d: dict, errors: str = "model") -> None:
             f"({d['points_used']} used; gaps: {', '.join(d['gaps']) or 'none'}).", markup=False)
     ac = m.get("autocorrelation")
     if ac:
-        c.print(f"Residual autocorrelation: {ac['test']} over {ac['lags']} lags, Q = {ac['statistic']:.2f}, p = {ac['p_value']:.3f}"
+        c.print(f"Residual autocorrelation: {ac['test']} over {ac['lags']} lags, Q = {ac['statistic']:.2f}, {p_text(ac['p_value'])}"
                 + (" -> consider --errors newey-west." if ac["suggests_newey_west"] and errors == "model" else "."), markup=False)
     comp = d.get("comparison")
     if comp:

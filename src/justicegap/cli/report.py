@@ -103,7 +103,7 @@ def export(metric: Optional[str] = typer.Argument(None, help="Metric id (for one
             raise InvalidParameter("--area", "--funnel needs --area")
         from ..answers.funnel import attrition
 
-        result, kind = attrition(area=area, period=period, offence=offence), "attrition"
+        result, kind = attrition(area=area, period=period, offence=offence, refuse_empty=True), "attrition"
     elif compare_:
         if not metric:
             raise InvalidParameter("METRIC", "--compare needs a metric, e.g. --compare charge_rate_cohort")

@@ -46,7 +46,7 @@ CSP = ("default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'u
 
 # --- formatting ------------------------------------------------------------------------------
 
-from ..formats import num, pct  # noqa: E402  (shared with the CLI and the report)
+from ..formats import num, p_text, pct  # noqa: E402  (shared with the CLI and the report)
 
 
 def words(s: str | None) -> str:
@@ -73,7 +73,7 @@ def _templates():
     env.filters.update(pct=pct, num=num, words=words, value_text=labels.value_text, rate_text=labels.rate_text,
                        lower_first=labels.lower_first, kind_word=labels.kind_word,
                        flag_notes=labels.flag_notes, data_flags=labels.data_flags, editions_text=labels.editions_text, edition_name=labels.edition_name,
-                       of_text=labels.of_text, web_text=lambda t: t or "")
+                       of_text=labels.of_text, p_text=p_text, web_text=lambda t: t or "")
     env.globals.update(VEGA_PATH=assets.VEGA_PATH, SWAGGER_PATH=assets.SWAGGER_PATH, LEVEL_NAMES=A.LEVEL_NAMES)
     return env
 
