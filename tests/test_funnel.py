@@ -44,7 +44,8 @@ def test_outcome_groups_one_gather_match_the_raw_file(loaded, shared_data, monke
     assert set(groups) == set(reference.outcome_groups())  # every group, zeros included: a zero is data
     assert groups["not_yet_assigned"]["count"] == cohort["0"] and groups["charged"]["count"] == cohort["1"]
     for g in r["outcome_groups"]:
-        assert set(g) == {"group", "label", "count", "share", "ci_low", "ci_high", "denominator", "basis", "unit", "edition", "reason"}
+        assert set(g) == {"group", "label", "count", "share", "ci_low", "ci_high", "denominator", "basis", "unit", "edition", "reason",
+                          "flags"}
         types = [o["type"] for o in reference.table("outcomes") if o["group"] == g["group"] and not o["parent"]]
         if g["group"] == "diversionary":  # outcome 22, introduced in April 2019: no rows, blank, not zero
             assert g["count"] is None and g["share"] is None and not any(t in cohort for t in types)
