@@ -182,3 +182,27 @@ def test_an_unknown_parameter_is_refused_on_every_records_route(served):
     for path in [*RECORD_ROUTES, "/api/v1/records/aggregates"]:
         r = client.get(path + "?area=Kent&period=2017/18&perod=1", headers=auth)
         assert r.status_code == 422 and "perod" in r.text and "'period'" in r.text, path
+
+
+def test_an_analyst_gets_the_aggregates_of_any_period_and_a_bad_token_is_refused(served):
+    """The aggregates route with an analyst's token answers for any period (a month too), audited,
+    with the same disclosure control as the page's table; anyone is refused the month. A token that
+    is no analyst's is refused with 401 on it and on a record-based figure, not read as no token (a
+    fresh-user pass got the public refusal and could not tell that the token was bad)."""
+    client, token, _secrets, home = served
+    auth = {"Authorization": f"Bearer {token}"}
+    year = "/api/v1/records/aggregates?area=Kent&period=2017/18&offence=rape"
+    month = "/api/v1/records/aggregates?area=Kent&period=2017-05&offence=rape"
+    public = client.get(year).json()
+    whole = client.get(year, headers=auth)
+    assert whole.status_code == 200 and whole.headers["cache-control"] == "no-store"
+    assert whole.json()["rows"] == public["rows"] and whole.json()["quarter_totals"] == public["quarter_totals"]
+    assert client.get(month).status_code in (409, 422)
+    m = client.get(month, headers=auth)
+    assert m.status_code == 200 and sum(m.json()["quarter_totals"].values()) < sum(public["quarter_totals"].values())
+    assert [x["what"] for x in audit_lines(home)][-2:] == ["aggregates area=Kent period=2017/18 offence=rape",
+                                                           "aggregates area=Kent period=2017-05 offence=rape"]
+    bad = {"Authorization": "Bearer jg_not_a_token"}
+    for path in (year, "/api/v1/figure?metric=records_transferred_share&area=E23000032&period=2017-05&offence=rape"):
+        r = client.get(path, headers=bad)
+        assert r.status_code == 401 and "jg_not_a_token" not in r.text, path

@@ -79,6 +79,21 @@ async def _record_level(request: Request, user: tuple, what: str, compute, fmt=N
     return Response(dumps(data), media_type="application/json", headers={"Cache-Control": "no-store"})
 
 
+def presented(request: Request) -> tuple | None:
+    """The analyst whose token the request carries; None when it carries none. A token that is
+    given but is no analyst's is refused (401), not read as no token: an analyst whose token was
+    revoked or mistyped learns it, instead of getting the public answer."""
+    token = _token(request)
+    if token is None:
+        return None
+    svc = request.app.state.service
+    with svc.cursor() as s:
+        user = access.who(s.con, token)
+    if not user or user[1] != "analyst":
+        raise HTTPException(401, DENIED["message"], headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
 async def analyst_figure(request: Request, metric: str, area: str, period: str, offence: str, fmt=None) -> Response | None:
     """A record-based figure for an analyst: as the command line gives it (a count of 1 to 4 shown,
     flagged record-level), never cached, and written to the audit log. None without a valid analyst
@@ -86,9 +101,8 @@ async def analyst_figure(request: Request, metric: str, area: str, period: str, 
     from .. import metrics, render
 
     svc = request.app.state.service
-    with svc.cursor() as s:
-        user = access.who(s.con, _token(request))
-    if not user or user[1] != "analyst":
+    user = presented(request)
+    if user is None:
         return None
     what = f"figure metric={metric} area={area} period={period} offence={offence}"
     client = request.client.host if request.client else None
@@ -128,6 +142,13 @@ def build_records_api() -> APIRouter:
         from ..records.aggregates import outcome_table
 
         svc = request.app.state.service
+        user = presented(request)
+        if user is not None:  # an analyst: every area, group and period, audited, as on the analyst's page
+            def full(s):
+                d = outcome_table(s, area, period or "", offence=offence, for_anyone=False).model_dump(mode="json")
+                return d, sum(d["quarter_totals"].values())
+
+            return await _record_level(request, user, f"aggregates area={area} period={period} offence={offence}", full)
 
         def run():
             with svc.cursor() as s:
