@@ -428,3 +428,19 @@ def test_an_area_of_several_forces_draws_one_curve_per_force(south_east_client):
     assert 'id="f-curves"' not in kent.text
     refused = client.get(KENT, params={"period": PERIOD, "curves": "force"}, headers=bearer(token))
     assert refused.status_code == 422 and "one force" in refused.text
+
+
+def test_an_area_page_of_a_record_based_measure_opens_on_a_year_the_records_cover(served):
+    """Kent's page asked for a measure from case records, with no period, opens on 2017/18 (the
+    year the records cover), not on the newest published year, which anyone is refused; a force
+    whose records are not loaded says who holds them, on a page, not an error (a fresh-user pass
+    got "That request could not be understood" on both)."""
+    client, _token, _ids, _home = served
+    html = client.get("/area/E23000032", params={"metric": "records_cancelled_share", "offence": "rape"})
+    assert html.status_code == 200
+    head = text_of(re.search(r'<section aria-labelledby="h-headline".*?</section>', html.text, re.S).group(0))
+    assert "made by Kent Police in 2017/18" in head
+    other = client.get("/area/E23000033", params={"metric": "records_cancelled_share", "offence": "rape"})
+    assert other.status_code == 200 and "which are not loaded here" in text_of(other.text)
+    c = client.get("/api/v1/compare", params={"metric": "records_cancelled_share", "offence": "rape", "level": "pfa", "period": "2018/19"})
+    assert c.status_code == 409 and "only for a whole financial year the records cover: 2017/18" in c.json()["message"]

@@ -87,8 +87,9 @@ def compare(metric_id: str, *, level: str = "pfa", period, offence: str = "rape"
                     break
                 except InvalidParameter as e:
                     refusals.append(e)
-            else:
-                raise refusals[0]
+            else:  # no area can be compared for this period in public: what the data cannot answer, not a malformed period
+                raise NotAvailable(refusals[0].message[:1].upper() + refusals[0].message[1:], parameter="period") if refusals else \
+                    NotAvailable(f"No case records loaded here cover {p} for any {A.LEVEL_NAMES[level]}.")
     figures, excluded, refused = [], [], []
     for cell in metrics.panel(metric_id, areas=members, periods=[p], offences=[offence], outcome=outcome,
                               edition=edition, store=store):

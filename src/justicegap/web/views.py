@@ -369,6 +369,12 @@ def area_page(request: Request, code: str) -> Response:
         return RedirectResponse(link(f"/area/{area.code}", **dict(request.query_params)), status_code=302)
     v = View(request)
     svc = v.svc
+    if not v.period_given and M.get(v.metric).get("records"):  # a measure from case records opens on a year they cover
+        from ..records import scope
+
+        held = svc.cached("records_periods", (area.code,), lambda s: scope.periods(s, area) if scope.held(s, area) else [])
+        if held:
+            v.period = held[0]
     local_note = None
     if area.level in ("csp", "lad"):
         v.period, v.offence, local_note = _local_defaults(v, area)
