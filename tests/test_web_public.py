@@ -324,3 +324,12 @@ def test_chart_description_is_read_once(client):
         label = re.search(r'role="img" aria-label="([^"]*)"', fig).group(1)
         caption = re.search(r"<figcaption([^>]*)>", fig).group(1)
         assert len(label) > 40 and 'aria-hidden="true"' in caption
+
+
+def test_a_rate_per_resident_names_its_population_on_the_page(client):
+    """The comparison's caption says what the pooled rate divides by: women aged 16 and over for
+    adult female rape (a fresh-user pass saw "residents" there beside a caveat naming women)."""
+    html = _check_page(client.get("/compare", params={"metric": "recorded_per_100k", "level": "cps_area", "period": "2017/18",
+                                                      "offence": "rape_adult_female"}))
+    caption = text_of(re.search(r"<caption>.*?</caption>", html, re.S).group(0))
+    assert re.search(r"among [\d,]+ women aged 16 and over\)", caption) and "residents)" not in caption
