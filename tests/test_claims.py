@@ -123,7 +123,7 @@ def test_summary_when_no_measure_gives_a_figure():
 @pytest.mark.parametrize("kind,accepted,refused", [
     ("proportion", ["1.3%", "0.013", "1 in 24"], ["2238"]),
     ("ratio", ["1.3%", "0.013", "1 in 24"], []),
-    ("count", ["2238", "2,238"], ["1.3%", "1 in 24"]),
+    ("count", ["2238", "2,238"], ["1.3%", "1 in 24", "0.5", "2238.5"]),
     ("average", ["412", "412.5"], ["1 in 24"]),
     ("per_100k", ["45.2"], ["45%"]),
 ])

@@ -89,6 +89,9 @@ def parse_value(value, kind: str = "proportion") -> dict:
     if kind == "proportion" and d > 100:  # a bare number above 1 is read as a percentage
         raise InvalidParameter("value", f"'{value}' is more than 100%, which a proportion of cases cannot be: give the rate "
                                         f"as published ({_examples(kind)}), not a count of cases")
+    if kind == "count" and d != d.to_integral_value():  # a count is whole: 0.5 is a rate given for a count
+        raise InvalidParameter("value", f"'{value}' is not a whole number, but this metric is a count of cases: "
+                                        f"write it as published, e.g. {_examples(kind)}")
     half = Decimal(1).scaleb(_exponent(num)) / 2
     if kind in RATES and (pct or d > 1):
         return {"given": str(value), "form": "percent", "point": float(d / 100), "low": float((d - half) / 100),
