@@ -201,3 +201,14 @@ def test_an_option_that_takes_several_values_still_does(home, tmp_path):
     assert "more than once" not in p.stderr and "--source-dir" in p.stderr
     p = run("update", "--source-dir", tmp_path, "--source-dir", tmp_path, home=home, check=False)
     assert p.returncode == 2 and "--source-dir given more than once" in p.stderr
+
+
+def test_an_option_followed_by_another_option_has_no_value(loaded_home):
+    """`--offence --json` gives --offence no value: a usage error naming --offence (exit 2), in
+    JSON since --json was asked, not an unknown offence called '--json' (found by a fresh-user
+    pass); a flag followed by an option is fine."""
+    p = run("get", "charge_rate_cohort", "--area", "Kent", "--period", "2017/18", "--offence", "--json", home=loaded_home, check=False)
+    e = json_error(p)
+    assert p.returncode == 2 and e["code"] == "usage" and e["parameter"] == "--offence" and "requires an argument" in e["message"]
+    ok = run("get", "charge_rate_cohort", "--area", "Kent", "--period", "2017/18", "--json", "--offence", "rape", home=loaded_home)
+    assert json.loads(ok.stdout)["numerator"] == 42

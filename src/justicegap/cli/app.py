@@ -26,6 +26,12 @@ def _make_parser(command, ctx):
     parse = parser.parse_args
 
     def parse_args(args):
+        # an option whose value is another of the command's options ("--offence --json") was given no
+        # value: click would take "--json" as the offence
+        names = {o for p in command.params if p.param_type_name == "option" for o in (*p.opts, *p.secondary_opts)}
+        for a, b in zip(args, args[1:]):
+            if a in names and b in names and a.startswith("-") and not _takes_no_value(command, a):
+                raise _usage_error(ctx, a, f"Option '{a}' requires an argument.")
         try:
             opts, rest, order = parse(args)
         except Exception as e:
@@ -43,6 +49,11 @@ def _make_parser(command, ctx):
 
     parser.parse_args = parse_args
     return parser
+
+
+def _takes_no_value(command, opt: str) -> bool:
+    return any(opt in (*p.opts, *p.secondary_opts) and (p.is_flag or p.count) for p in command.params
+               if p.param_type_name == "option")
 
 
 def _usage_error(ctx, option: str, message: str):
