@@ -333,3 +333,16 @@ def test_a_rate_per_resident_names_its_population_on_the_page(client):
                                                       "offence": "rape_adult_female"}))
     caption = text_of(re.search(r"<caption>.*?</caption>", html, re.S).group(0))
     assert re.search(r"among [\d,]+ women aged 16 and over\)", caption) and "residents)" not in caption
+
+
+def test_an_unknown_edition_is_answered_with_edition_names(client, app):
+    """An edition that is not loaded: the page says so and offers the loaded ones by publication and
+    file, with no edition ids in what it shows (a fresh-user pass saw "ho_outcomes-c3bdc40224c8")."""
+    from justicegap.web.labels import edition_name
+
+    r = client.get("/area/E23000032", params={"period": "2017/18", "edition": "foo"})
+    t = text_of(r.text)
+    assert r.status_code == 404 and "No edition called \u201cfoo\u201d is loaded on this site." in t
+    ids = {e.edition for e in app.state.service.editions}
+    assert not set(re.findall(r"\b[a-z_]+-[0-9a-f]{12}\b", t)) & ids
+    assert edition_name("ho_outcomes-c3bdc40224c8") in t

@@ -5,7 +5,7 @@ and routes, the pages links. No message is rewritten after the fact.
 
 from __future__ import annotations
 
-from .errors import InputError, InvalidParameter, JusticegapError, UnknownParameter
+from .errors import InputError, InvalidParameter, JusticegapError, NotFound, UnknownParameter
 
 API = "/api/v1"
 
@@ -59,7 +59,9 @@ def text(e: JusticegapError | str, where: str = "api", spell=None) -> str:
     names a parameter as the skin's caller knows it (a command's argument METRIC, not --metric)."""
     if isinstance(e, str):
         return e
-    if isinstance(e, UnknownParameter) and where == "web":  # a page's parameter names are ids: not shown
+    if isinstance(e, NotFound) and e.kind == "edition" and where == "web":  # ids are not shown on pages
+        msg = f"No edition called \u201c{e.value}\u201d is loaded on this site."
+    elif isinstance(e, UnknownParameter) and where == "web":  # a page's parameter names are ids: not shown
         msg = (f"This page's address has a part the page does not use (“{e.parameter}”). "
                "Remove it from the address, or choose again with the page's form.")
     elif isinstance(e, InvalidParameter):

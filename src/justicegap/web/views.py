@@ -115,6 +115,9 @@ def error_page_for(request: Request, e: JusticegapError) -> HTMLResponse:
             elif e.kind == "metric" and s in M.registry():  # named in words, as the metric pages name it
                 sugg.append({"text": M.registry()[s]["name"], "href": f"/metric/{s}"})
                 continue
+            elif e.kind == "edition":  # by its publication and file, as the pages name editions
+                sugg.append({"text": labels.edition_name(name), "href": None})
+                continue
             sugg.append({"text": s, "href": None})
         return error_page(request, 404, f"Unknown {e.kind}", message, sugg, links)
     if isinstance(e, NotAvailable):
