@@ -212,3 +212,15 @@ def test_an_option_followed_by_another_option_has_no_value(loaded_home):
     assert p.returncode == 2 and e["code"] == "usage" and e["parameter"] == "--offence" and "requires an argument" in e["message"]
     ok = run("get", "charge_rate_cohort", "--area", "Kent", "--period", "2017/18", "--json", "--offence", "rape", home=loaded_home)
     assert json.loads(ok.stdout)["numerator"] == 42
+
+
+@pytest.mark.parametrize("args, parameter", [
+    (("get", "cps_conviction_rate", "--area", "Kent", "--period", "2015-06..2016-06", "--offence", "rape"), "--offence"),
+    (("get", "charge_rate_cohort", "--area", "Kent", "--period", "2019/20"), "--period"),
+])
+def test_a_refusal_caused_by_one_value_names_it(loaded_home, args, parameter):
+    """Not available because of the offence asked (the CPS publish no rape figure) or the period
+    (none loaded): the JSON error names that option (a fresh-user pass found it null)."""
+    p = run(*args, "--json", home=loaded_home, check=False)
+    e = json_error(p)
+    assert p.returncode == 4 and e["code"] == "not_available" and e["parameter"] == parameter

@@ -444,3 +444,13 @@ def test_an_area_page_of_a_record_based_measure_opens_on_a_year_the_records_cove
     assert other.status_code == 200 and "which are not loaded here" in text_of(other.text)
     c = client.get("/api/v1/compare", params={"metric": "records_cancelled_share", "offence": "rape", "level": "pfa", "period": "2018/19"})
     assert c.status_code == 409 and "only for a whole financial year the records cover: 2017/18" in c.json()["message"]
+
+
+def test_a_comparison_of_case_records_names_their_load_not_its_id(served):
+    """The comparison page names the records a figure comes from as case records, not by the
+    load's id (a fresh-user pass saw "Edition: records-b85ef579669b")."""
+    client, _token, _ids, _home = served
+    html = client.get("/compare", params={"metric": "records_cancelled_share", "level": "pfa", "period": PERIOD, "offence": "rape"})
+    t = text_of(html.text)
+    assert html.status_code == 200 and "edition: Case records" in t
+    assert not re.search(r"\brecords-[0-9a-f]{12}\b", t)

@@ -74,7 +74,7 @@ def _choose_dataset(store, m, area, period, fam, edition, terms) -> Gathered:
     known = "".join(f" Known gap: {ev['title']}: {ev['description']}" for ev in gaps.values())
     raise NotAvailable(f"{what} {period} for {_lower_first(m['name'])} in {area.name}.{why}{known}",
                        available=avail or ["nothing loaded yet"],
-                       holder=_police_name(area) if gaps and area.level == "pfa" else "")
+                       holder=_police_name(area) if gaps and area.level == "pfa" else "", parameter="period")
 
 
 def level_message(m: dict, area: A.Area) -> str:

@@ -186,7 +186,7 @@ def gather(store: Store, dataset: str, terms: list[Term], area: A.Area, period: 
     if not rows and not store.facts.any_facts(dataset, eds, offences):
         raise NotAvailable(
             f"{reference.sources()[dataset]['title']} does not publish {reference.families()[family]['label'].lower()} "
-            f"separately at this level.", available=_families_held(store, dataset))
+            f"separately at this level.", available=_families_held(store, dataset), parameter="offence")
     cover = store.facts.covered(dataset, measure, pairs, codes)
     outcome_types = {o for r in rows for o in (r[3] or ())}
     g = Gathered(dataset, {t.name: 0.0 for t in terms}, {}, [], codes, outcome_types=outcome_types)

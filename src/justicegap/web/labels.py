@@ -137,7 +137,15 @@ def edition_name(edition: str | None) -> str:
     by ", " (a figure from two editions) are named each."""
     if not edition:
         return "n/a"
-    return ", ".join(_EDITION_NAMES.get(e, e) for e in str(edition).split(", "))
+    import re
+
+    records = re.fullmatch(r"(records-[0-9a-f]{12}) \((.+)\)", str(edition))  # a load of case records, described
+    if records:
+        said = records.group(2)[:1].upper() + records.group(2)[1:]
+        _EDITION_NAMES.setdefault(records.group(1), said.split(";")[0])
+        return said
+    return ", ".join(_EDITION_NAMES.get(e, "Case records loaded on this site" if re.fullmatch(r"records-[0-9a-f]{12}", e) else e)
+                     for e in str(edition).split(", "))
 
 
 def editions_text(editions) -> str:
