@@ -131,8 +131,13 @@ def test_links_and_words(client, app):
     # an unknown edition suggests editions of the metric's datasets only
     r = client.get("/area/E23000032", params={"metric": "charge_rate_cohort", "edition": "nonsense"})
     assert r.status_code == 404
-    sugg = re.findall(r"<li>([a-z_]+)-[0-9a-f]{12} \(", r.text)
-    assert sugg and set(sugg) <= set(metrics.get("charge_rate_cohort")["datasets"])
+    from html import unescape
+
+    from justicegap.web.labels import edition_name
+
+    named = {edition_name(e.edition): e.dataset for e in app.state.service.editions}
+    sugg = [unescape(x) for x in re.findall(r"<li>([^<]+)</li>", r.text) if unescape(x) in named]
+    assert sugg and {named[x] for x in sugg} <= set(metrics.get("charge_rate_cohort")["datasets"])  # named, not by id
     # the metric's name, not lowercased acronyms
     html = _check_page(client.get("/", params={"period": "2016/17", "metric": "cps_conviction_rate", "offence": "sexual_offences"}))
     if 'id="chart-map"' in html:
