@@ -164,10 +164,7 @@ def build_records_api() -> APIRouter:
         from ..records import scope
 
         def compute(s):
-            sc = scope.select(s, area, period or "", offence)
-            rows = [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()
-                     if k not in ("load_id", "extract_date", "synthetic")} | {"synthetic": sc.synthetic}
-                    for row in sc.frame.iter_rows(named=True)]
+            rows = scope.select(s, area, period or "", offence).rows()
             return rows, len(rows)
         return await _record_level(request, user, f"offences area={area} period={period} offence={offence}", compute, format)
 

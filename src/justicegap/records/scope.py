@@ -30,6 +30,13 @@ class Scope:
 
         return self.frame.filter(pl.col("status") == "recorded")
 
+    def rows(self) -> list[dict]:
+        """The crime records as an analyst downloads them (the API's and the page's ``offences``):
+        pseudonymous ids, dates as ISO text, the load's own columns left out, synthetic said."""
+        return [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()
+                 if k not in ("load_id", "extract_date", "synthetic")} | {"synthetic": self.synthetic}
+                for row in self.frame.iter_rows(named=True)]
+
 
 def forces_of(area: A.Area) -> tuple[str, ...]:
     """The forces whose case records make up ``area``; for an area that is not made of forces (a

@@ -313,8 +313,7 @@ def offences_csv(request: Request, code: str) -> Response:
             return redirect
         with request.app.state.service.cursor() as s:
             sc = scope.select(s, area.code, c["period"], c["offence"])
-    rows = [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items() if k not in ("load_id", "extract_date", "synthetic")}
-            | {"synthetic": sc.synthetic} for row in sc.frame.iter_rows(named=True)]
+    rows = sc.rows()
     audit(request, user, f"case records download offences area={area.code} period={c['period']} offence={c['offence']}", len(rows))
     buf = io.StringIO()
     if rows:
